@@ -1,0 +1,49 @@
+"""Motcua's HTTP layer: the app factory. Views are thin; the work happens in `engine`."""
+
+from __future__ import annotations
+
+import orjson
+from flask import Flask, Response
+
+from engine.catalog import SpecCache
+from engine.clock import Clock, system_clock
+from engine.config import Settings
+from engine.db import make_engine, make_session_factory
+
+from .openapi import build_spec
+from .problems import register_error_handlers
+from .services import Services, init_request_uow
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
+    settings = settings or Settings()
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, TOKEN_TTL=settings.token_ttl_seconds,
+                      MAX_CONTENT_LENGTH=16 * 1024 * 1024, JSON_SORT_KEYS=False)
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    app.extensions["motcua"] = Services(settings=settings, engine=engine,
+                                        session_factory=make_session_factory(engine), cache=SpecCache(),
+                                        clock=clock or system_clock)
+    init_request_uow(app)
+    register_error_handlers(app)
+
+    from .views import auth, dossiers, procedures, tasks
+
+    for bp in (auth.bp, procedures.bp, dossiers.bp, tasks.bp):
+        app.register_blueprint(bp, url_prefix=API_PREFIX)
+
+    spec_cache: dict[str, bytes] = {}
+
+    @app.get(f"{API_PREFIX}/openapi.json")
+    def openapi() -> Response:
+        if "doc" not in spec_cache:
+            spec_cache["doc"] = orjson.dumps(build_spec(app))
+        return Response(spec_cache["doc"], mimetype="application/json")
+
+    @app.get("/healthz")
+    def health() -> Response:
+        return Response(b'{"status":"ok"}', mimetype="application/json")
+
+    return app

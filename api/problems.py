@@ -1,0 +1,67 @@
+"""RFC 9457 problem details: every error leaves the API as application/problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidPackage,
+    MotcuaError,
+    NotFound,
+    ProcessError,
+    Unauthorized,
+    ValidationFailed,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: dict[type[MotcuaError], int] = {
+    BadRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    ValidationFailed: 422,
+    ProcessError: 422,
+    InvalidPackage: 422,
+}
+TYPE_BASE = "https://motcua.gov.vn/problems/"
+
+
+def problem(status: int, code: str, title: str, detail: str | None = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {"type": TYPE_BASE + code, "title": title, "status": status, "code": code}
+    if detail:
+        body["detail"] = detail
+    body["instance"] = request.path
+    body.update({k: v for k, v in extra.items() if v is not None})
+    response = Response(orjson.dumps(body), status=status, mimetype="application/problem+json")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="motcua"'
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(MotcuaError)
+    def _domain(err: MotcuaError) -> Response:
+        status = next((s for cls, s in STATUS_BY_ERROR.items() if isinstance(err, cls)), 400)
+        return problem(status, err.code, err.title, err.detail, **err.extra)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException) -> Response:
+        status = err.code or 500
+        code = (err.name or "error").lower().replace(" ", "-")
+        return problem(status, code, err.name, err.description)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem(500, "internal-error", "Internal server error",
+                       "The request failed and nothing was changed.")

@@ -1,0 +1,214 @@
+"""Request and response schemas (marshmallow); also the source of the OpenAPI components."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from engine.clock import LOCAL_TZ
+from engine.status import CHANNELS, STATUS_CODES
+
+
+class LocalDateTime(fields.DateTime):
+    """Stored in UTC, shown in Asia/Ho_Chi_Minh (ISO 8601 with +07:00)."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else value.astimezone(LOCAL_TZ).isoformat()
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# --- auth -------------------------------------------------------------------------------------------
+class TokenRequest(Strict):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class UserOut(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    full_name = fields.String()
+    roles = fields.List(fields.String())
+    unit_code = fields.String(allow_none=True)
+
+
+class TokenResponse(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    user = fields.Nested(UserOut)
+
+
+# --- procedures -------------------------------------------------------------------------------------
+class Names(Schema):
+    vi = fields.String()
+    en = fields.String()
+
+
+class LegalTime(Schema):
+    value = fields.Float()
+    unit = fields.String()
+    source = fields.String()
+
+
+class Fee(Schema):
+    amount = fields.Integer()
+    currency = fields.String()
+    note = fields.String()
+
+
+class DocumentOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    copies = fields.Integer()
+    original = fields.Boolean()
+    required = fields.Boolean()
+    note = fields.String()
+
+
+class StepOut(Schema):
+    bpmn_id = fields.String()
+    name = fields.String()
+    role = fields.String(allow_none=True)
+    form_key = fields.String(allow_none=True)
+    time_budget = fields.String(allow_none=True)
+
+
+class ProcedureSummary(Schema):
+    code = fields.String()
+    version = fields.Integer()
+    name = fields.Nested(Names)
+    level = fields.String()
+    authority = fields.Nested(Names)
+    legal_time = fields.Nested(LegalTime)
+    fee = fields.Nested(Fee)
+
+
+class ProcedureDetail(ProcedureSummary):
+    content_hash = fields.String()
+    documents = fields.List(fields.Nested(DocumentOut))
+    result = fields.Dict()
+    legal_source = fields.Dict()
+    steps = fields.List(fields.Nested(StepOut))
+    start_form = fields.Dict(allow_none=True)
+
+
+class ProcedureList(Schema):
+    items = fields.List(fields.Nested(ProcedureSummary))
+
+
+# --- dossiers ---------------------------------------------------------------------------------------
+class Applicant(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    id_number = fields.String(validate=validate.Regexp(r"^[0-9]{12}$", error="12 digits expected."))
+    phone = fields.String(validate=validate.Regexp(r"^\+?[0-9 .-]{8,15}$"))
+    email = fields.Email()
+    address = fields.String(validate=validate.Length(max=500))
+
+
+class DossierCreate(Strict):
+    procedure = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    applicant = fields.Nested(Applicant, required=True)
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+    channel = fields.String(load_default="counter", validate=validate.OneOf(list(CHANNELS)))
+
+
+class TaskBrief(Schema):
+    id = fields.String()
+    bpmn_id = fields.String()
+    name = fields.String()
+    role = fields.String(allow_none=True)
+    state = fields.String()
+    assignee_id = fields.Integer(allow_none=True)
+    created_at = LocalDateTime()
+    due_at = LocalDateTime(allow_none=True)
+    completed_at = LocalDateTime(allow_none=True)
+    completed_by = fields.Integer(allow_none=True)
+
+
+class EventOut(Schema):
+    at = LocalDateTime()
+    kind = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    step = fields.String(allow_none=True)
+    detail = fields.Dict()
+
+
+class DossierOut(Schema):
+    code = fields.String(attribute="dossier.code")
+    procedure = fields.String(attribute="dossier.procedure_code")
+    procedure_version = fields.Integer(attribute="dossier.procedure_version_id")
+    status = fields.String(attribute="dossier.status", metadata={"enum": list(STATUS_CODES)})
+    status_code = fields.Integer()
+    channel = fields.String(attribute="dossier.channel")
+    applicant = fields.Dict(attribute="dossier.applicant")
+    data = fields.Dict(attribute="dossier.data")
+    unit_code = fields.String(attribute="dossier.unit_code", allow_none=True)
+    created_at = LocalDateTime(attribute="dossier.created_at")
+    updated_at = LocalDateTime(attribute="dossier.updated_at")
+    finished_at = LocalDateTime(attribute="dossier.finished_at", allow_none=True)
+    open_tasks = fields.List(fields.Nested(TaskBrief))
+    steps = fields.List(fields.Nested(TaskBrief))
+    history = fields.List(fields.Nested(EventOut), attribute="events")
+
+
+class DossierCreated(Schema):
+    code = fields.String()
+    status = fields.String()
+    status_code = fields.Function(lambda d: STATUS_CODES[d.status])
+    procedure = fields.String(attribute="procedure_code")
+    procedure_version = fields.Integer(attribute="procedure_version_id")
+    created_at = LocalDateTime()
+
+
+# --- tasks ------------------------------------------------------------------------------------------
+class TaskQueryIn(Strict):
+    procedure = fields.String()
+    dossier = fields.String()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class TaskOut(TaskBrief):
+    dossier = fields.String(attribute="dossier_code")
+    procedure = fields.String(attribute="procedure_code")
+    applicant_name = fields.String()
+    form_key = fields.String(allow_none=True)
+
+
+class TaskPageOut(Schema):
+    items = fields.List(fields.Nested(TaskOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class TaskDetailOut(TaskOut):
+    form = fields.Dict(allow_none=True)
+
+
+class TaskComplete(Strict):
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class TaskCompleted(Schema):
+    id = fields.String()
+    state = fields.String()
+    dossier = fields.String()
+    dossier_status = fields.String()
+    next_tasks = fields.List(fields.Nested(TaskBrief))
+
+
+class Problem(Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    code = fields.String()
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.Dict(metadata={"description": "field -> list of messages"})

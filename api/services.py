@@ -1,0 +1,47 @@
+"""What the app holds for its lifetime (engine, session factory, spec cache, clock), and the request's UoW."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from engine.catalog import SpecCache
+from engine.clock import Clock
+from engine.config import Settings
+from engine.uow import UnitOfWork
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker
+    cache: SpecCache
+    clock: Clock
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.cache, self.clock, self.settings.dossier_code_prefix)
+
+
+def services() -> Services:
+    return current_app.extensions["motcua"]
+
+
+def request_uow() -> UnitOfWork:
+    """One unit of work per request, opened on first use and closed (rolled back if uncommitted) at teardown."""
+    uow = g.get("uow")
+    if uow is None:
+        uow = services().uow().__enter__()
+        g.uow = uow
+    return uow
+
+
+def init_request_uow(app: Flask) -> None:
+    @app.teardown_request
+    def _close_uow(exc: BaseException | None) -> None:
+        uow = g.pop("uow", None)
+        if uow is not None:
+            uow.__exit__(None, None, None)

@@ -1,0 +1,1 @@
+"""Blueprints of the REST API under /api/v1."""

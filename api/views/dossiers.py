@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+
+from engine.dossiers import Submission, get_dossier, submit
+
+from .. import schemas
+from ..auth import current_actor, login_required
+from ..operations import operation, respond
+from ..services import request_uow
+
+bp = Blueprint("dossiers", __name__)
+
+
+@bp.post("/dossiers")
+@login_required("reception")
+@operation("Submit a dossier; it runs to its first human step. Send an Idempotency-Key header to make "
+           "a retried submit return the first dossier instead of creating a second.", tag="dossiers",
+           body=schemas.DossierCreate(),
+           responses={201: schemas.DossierCreated(), 404: "unknown procedure", 422: "invalid data"})
+def create_dossier():  # type: ignore[no-untyped-def]
+    body = g.body
+    key = request.headers.get("Idempotency-Key")
+    sub = Submission(procedure=body["procedure"], applicant=body["applicant"], data=body["data"],
+                     channel=body["channel"], submission_key=key[:100] if key else None)
+    dossier = submit(request_uow(), current_actor(), sub)
+    return respond(schemas.DossierCreated(), dossier, 201,
+                   headers={"Location": f"/api/v1/dossiers/{dossier.code}"})
+
+
+@bp.get("/dossiers/<code>")
+@login_required()
+@operation("A dossier: status, open steps, completed steps and history", tag="dossiers",
+           responses={200: schemas.DossierOut(), 404: "unknown code"})
+def read_dossier(code: str):  # type: ignore[no-untyped-def]
+    return respond(schemas.DossierOut(), get_dossier(request_uow(), current_actor(), code))

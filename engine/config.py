@@ -1,0 +1,56 @@
+"""Settings read from MOTCUA_* environment variables (twelve-factor style)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'var' / 'motcua.db'}"
+
+
+def _secret_key() -> str:
+    # A random key per process is safe but logs everyone out on restart; production sets MOTCUA_SECRET_KEY.
+    return os.environ.get("MOTCUA_SECRET_KEY") or _dev_secret()
+
+
+def _dev_secret() -> str:
+    path = PROJECT_ROOT / "var" / "secret_key"
+    try:
+        return path.read_text().strip()
+    except OSError:
+        key = secrets.token_urlsafe(48)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(key)
+            path.chmod(0o600)
+        except OSError:
+            pass
+        return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=lambda: os.environ.get("MOTCUA_DATABASE_URL")
+                              or _default_database_url())
+    processes_dir: Path = field(default_factory=lambda: Path(os.environ.get(
+        "MOTCUA_PROCESSES_DIR", PROJECT_ROOT / "processes")))
+    forms_dir: Path = field(default_factory=lambda: Path(os.environ.get(
+        "MOTCUA_FORMS_DIR", PROJECT_ROOT / "forms")))
+    secret_key: str = field(default_factory=_secret_key)
+    token_ttl_seconds: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_TOKEN_TTL", "28800")))
+    dossier_code_prefix: str = field(default_factory=lambda: os.environ.get("MOTCUA_CODE_PREFIX", "MC"))
+    timezone: str = field(default_factory=lambda: os.environ.get("MOTCUA_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    host: str = field(default_factory=lambda: os.environ.get("MOTCUA_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_PORT", "8000")))
+    sql_echo: bool = field(default_factory=lambda: os.environ.get("MOTCUA_SQL_ECHO", "") == "1")
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        values = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]

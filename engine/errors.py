@@ -1,0 +1,88 @@
+"""Domain errors. The API maps each class to one HTTP status; the engine never speaks HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Problem:
+    """One machine-readable problem: a code, a message, and where (file, BPMN element, form field)."""
+
+    code: str
+    message: str
+    file: str | None = None
+    element: str | None = None
+    field: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+class MotcuaError(Exception):
+    title = "Error"
+    code = "error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(MotcuaError):
+    title = "Not found"
+    code = "not-found"
+
+
+class Forbidden(MotcuaError):
+    title = "Forbidden"
+    code = "forbidden"
+
+
+class Unauthorized(MotcuaError):
+    title = "Unauthorized"
+    code = "unauthorized"
+
+
+class Conflict(MotcuaError):
+    title = "Conflict"
+    code = "conflict"
+
+
+class BadRequest(MotcuaError):
+    title = "Bad request"
+    code = "bad-request"
+
+
+class ValidationFailed(MotcuaError):
+    """Submitted data does not satisfy a form or schema; `errors` maps field -> messages."""
+
+    title = "Invalid data"
+    code = "validation-failed"
+
+    def __init__(self, detail: str, errors: dict[str, Any]) -> None:
+        super().__init__(detail, errors=errors)
+        self.errors = errors
+
+
+class ProcessError(MotcuaError):
+    """A script, condition or gateway of the procedure failed; nothing was saved."""
+
+    title = "Process error"
+    code = "process-error"
+
+    def __init__(self, detail: str, element: str | None = None) -> None:
+        super().__init__(detail, element=element)
+        self.element = element
+
+
+class InvalidPackage(MotcuaError):
+    """A procedure package (BPMN, DMN, metadata, forms) cannot be loaded."""
+
+    title = "Invalid procedure package"
+    code = "invalid-package"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems), problems=[p.as_dict() for p in problems])
+        self.problems = problems

@@ -1,0 +1,99 @@
+"""A procedure's metadata file (procedure.toml): what the law says about it, checked on load."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from .errors import Problem
+
+LEVELS = ("province", "commune")
+TIME_UNITS = ("working_days", "working_hours")
+CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Names(_Strict):
+    vi = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    en = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class LegalTime(_Strict):
+    value = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    unit = fields.String(required=True, validate=validate.OneOf(TIME_UNITS))
+    source = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class Fee(_Strict):
+    amount = fields.Integer(required=True, validate=validate.Range(min=0))
+    currency = fields.String(load_default="VND")
+    note = fields.String(load_default="")
+
+
+class Document(_Strict):
+    code = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
+    name = fields.String(required=True, validate=validate.Length(min=1))
+    copies = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    original = fields.Boolean(load_default=False)
+    required = fields.Boolean(load_default=True)
+    note = fields.String(load_default="")
+
+
+class Result(_Strict):
+    name = fields.String(required=True)
+
+
+class LegalSource(_Strict):
+    documents = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+
+
+class Metadata(_Strict):
+    code = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
+    bpmn = fields.String(required=True)
+    dmn = fields.List(fields.String(), load_default=list)
+    process_id = fields.String(required=True)
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    name = fields.Nested(Names, required=True)
+    authority = fields.Nested(Names, required=True)
+    legal_time = fields.Nested(LegalTime, required=True)
+    fee = fields.Nested(Fee, load_default=lambda: {"amount": 0, "currency": "VND", "note": ""})
+    documents = fields.List(fields.Nested(Document), required=True)
+    result = fields.Nested(Result, required=True)
+    legal_source = fields.Nested(LegalSource, required=True)
+
+
+METADATA_FILE = "procedure.toml"
+
+
+def parse_metadata(content: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
+    try:
+        raw = tomllib.loads(content.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return None, [Problem("metadata-syntax", f"{METADATA_FILE}: {exc}", file=METADATA_FILE)]
+    try:
+        meta = Metadata().load(raw)
+    except ValidationError as err:
+        return None, [Problem("metadata-invalid", f"{METADATA_FILE}: {path}: {msg}", file=METADATA_FILE,
+                              field=path) for path, msg in _flatten(err.messages)]
+    codes = [d["code"] for d in meta["documents"]]
+    if len(codes) != len(set(codes)):
+        return None, [Problem("metadata-invalid", f"{METADATA_FILE}: document codes must be unique",
+                              file=METADATA_FILE, field="documents")]
+    return meta, []
+
+
+def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
+    if isinstance(messages, dict):
+        out: list[tuple[str, str]] = []
+        for key, value in messages.items():
+            out.extend(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(messages, list):
+        return [(prefix, "; ".join(str(m) for m in messages))]
+    return [(prefix, str(messages))]

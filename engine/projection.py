@@ -1,0 +1,46 @@
+"""Keeps the `tasks` table in step with a workflow, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Dossier, TaskRecord
+from .specs import CompiledProcedure
+from .workflows import ready_user_tasks
+
+OPEN, COMPLETED, CANCELLED = "open", "completed", "cancelled"
+
+
+def sync_tasks(session: Session, dossier: Dossier, workflow: BpmnWorkflow, compiled: CompiledProcedure,
+               now: datetime, known_open: list[TaskRecord] | None = None) -> list[TaskRecord]:
+    """Insert rows for newly ready human tasks; cancel rows whose task is no longer ready.
+
+    `known_open` saves a query when the caller already holds the dossier's open rows.
+    """
+    if known_open is None:
+        known_open = list(session.scalars(
+            select(TaskRecord).where(TaskRecord.dossier_id == dossier.id, TaskRecord.state == OPEN)))
+    ready = {str(task.id): task for task in ready_user_tasks(workflow)}
+    for row in known_open:
+        if row.state == OPEN and row.id not in ready:
+            row.state = CANCELLED
+            row.completed_at = now
+    open_ids = {row.id for row in known_open if row.state == OPEN}
+    created: list[TaskRecord] = []
+    for task_id, task in ready.items():
+        if task_id in open_ids:
+            continue
+        step = compiled.steps.get(task.task_spec.name)
+        row = TaskRecord(
+            id=task_id, dossier_id=dossier.id, bpmn_id=task.task_spec.name,
+            name=step.name if step else (task.task_spec.bpmn_name or task.task_spec.name),
+            role=task.task_spec.lane, unit_code=dossier.unit_code, state=OPEN,
+            form_key=step.form_key if step else None, created_at=now,
+        )
+        session.add(row)
+        created.append(row)
+    return created

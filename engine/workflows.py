@@ -1,0 +1,76 @@
+"""Running a procedure's workflow: create, restore, advance, and read what waits for a human."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from .errors import Conflict, NotFound, ProcessError
+from .sandbox import SandboxViolation, script_engine
+from .serialization import load_workflow
+from .specs import CompiledProcedure
+from .status import END_STATUS_PROPERTY
+
+SCRIPT_ENGINE = script_engine()
+
+
+def new_workflow(compiled: CompiledProcedure, data: dict[str, Any]) -> BpmnWorkflow:
+    workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=SCRIPT_ENGINE)
+    workflow.get_next_task(state=TaskState.READY).data.update(data)
+    return workflow
+
+
+def restore_workflow(compiled: CompiledProcedure, state: bytes) -> BpmnWorkflow:
+    workflow = load_workflow(state, compiled.spec, compiled.subprocess_specs)
+    workflow.script_engine = SCRIPT_ENGINE
+    return workflow
+
+
+def advance(workflow: BpmnWorkflow) -> None:
+    """Run everything the engine can run by itself. Any failure means the caller must not save."""
+    try:
+        workflow.refresh_waiting_tasks()
+        workflow.do_engine_steps()
+    except SpiffWorkflowException as exc:
+        task = getattr(exc, "task", None)
+        element = task.task_spec.name if task is not None else None
+        raise ProcessError(_describe(exc), element=element) from exc
+    except (SandboxViolation, ArithmeticError, LookupError, TypeError, ValueError, NameError) as exc:
+        raise ProcessError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _describe(exc: SpiffWorkflowException) -> str:
+    notes = getattr(exc, "notes", None) or []
+    return " ".join([str(exc), *notes]).strip()
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return workflow.get_tasks(state=TaskState.READY, manual=True)
+
+
+def ready_user_task(workflow: BpmnWorkflow, task_id: str) -> Task:
+    """The task, only if it is a human task that may be completed now (Task.run() checks nothing)."""
+    try:
+        task = workflow.get_task_from_id(UUID(task_id))
+    except (ValueError, KeyError):
+        raise NotFound(f"task {task_id} does not exist") from None
+    if task is None:
+        raise NotFound(f"task {task_id} does not exist")
+    if not task.task_spec.manual or task.state != TaskState.READY:
+        raise Conflict(f"task {task_id} is not waiting to be completed")
+    return task
+
+
+def end_status(workflow: BpmnWorkflow) -> str | None:
+    """The status named by the end event the workflow reached, if the designer gave one."""
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        props = (getattr(task.task_spec, "extensions", None) or {}).get("properties") or {}
+        if isinstance(task.task_spec, EndEvent) and END_STATUS_PROPERTY in props:
+            return props[END_STATUS_PROPERTY]
+    return None

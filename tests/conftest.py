@@ -1,0 +1,135 @@
+"""Test fixtures. Every database test runs twice: on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from api import create_app
+from engine.catalog import load_folder
+from engine.config import PROJECT_ROOT, Settings
+from engine.db import Base
+from engine.migrate import upgrade
+from engine.users import create_user
+
+from . import pgserver
+
+PASSWORD = "mat-khau-thu-nghiem"
+OFFICERS = {
+    "tiepnhan": ["reception"],
+    "chuyenvien": ["specialist"],
+    "lanhdao": ["leader"],
+    "quantri": ["admin"],
+}
+_db_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[pgserver.PostgresServer]:
+    server = pgserver.start()  # missing binaries raise: a clear failure, never a skip
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'motcua.db'}"
+    else:
+        server = request.getfixturevalue("pg")
+        url = server.create_database(f"motcua_test_{next(_db_counter)}")
+    upgrade(url)
+    return url
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    return Settings().with_overrides(database_url=database_url, secret_key="test-secret",
+                                     processes_dir=PROJECT_ROOT / "processes",
+                                     forms_dir=PROJECT_ROOT / "forms", **overrides)
+
+
+def _truncate(app: Flask) -> None:
+    engine = app.extensions["motcua"].engine
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(text("UPDATE procedures SET current_version_id = NULL"))
+            for table in reversed(tables):
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def app_factory(database_url: str) -> Iterator[Any]:
+    """Build apps on the test database, emptied first; processes and forms folders can be swapped."""
+    apps: list[Flask] = []
+
+    def build(processes_dir: Path | None = None, forms_dir: Path | None = None, **overrides: Any) -> Flask:
+        settings = make_settings(database_url, **overrides)
+        if processes_dir is not None:
+            settings = settings.with_overrides(processes_dir=processes_dir)
+        if forms_dir is not None:
+            settings = settings.with_overrides(forms_dir=forms_dir)
+        app = create_app(settings)
+        app.config["TESTING"] = True
+        if not apps:
+            _truncate(app)
+        services = app.extensions["motcua"]
+        with services.session_factory() as session:
+            report = load_folder(session, services.cache, settings.processes_dir, settings.forms_dir)
+            assert not report.failed, report.failed
+            if not apps:
+                for username, roles in OFFICERS.items():
+                    create_user(session, username, PASSWORD, username.title(), roles)
+            session.commit()
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.extensions["motcua"].engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory: Any) -> Flask:
+    return app_factory()
+
+
+class Api:
+    """A test client that signs in as an officer and speaks JSON."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.tokens: dict[str, str] = {}
+
+    def token(self, username: str) -> str:
+        if username not in self.tokens:
+            resp = self.client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+            assert resp.status_code == 200, resp.get_json()
+            self.tokens[username] = resp.get_json()["access_token"]
+        return self.tokens[username]
+
+    def call(self, method: str, path: str, as_user: str | None = None, **kwargs: Any) -> Any:
+        headers = kwargs.pop("headers", {})
+        if as_user:
+            headers["Authorization"] = f"Bearer {self.token(as_user)}"
+        return self.client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+    def get(self, path: str, as_user: str | None = None, **kw: Any) -> Any:
+        return self.call("GET", path, as_user, **kw)
+
+    def post(self, path: str, as_user: str | None = None, **kw: Any) -> Any:
+        return self.call("POST", path, as_user, **kw)
+
+
+@pytest.fixture
+def api(app: Flask) -> Api:
+    return Api(app.test_client())
