@@ -35,11 +35,11 @@ def restore_workflow(compiled: CompiledProcedure, state: bytes) -> BpmnWorkflow:
 def advance(workflow: BpmnWorkflow) -> None:
     """Run everything the engine can run by itself. Any failure means the caller must not save."""
     try:
-        workflow.refresh_waiting_tasks()
         workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
         task = getattr(exc, "task", None)
-        element = task.task_spec.name if task is not None else None
+        spec = task.task_spec if task is not None else getattr(exc, "task_spec", None)
+        element = spec.name if spec is not None else None
         raise ProcessError(_describe(exc), element=element) from exc
     except (SandboxViolation, ArithmeticError, LookupError, TypeError, ValueError, NameError) as exc:
         raise ProcessError(f"{type(exc).__name__}: {exc}") from exc
