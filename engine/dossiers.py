@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -77,15 +77,19 @@ class Completion:
 def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Completion:
     """Complete a human step with its form data; the workflow runs on to the next human step."""
     session = uow.session
-    row = session.get(TaskRecord, task_id)
-    if row is None:
+    # One query brings the task, its dossier, and the dossier's other open tasks (for the projection).
+    dossier_of_task = select(TaskRecord.dossier_id).where(TaskRecord.id == task_id).scalar_subquery()
+    pairs = session.execute(select(TaskRecord, Dossier).join(Dossier, Dossier.id == TaskRecord.dossier_id).where(
+        TaskRecord.dossier_id == dossier_of_task, or_(TaskRecord.state == OPEN, TaskRecord.id == task_id))).all()
+    rows = [task for task, _ in pairs]
+    row = next((r for r in rows if r.id == task_id), None)
+    dossier = pairs[0][1] if pairs else None
+    if row is None or dossier is None or not _may_see(actor, dossier):
         raise NotFound(f"task {task_id} does not exist")
     if not actor.has_role(row.role):
         raise Forbidden(f"task {task_id} belongs to the '{row.role}' role")
     if row.state != OPEN:
         raise Conflict(f"task {task_id} is already {row.state}", state=row.state)
-    dossier = session.get(Dossier, row.dossier_id)
-    assert dossier is not None
     compiled = uow.cache.get(session, dossier.procedure_version_id)
     cleaned = _validate_form(compiled, row.form_key, data)
     workflow = restore_workflow(compiled, dossier.state)
@@ -101,7 +105,7 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Com
         dossier.status = "processing"
     _finish_if_completed(dossier, workflow, now)
     row.state, row.completed_at, row.completed_by = COMPLETED, now, actor.user_id
-    created = sync_tasks(session, dossier, workflow, compiled, now)
+    created = sync_tasks(session, dossier, workflow, compiled, now, known_open=rows)
     session.add(DossierEvent(dossier_id=dossier.id, at=now, actor_id=actor.user_id, kind="task_completed",
                              task_id=task_id, step=row.name, detail={"bpmn_id": row.bpmn_id}))
     try:

@@ -175,7 +175,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         scope.update(external_context or {})
         scope.update(context)
         scope.update(_GUARDS)
-        return eval(code, scope)  # noqa: S307 - code was produced by the restricted compiler
+        return eval(code, scope)
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         code = compile_script(script)
@@ -183,7 +183,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         scope.update(external_context or {})
         scope.update(context)
         scope.update(_GUARDS)
-        exec(code, scope)  # noqa: S102 - code was produced by the restricted compiler
+        exec(code, scope)
         external = set(external_context or ())
         for key in list(context):
             if key not in scope:

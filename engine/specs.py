@@ -140,8 +140,10 @@ def _sources(task_spec: Any) -> list[tuple[str, str]]:
         if isinstance(value, str) and value.strip():
             found.append((value, "script"))
     for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
-        if isinstance(condition, str) and condition.strip():
-            found.append((condition, "expression"))
+        # conditions are wrapped in an operator object whose first argument is the expression
+        expression = condition.args[0] if hasattr(condition, "args") and condition.args else condition
+        if isinstance(expression, str) and expression.strip():
+            found.append((expression, "expression"))
     for attr in ("cardinality", "condition"):
         value = getattr(task_spec, attr, None)
         if isinstance(value, str) and value.strip():

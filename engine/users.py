@@ -66,8 +66,8 @@ def authenticate(session: Session, username: str, password: str) -> User:
 
 def actor_for(session: Session, user_id: int) -> Actor:
     """The acting user as stored now: a deactivated account or a changed role takes effect at once."""
-    user = session.get(User, user_id)
-    if user is None or not user.active:
+    row = session.execute(select(User.username, User.roles, User.unit_code, User.active)
+                          .where(User.id == user_id)).first()
+    if row is None or not row.active:
         raise Unauthorized("account not found or disabled")
-    return Actor(user_id=user.id, username=user.username, roles=frozenset(user.roles),
-                 unit_code=user.unit_code)
+    return Actor(user_id=user_id, username=row.username, roles=frozenset(row.roles), unit_code=row.unit_code)

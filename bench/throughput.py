@@ -1,0 +1,193 @@
+"""Task completions per second: Motcua's full API path against bare SpiffWorkflow, same BPMN, same data.
+
+    .venv/bin/python bench/throughput.py [--dossiers N] [--procedure CODE] [--no-postgres]
+
+Modes:
+  bare in memory          one BpmnWorkflow per dossier, never serialized
+  bare stateless default  SpiffWorkflow's default JSON serializer around every completion (spec included)
+  API on SQLite / PG      POST /api/v1/tasks/{id}/complete through Flask's test client: token check,
+                          marshmallow + form validation, sandboxed scripts, load, engine, save, projection,
+                          history, one commit
+Prints figures only; it never fails on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser  # noqa: E402
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
+from SpiffWorkflow.util.task import TaskState  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from api import create_app  # noqa: E402
+from engine.catalog import load_folder  # noqa: E402
+from engine.config import Settings  # noqa: E402
+from engine.migrate import upgrade  # noqa: E402
+from engine.models import Dossier  # noqa: E402
+from engine.users import create_user  # noqa: E402
+
+PATHS = json.loads((ROOT / "tests" / "data" / "paths.json").read_text(encoding="utf-8"))
+USERS = {"reception": "bench_tn", "specialist": "bench_cv", "leader": "bench_ld"}
+PASSWORD = "bench-password-1"
+
+
+def parse(procedure: str) -> tuple[Any, Any]:
+    meta_dir = ROOT / "processes" / procedure
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser.add_bpmn_file(str(meta_dir / "process.bpmn"))
+    process_id = procedure.replace("-", "_")
+    return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+
+
+def bare_in_memory(procedure: str, n: int) -> tuple[float, int]:
+    spec, subs = parse(procedure)
+    steps = PATHS[procedure]["steps"]
+    completions, started = 0, time.perf_counter()
+    for _ in range(n):
+        wf = BpmnWorkflow(spec, subs)
+        wf.get_next_task(state=TaskState.READY).data.update(PATHS[procedure]["start"])
+        wf.do_engine_steps()
+        while not wf.is_completed():
+            task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
+            task.data.update(steps[task.task_spec.name])
+            task.run()
+            wf.do_engine_steps()
+            completions += 1
+    return completions / (time.perf_counter() - started), completions
+
+
+def bare_stateless(procedure: str, n: int) -> tuple[float, int, int]:
+    spec, subs = parse(procedure)
+    steps = PATHS[procedure]["steps"]
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    states = []
+    for _ in range(n):
+        wf = BpmnWorkflow(spec, subs)
+        wf.get_next_task(state=TaskState.READY).data.update(PATHS[procedure]["start"])
+        wf.do_engine_steps()
+        states.append(serializer.serialize_json(wf))
+    completions, size, started = 0, 0, time.perf_counter()
+    for state in states:
+        while True:
+            wf = serializer.deserialize_json(state)
+            if wf.is_completed():
+                size = max(size, len(state))
+                break
+            task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
+            task.data.update(steps[task.task_spec.name])
+            task.run()
+            wf.do_engine_steps()
+            state = serializer.serialize_json(wf)
+            completions += 1
+    return completions / (time.perf_counter() - started), completions, size
+
+
+def api_path(procedure: str, n: int, database_url: str) -> dict[str, float]:
+    upgrade(database_url)
+    settings = Settings().with_overrides(database_url=database_url, secret_key="bench")
+    app = create_app(settings)
+    services = app.extensions["motcua"]
+    with services.session_factory() as session:
+        load_folder(session, services.cache, settings.processes_dir, settings.forms_dir)
+        for role, username in USERS.items():
+            create_user(session, username, PASSWORD, username, [role])
+        session.commit()
+    client = app.test_client()
+    headers = {}
+    for role, username in USERS.items():
+        token = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+        headers[role] = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
+
+    steps = PATHS[procedure]["steps"]
+    body = {"procedure": procedure, "applicant": PATHS[procedure]["applicant"],
+            "data": PATHS[procedure]["start"], "channel": "online"}
+    pending: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    for _ in range(n):
+        resp = client.post("/api/v1/dossiers", json=body, headers=headers["reception"])
+        assert resp.status_code == 201, resp.get_json()
+    submit_rate = n / (time.perf_counter() - started)
+    page = client.get(f"/api/v1/tasks?limit=500&procedure={procedure}", headers=headers["reception"])
+    pending = page.get_json()["items"]
+    offset = len(pending)
+    while offset < n:
+        more = client.get(f"/api/v1/tasks?limit=500&offset={offset}", headers=headers["reception"])
+        pending += more.get_json()["items"]
+        offset += 500
+
+    latencies: list[float] = []
+    completions, started = 0, time.perf_counter()
+    for task in pending:
+        current: dict[str, Any] | None = task
+        while current is not None:
+            t0 = time.perf_counter()
+            resp = client.post(f"/api/v1/tasks/{current['id']}/complete",
+                               json={"data": steps[current["bpmn_id"]]}, headers=headers[current["role"]])
+            latencies.append(time.perf_counter() - t0)
+            assert resp.status_code == 200, resp.get_json()
+            completions += 1
+            nxt = resp.get_json()["next_tasks"]
+            current = nxt[0] if nxt else None
+    rate = completions / (time.perf_counter() - started)
+    with services.session_factory() as session:
+        finished = session.scalar(select(func.count()).select_from(Dossier).where(Dossier.finished_at.is_not(None)))
+        sizes = list(session.scalars(select(func.length(Dossier.state))))
+    assert finished == n
+    services.engine.dispose()
+    latencies.sort()
+    return {"rate": rate, "completions": completions, "submit_rate": submit_rate,
+            "p50_ms": statistics.median(latencies) * 1000, "p95_ms": latencies[int(len(latencies) * .95)] * 1000,
+            "state_max": max(sizes), "state_mean": statistics.fmean(sizes)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dossiers", type=int, default=300)
+    parser.add_argument("--procedure", default="gpxd-nha-o", choices=sorted(PATHS))
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    n, proc = args.dossiers, args.procedure
+
+    print(f"procedure {proc}, {n} dossiers, {len(PATHS[proc]['steps'])} human steps each")
+    mem_rate, _ = bare_in_memory(proc, n)
+    st_rate, _, default_size = bare_stateless(proc, n)
+    print(f"{'bare SpiffWorkflow, in memory':44s} {mem_rate:8.0f} completions/s")
+    print(f"{'bare SpiffWorkflow, stateless, default JSON':44s} {st_rate:8.0f} completions/s"
+          f"   state {default_size / 1024:.1f} KB")
+
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        results["SQLite"] = api_path(proc, n, f"sqlite:///{tmp}/bench.db")
+    if not args.no_postgres:
+        from tests import pgserver
+
+        server = pgserver.start(durable=True)
+        try:
+            results["PostgreSQL"] = api_path(proc, n, server.create_database("bench"))
+        finally:
+            server.stop()
+    for name, r in results.items():
+        print(f"{'Motcua API path, ' + name:44s} {r['rate']:8.0f} completions/s"
+              f"   p50 {r['p50_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms; submit {r['submit_rate']:.0f}/s;"
+              f" state max {r['state_max'] / 1024:.1f} KB, mean {r['state_mean'] / 1024:.1f} KB")
+    print()
+    for name, r in results.items():
+        print(f"ratio API/{name} : bare stateless default = {r['rate'] / st_rate:.2f}   "
+              f"API/{name} : bare in memory = {r['rate'] / mem_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()
