@@ -11,6 +11,7 @@ from engine.config import Settings
 from engine.db import make_engine, make_session_factory
 
 from .openapi import build_spec
+from .operations import reject_nul_in_url
 from .problems import register_error_handlers
 from .services import Services, init_request_uow
 
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                                         clock=clock or system_clock)
     init_request_uow(app)
     register_error_handlers(app)
+    app.before_request(reject_nul_in_url)
 
     from .views import auth, dossiers, procedures, tasks
 

@@ -57,9 +57,28 @@ def _json_body() -> Any:
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise BadRequest(f"expected application/json, got {mimetype}")
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"malformed JSON: {exc}") from None
+    if b"\\u0000" in raw and _has_nul(body):  # cheap scan first; walk the value only if it may hold one
+        raise BadRequest("NUL characters are not allowed")
+    return body
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def reject_nul_in_url() -> None:
+    """PostgreSQL text cannot hold NUL; refuse it at the door rather than as a database error."""
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        raise BadRequest("NUL characters are not allowed")
 
 
 def _load(schema: Schema, data: Any) -> Any:

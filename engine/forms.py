@@ -138,7 +138,9 @@ def _field_for(comp: dict[str, Any]) -> fields.Field:
     rules = comp.get("validate") or {}
     required = bool(rules.get("required"))
     readonly = bool(comp.get("readonly") or comp.get("disabled") or ctype == "expression")
-    opts: dict[str, Any] = {"required": required and not readonly}
+    if readonly:  # shown to the officer, never written by them
+        return fields.Raw(dump_only=True)
+    opts: dict[str, Any] = {"required": required}
     if not required:
         opts["allow_none"] = True
     validators: list[Any] = []
