@@ -166,24 +166,24 @@ def compile_expression(source: str) -> CodeType:
     return result.code
 
 
+def _scope(context: dict[str, Any], external_context: Any) -> dict[str, Any]:
+    # Task data may shadow the helper globals, never the guards.
+    scope = dict(SCRIPT_GLOBALS)
+    scope.update(external_context or {})
+    scope.update(context)
+    scope.update(_GUARDS)
+    return scope
+
+
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """SpiffWorkflow script environment that runs everything through the restricted compiler."""
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
-        code = compile_expression(expression)
-        scope = dict(SCRIPT_GLOBALS)
-        scope.update(external_context or {})
-        scope.update(context)
-        scope.update(_GUARDS)
-        return eval(code, scope)
+        return eval(compile_expression(expression), _scope(context, external_context))
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
-        code = compile_script(script)
-        scope = dict(SCRIPT_GLOBALS)
-        scope.update(external_context or {})
-        scope.update(context)
-        scope.update(_GUARDS)
-        exec(code, scope)
+        scope = _scope(context, external_context)
+        exec(compile_script(script), scope)
         external = set(external_context or ())
         for key in list(context):
             if key not in scope:
