@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/motcua db upgrade
 	$(BIN)/motcua procedures load
+	$(BIN)/motcua calendar load
 	$(BIN)/motcua user seed-demo
 	$(BIN)/motcua serve
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import orjson
 from flask import Flask, Response
 
+from engine.calendar_store import CalendarProvider, read_calendar_file
 from engine.catalog import SpecCache
 from engine.clock import Clock, system_clock
+from engine.codes import check_pattern
 from engine.config import Settings
 from engine.db import make_engine, make_session_factory
+from engine.documents import DocumentRenderer
 
 from .openapi import build_spec
 from .operations import reject_nul_in_url
@@ -23,17 +26,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, TOKEN_TTL=settings.token_ttl_seconds,
                       MAX_CONTENT_LENGTH=16 * 1024 * 1024, JSON_SORT_KEYS=False)
+    check_pattern(settings.dossier_code_pattern)
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
-    app.extensions["motcua"] = Services(settings=settings, engine=engine,
-                                        session_factory=make_session_factory(engine), cache=SpecCache(),
-                                        clock=clock or system_clock)
+    app.extensions["motcua"] = Services(
+        settings=settings, engine=engine, session_factory=make_session_factory(engine), cache=SpecCache(),
+        calendars=CalendarProvider(read_calendar_file(settings.calendar_file).hours,
+                                   ttl=settings.calendar_ttl_seconds),
+        documents=DocumentRenderer(settings.documents_dir), clock=clock or system_clock)
     init_request_uow(app)
     register_error_handlers(app)
     app.before_request(reject_nul_in_url)
 
-    from .views import auth, dossiers, procedures, tasks
+    from .views import auth, calendar, dossiers, lifecycle, procedures, public, stats, tasks
 
-    for bp in (auth.bp, procedures.bp, dossiers.bp, tasks.bp):
+    for bp in (auth.bp, procedures.bp, dossiers.bp, lifecycle.bp, tasks.bp, public.bp, stats.bp, calendar.bp):
         app.register_blueprint(bp, url_prefix=API_PREFIX)
 
     spec_cache: dict[str, bytes] = {}

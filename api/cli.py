@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, select
 
+from engine.calendar_store import load_file_overrides
 from engine.catalog import SpecCache, load_folder
 from engine.config import Settings
 from engine.db import make_engine, make_session_factory
@@ -52,6 +53,14 @@ def cmd_procedures_load(settings: Settings, args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"  [{problem.code}] {problem.message}", file=sys.stderr)
     return 1 if report.failed else 0
+
+
+def cmd_calendar_load(settings: Settings, args: argparse.Namespace) -> int:
+    with _session(settings) as session:
+        count = load_file_overrides(session, settings.calendar_file)
+        session.commit()
+    print(f"calendar: {count} override(s) from {settings.calendar_file}")
+    return 0
 
 
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
@@ -122,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     load = procs.add_parser("load", help="load processes/ into versions (only changed content)")
     load.add_argument("--dir", type=lambda p: __import__("pathlib").Path(p))
     load.set_defaults(func=cmd_procedures_load)
+
+    cal = sub.add_parser("calendar", help="working calendar").add_subparsers(dest="action", required=True)
+    cal_load = cal.add_parser("load", help="store the overrides of MOTCUA_CALENDAR_FILE (API changes win)")
+    cal_load.set_defaults(func=cmd_calendar_load)
 
     users = sub.add_parser("user", help="accounts").add_subparsers(dest="action", required=True)
     create = users.add_parser("create", help="create a local account (password from MOTCUA_PASSWORD "

@@ -52,7 +52,9 @@ def _operation(op: Any, rule: Any, auth: Any) -> dict[str, Any]:
         doc["responses"]["400"] = _problem("malformed body")
         doc["responses"]["422"] = _problem("invalid data; `errors` maps each field to its messages")
     for status, schema in op.responses.items():
-        if isinstance(schema, str):
+        if isinstance(schema, str) and status < 300:
+            doc["responses"][str(status)] = {"description": schema}
+        elif isinstance(schema, str):
             doc["responses"][str(status)] = _problem(schema)
         else:
             doc["responses"][str(status)] = {"description": "OK",

@@ -20,6 +20,7 @@ from engine.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from engine.tracking import TooManyAttempts
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ STATUS_BY_ERROR: dict[type[MotcuaError], int] = {
     ValidationFailed: 422,
     ProcessError: 422,
     InvalidPackage: 422,
+    TooManyAttempts: 429,
 }
 TYPE_BASE = "https://motcua.gov.vn/problems/"
 
@@ -45,6 +47,8 @@ def problem(status: int, code: str, title: str, detail: str | None = None, **ext
     response = Response(orjson.dumps(body), status=status, mimetype="application/problem+json")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="motcua"'
+    if "retry_after" in extra:
+        response.headers["Retry-After"] = str(extra["retry_after"])
     return response
 
 

@@ -52,6 +52,7 @@ class Names(Schema):
 class LegalTime(Schema):
     value = fields.Float()
     unit = fields.String()
+    cutoff = fields.String(allow_none=True)
     source = fields.String()
 
 
@@ -115,6 +116,8 @@ class DossierCreate(Strict):
     applicant = fields.Nested(Applicant, required=True)
     data = fields.Dict(keys=fields.String(), load_default=dict)
     channel = fields.String(load_default="counter", validate=validate.OneOf(list(CHANNELS)))
+    competent_unit = fields.String(validate=validate.Length(min=1, max=64),
+                                   metadata={"description": "defaults to the receiving unit"})
 
 
 class TaskBrief(Schema):
@@ -128,6 +131,7 @@ class TaskBrief(Schema):
     due_at = LocalDateTime(allow_none=True)
     completed_at = LocalDateTime(allow_none=True)
     completed_by = fields.Integer(allow_none=True)
+    on_time = fields.Boolean(allow_none=True)
 
 
 class EventOut(Schema):
@@ -148,22 +152,151 @@ class DossierOut(Schema):
     channel = fields.String(attribute="dossier.channel")
     applicant = fields.Dict(attribute="dossier.applicant")
     data = fields.Dict(attribute="dossier.data")
-    unit_code = fields.String(attribute="dossier.unit_code", allow_none=True)
+    reception_unit = fields.String(attribute="dossier.reception_unit", allow_none=True)
+    competent_unit = fields.String(attribute="dossier.competent_unit", allow_none=True)
     created_at = LocalDateTime(attribute="dossier.created_at")
     updated_at = LocalDateTime(attribute="dossier.updated_at")
+    received_at = LocalDateTime(attribute="dossier.received_at", allow_none=True)
+    due_at = LocalDateTime(attribute="dossier.due_at", allow_none=True)
+    processed_at = LocalDateTime(attribute="dossier.processed_at", allow_none=True)
+    returned_at = LocalDateTime(attribute="dossier.returned_at", allow_none=True)
     finished_at = LocalDateTime(attribute="dossier.finished_at", allow_none=True)
+    paused_at = LocalDateTime(attribute="dossier.paused_at", allow_none=True)
+    paused_seconds = fields.Integer(attribute="dossier.paused_seconds")
+    supplement_count = fields.Integer(attribute="dossier.supplement_count")
+    fee_amount = fields.Integer(attribute="dossier.fee_amount")
+    paid_at = LocalDateTime(attribute="dossier.paid_at", allow_none=True)
+    paid_online = fields.Boolean(attribute="dossier.paid_online", allow_none=True)
+    rating = fields.Integer(attribute="dossier.rating", allow_none=True)
+    allowed_actions = fields.List(fields.String())
     open_tasks = fields.List(fields.Nested(TaskBrief))
     steps = fields.List(fields.Nested(TaskBrief))
     history = fields.List(fields.Nested(EventOut), attribute="events")
 
 
 class DossierCreated(Schema):
+    code = fields.String(attribute="dossier.code")
+    pin = fields.String(allow_none=True, metadata={"description": "tracking PIN, shown only in this response"})
+    status = fields.String(attribute="dossier.status")
+    status_code = fields.Function(lambda s: STATUS_CODES[s.dossier.status])
+    procedure = fields.String(attribute="dossier.procedure_code")
+    procedure_version = fields.Integer(attribute="dossier.procedure_version_id")
+    created_at = LocalDateTime(attribute="dossier.created_at")
+    received_at = LocalDateTime(attribute="dossier.received_at", allow_none=True)
+    due_at = LocalDateTime(attribute="dossier.due_at", allow_none=True)
+
+
+class ActionIn(Strict):
+    """Parameters of a lifecycle action; each action says which it requires (see the action list)."""
+
+    documents = fields.List(fields.String(), metadata={"description": "receive: codes of documents handed in"})
+    reasons = fields.List(fields.String(validate=validate.Length(min=1, max=1000)),
+                          metadata={"description": "refuse: why"})
+    missing = fields.List(fields.String(validate=validate.Length(min=1, max=1000)),
+                          metadata={"description": "request_supplement: what is missing"})
+    guidance = fields.String(validate=validate.Length(max=4000))
+    reason = fields.String(validate=validate.Length(max=2000), metadata={"description": "stop, withdraw"})
+    amount = fields.Integer(strict=True, metadata={"description": "require_payment: VND"})
+    online = fields.Boolean(metadata={"description": "record_payment: paid through an online channel"})
+    receipt = fields.String(validate=validate.Length(max=200))
+    recipient = fields.String(validate=validate.Length(max=200), metadata={"description": "return_result"})
+    note = fields.String(validate=validate.Length(max=4000))
+
+
+class PublicStep(Schema):
+    name = fields.String()
+    state = fields.String()
+    started_at = LocalDateTime(attribute="created_at")
+    due_at = LocalDateTime(allow_none=True)
+    completed_at = LocalDateTime(allow_none=True)
+    on_time = fields.Boolean(allow_none=True)
+
+
+class PublicDossier(Schema):
+    """What anyone with the code and PIN may see: no personal data."""
+
+    code = fields.String(attribute="dossier.code")
+    procedure = fields.Dict(attribute="procedure_name")
+    status = fields.String(attribute="dossier.status")
+    status_code = fields.Function(lambda v: STATUS_CODES[v.dossier.status])
+    channel = fields.String(attribute="dossier.channel")
+    received_at = LocalDateTime(attribute="dossier.received_at", allow_none=True)
+    due_at = LocalDateTime(attribute="dossier.due_at", allow_none=True)
+    processed_at = LocalDateTime(attribute="dossier.processed_at", allow_none=True)
+    returned_at = LocalDateTime(attribute="dossier.returned_at", allow_none=True)
+    finished_at = LocalDateTime(attribute="dossier.finished_at", allow_none=True)
+    steps = fields.List(fields.Nested(PublicStep))
+
+
+class RatingIn(Strict):
+    pin = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    rating = fields.Integer(required=True, strict=True, validate=validate.OneOf([1, 2, 3]))
+    comment = fields.String(validate=validate.Length(max=2000))
+
+
+class RatingOut(Schema):
     code = fields.String()
-    status = fields.String()
-    status_code = fields.Function(lambda d: STATUS_CODES[d.status])
-    procedure = fields.String(attribute="procedure_code")
-    procedure_version = fields.Integer(attribute="procedure_version_id")
-    created_at = LocalDateTime()
+    rating = fields.Integer()
+    rated_at = LocalDateTime()
+
+
+class StatsQueryIn(Strict):
+    start = fields.Date(required=True, metadata={"description": "first local day of the period"})
+    end = fields.Date(required=True, metadata={"description": "day after the period (exclusive)"})
+    group_by = fields.String(load_default="none", validate=validate.OneOf(["none", "unit", "procedure", "month"]))
+    unit = fields.String()
+    procedure = fields.String()
+
+
+class FiguresOut(Schema):
+    key = fields.String()
+    received = fields.Integer()
+    online = fields.Integer()
+    supplement_requests = fields.Integer()
+    processed = fields.Integer()
+    early = fields.Integer()
+    on_time = fields.Integer()
+    late = fields.Integer()
+    open_within_time = fields.Integer()
+    open_overdue = fields.Integer()
+    paid = fields.Integer()
+    paid_online = fields.Integer()
+    ratings = fields.Integer()
+    dissatisfied = fields.Integer()
+    rates = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+
+
+class StatsOut(Schema):
+    start = fields.Date()
+    end = fields.Date()
+    group_by = fields.String()
+    groups = fields.List(fields.Nested(FiguresOut))
+
+
+class OverrideIn(Strict):
+    working = fields.Boolean(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class OverrideOut(Schema):
+    day = fields.Date()
+    working = fields.Boolean()
+    name = fields.String()
+    source = fields.String()
+
+
+class CalendarDay(Schema):
+    day = fields.Date()
+    working = fields.Boolean()
+    name = fields.String(allow_none=True)
+
+
+class CalendarOut(Schema):
+    year = fields.Integer()
+    hours = fields.List(fields.List(fields.String()))
+    days_off = fields.List(fields.Nested(CalendarDay), metadata={"description": "weekdays that are not worked"})
+    working_weekend_days = fields.List(fields.Nested(CalendarDay))
+    overrides = fields.List(fields.Nested(OverrideOut))
 
 
 # --- tasks ------------------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from engine.calendar_store import CalendarProvider
 from engine.catalog import SpecCache
 from engine.clock import Clock
 from engine.config import Settings
+from engine.documents import DocumentRenderer
 from engine.uow import UnitOfWork
 
 
@@ -20,10 +22,15 @@ class Services:
     engine: Engine
     session_factory: sessionmaker
     cache: SpecCache
+    calendars: CalendarProvider
+    documents: DocumentRenderer
     clock: Clock
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.cache, self.clock, self.settings.dossier_code_prefix)
+        s = self.settings
+        return UnitOfWork(self.session_factory, self.cache, self.calendars, self.clock,
+                          code_pattern=s.dossier_code_pattern, code_prefix=s.dossier_code_prefix,
+                          pin_secret=s.secret_key)
 
 
 def services() -> Services:

@@ -113,7 +113,7 @@ def api_path(procedure: str, n: int, database_url: str) -> dict[str, float]:
 
     steps = PATHS[procedure]["steps"]
     body = {"procedure": procedure, "applicant": PATHS[procedure]["applicant"],
-            "data": PATHS[procedure]["start"], "channel": "online"}
+            "data": PATHS[procedure]["start"], "channel": "counter"}
     pending: list[dict[str, Any]] = []
     started = time.perf_counter()
     for _ in range(n):

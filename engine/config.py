@@ -45,6 +45,14 @@ class Settings:
     secret_key: str = field(default_factory=_secret_key)
     token_ttl_seconds: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_TOKEN_TTL", "28800")))
     dossier_code_prefix: str = field(default_factory=lambda: os.environ.get("MOTCUA_CODE_PREFIX", "MC"))
+    dossier_code_pattern: str = field(default_factory=lambda: os.environ.get(
+        "MOTCUA_CODE_PATTERN", "{unit}-{yymmdd}-{seq:05d}"))
+    calendar_file: Path = field(default_factory=lambda: Path(os.environ.get(
+        "MOTCUA_CALENDAR_FILE", PROJECT_ROOT / "config" / "calendar.toml")))
+    calendar_ttl_seconds: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_CALENDAR_TTL", "30")))
+    documents_dir: Path = field(default_factory=lambda: Path(os.environ.get(
+        "MOTCUA_DOCUMENTS_DIR", PROJECT_ROOT / "documents")))
+    public_url: str = field(default_factory=lambda: os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000"))
     timezone: str = field(default_factory=lambda: os.environ.get("MOTCUA_TIMEZONE", "Asia/Ho_Chi_Minh"))
     host: str = field(default_factory=lambda: os.environ.get("MOTCUA_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_PORT", "8000")))

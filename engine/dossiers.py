@@ -1,20 +1,27 @@
-"""Dossier use cases: submit, complete a step, read. Each runs in one unit of work, one commit."""
+"""Dossier use cases: submit, receive, complete a step, read. Each runs in one unit of work, one commit."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from .access import may_see_dossier, may_see_task
+from .actions import OPEN_STATUSES, allowed_actions
 from .actors import Actor
 from .catalog import current_version
-from .codes import next_code
+from .codes import new_pin, next_code
+from .deadlines import dossier_due
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .models import Dossier, DossierEvent, TaskRecord
-from .projection import COMPLETED, OPEN, sync_tasks
+from .projection import COMPLETED, OPEN, SUSPENDED, sync_tasks
 from .serialization import dump_workflow
 from .specs import CompiledProcedure
 from .status import CHANNELS, STATUS_CODES
@@ -29,42 +36,73 @@ class Submission:
     data: dict[str, Any]
     channel: str
     submission_key: str | None = None
+    competent_unit: str | None = None
 
 
-def submit(uow: UnitOfWork, actor: Actor, sub: Submission) -> Dossier:
-    """Create a dossier on the procedure's current version and run it to its first human step."""
+@dataclass(frozen=True)
+class Submitted:
+    dossier: Dossier
+    pin: str | None  # shown once; None when an Idempotency-Key replays an earlier submission
+
+
+def pin_digest(secret: str, code: str, pin: str) -> str:
+    """Keyed hash of the tracking PIN: a stolen table alone cannot be brute-forced over 10^6 PINs."""
+    return hmac.new(secret.encode(), f"{code}:{pin}".encode(), hashlib.sha256).hexdigest()
+
+
+def submit(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
+    """Register a dossier. At the counter the officer has checked it, so it is received at once and its
+    workflow starts; online and postal dossiers wait in `registered` for a reception officer."""
     session = uow.session
     if sub.submission_key:
         earlier = session.scalars(select(Dossier).where(
             Dossier.created_by == actor.user_id, Dossier.submission_key == sub.submission_key)).first()
         if earlier is not None:
-            return earlier
+            return Submitted(earlier, None)
     if sub.channel not in CHANNELS:
         raise ValidationFailed("unknown channel", {"channel": [f"Must be one of: {', '.join(CHANNELS)}."]})
     compiled = current_version(session, uow.cache, sub.procedure)
-    data = _validate_form(compiled, compiled.start_form, sub.data)
+    data = validate_form(compiled, compiled.start_form, sub.data)
     now = uow.clock()
-    workflow = new_workflow(compiled, data)
-    advance(workflow)
+    code = next_code(session, uow.code_pattern, unit=actor.unit_code, prefix=uow.code_prefix,
+                     procedure=compiled.code, now=now)
+    pin = new_pin()
     dossier = Dossier(
-        code=next_code(session, uow.code_prefix, now), procedure_code=compiled.code,
-        procedure_version_id=compiled.version_id, status="received" if sub.channel == "counter" else
-        "registered", channel=sub.channel, applicant_name=sub.applicant["name"], applicant=sub.applicant,
-        data=data, unit_code=actor.unit_code, submission_key=sub.submission_key,
-        state=dump_workflow(workflow), created_by=actor.user_id, created_at=now, updated_at=now,
+        code=code, procedure_code=compiled.code, procedure_version_id=compiled.version_id,
+        status="registered", channel=sub.channel, applicant_name=sub.applicant["name"],
+        applicant=sub.applicant, data=data, reception_unit=actor.unit_code,
+        competent_unit=sub.competent_unit or actor.unit_code, submission_key=sub.submission_key,
+        pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=compiled.meta["fee"]["amount"],
+        created_by=actor.user_id, created_at=now, updated_at=now, paused_seconds=0, supplement_count=0,
     )
-    _finish_if_completed(dossier, workflow, now)
     session.add(dossier)
     try:
         session.flush()
     except IntegrityError:  # the same submission key raced in from a second request
         session.rollback()
         raise Conflict("this submission is already being processed") from None
-    sync_tasks(session, dossier, workflow, compiled, now, known_open=[])
     session.add(DossierEvent(dossier_id=dossier.id, at=now, actor_id=actor.user_id, kind="submitted",
                              detail={"channel": sub.channel, "version": compiled.version_id}))
+    if sub.channel == "counter":
+        receive(session, uow, dossier, compiled, actor, now, {})
     uow.commit()
-    return dossier
+    return Submitted(dossier, pin)
+
+
+def receive(session: Session, uow: UnitOfWork, dossier: Dossier, compiled: CompiledProcedure, actor: Actor,
+            now: datetime, detail: dict[str, Any]) -> None:
+    """A valid dossier is received: the legal clock starts and the workflow runs to its first human step."""
+    calendar = uow.calendar
+    workflow = new_workflow(compiled, dossier.data)
+    advance(workflow)
+    dossier.status, dossier.received_at = "received", now
+    dossier.due_at = dossier_due(calendar, compiled.meta, now)
+    dossier.state = dump_workflow(workflow)
+    _finish_if_completed(dossier, workflow, now)
+    session.flush()
+    sync_tasks(session, dossier, workflow, compiled, now, calendar, known_open=[])
+    session.add(DossierEvent(dossier_id=dossier.id, at=now, actor_id=actor.user_id, kind="received",
+                             detail={**detail, "due_at": dossier.due_at.isoformat()}))
 
 
 @dataclass(frozen=True)
@@ -84,14 +122,17 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Com
     rows = [task for task, _ in pairs]
     row = next((r for r in rows if r.id == task_id), None)
     dossier = pairs[0][1] if pairs else None
-    if row is None or dossier is None or not _may_see(actor, dossier):
+    if row is None or dossier is None or not may_see_task(actor, row):
         raise NotFound(f"task {task_id} does not exist")
     if not actor.has_role(row.role):
         raise Forbidden(f"task {task_id} belongs to the '{row.role}' role")
+    if row.state == SUSPENDED or dossier.status not in OPEN_STATUSES:
+        raise Conflict(f"dossier {dossier.code} is {dossier.status}; its steps wait",
+                       status=dossier.status, allowed_actions=allowed_actions(dossier.status))
     if row.state != OPEN:
         raise Conflict(f"task {task_id} is already {row.state}", state=row.state)
     compiled = uow.cache.get(session, dossier.procedure_version_id)
-    cleaned = _validate_form(compiled, row.form_key, data)
+    cleaned = validate_form(compiled, row.form_key, data)
     workflow = restore_workflow(compiled, dossier.state)
     task = ready_user_task(workflow, task_id)
     task.data.update(cleaned)
@@ -101,13 +142,15 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Com
     now = uow.clock()
     dossier.state = dump_workflow(workflow)
     dossier.updated_at = now
-    if dossier.status in ("registered", "received"):
+    if dossier.status == "received":
         dossier.status = "processing"
     _finish_if_completed(dossier, workflow, now)
     row.state, row.completed_at, row.completed_by = COMPLETED, now, actor.user_id
-    created = sync_tasks(session, dossier, workflow, compiled, now, known_open=rows)
+    row.on_time = None if row.due_at is None else now <= row.due_at
+    created = sync_tasks(session, dossier, workflow, compiled, now, uow.calendar, known_open=rows)
     session.add(DossierEvent(dossier_id=dossier.id, at=now, actor_id=actor.user_id, kind="task_completed",
-                             task_id=task_id, step=row.name, detail={"bpmn_id": row.bpmn_id}))
+                             task_id=task_id, step=row.name,
+                             detail={"bpmn_id": row.bpmn_id, "on_time": row.on_time}))
     try:
         uow.commit()
     except StaleDataError:
@@ -115,7 +158,7 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Com
     return Completion(task=row, dossier=dossier, next_tasks=created)
 
 
-def _validate_form(compiled: CompiledProcedure, form_key: str | None, data: Any) -> dict[str, Any]:
+def validate_form(compiled: CompiledProcedure, form_key: str | None, data: Any) -> dict[str, Any]:
     if form_key is None:
         if data not in (None, {}):
             raise ValidationFailed("this step takes no data", {"data": ["This step has no form."]})
@@ -123,10 +166,10 @@ def _validate_form(compiled: CompiledProcedure, form_key: str | None, data: Any)
     return compiled.forms[form_key].validate(data if data is not None else {})
 
 
-def _finish_if_completed(dossier: Dossier, workflow: Any, now: Any) -> None:
+def _finish_if_completed(dossier: Dossier, workflow: Any, now: datetime) -> None:
     if workflow.is_completed():
         dossier.status = end_status(workflow) or "processed"
-        dossier.finished_at = now
+        dossier.processed_at = dossier.finished_at = now
 
 
 @dataclass(frozen=True)
@@ -135,27 +178,28 @@ class DossierView:
     open_tasks: list[TaskRecord]
     steps: list[TaskRecord]
     events: list[DossierEvent]
+    allowed_actions: list[str]
 
     @property
     def status_code(self) -> int:
         return STATUS_CODES[self.dossier.status]
 
 
+def find_dossier(session: Session, actor: Actor, code: str) -> Dossier:
+    dossier = session.scalars(select(Dossier).where(Dossier.code == code)).first()
+    if dossier is None or not may_see_dossier(actor, dossier):
+        raise NotFound(f"dossier {code} does not exist")
+    return dossier
+
+
 def get_dossier(uow: UnitOfWork, actor: Actor, code: str) -> DossierView:
     """Read a dossier from its columns and the projection; the workflow is not deserialized."""
     session = uow.session
-    dossier = session.scalars(select(Dossier).where(Dossier.code == code)).first()
-    if dossier is None or not _may_see(actor, dossier):
-        raise NotFound(f"dossier {code} does not exist")
+    dossier = find_dossier(session, actor, code)
     tasks = list(session.scalars(select(TaskRecord).where(TaskRecord.dossier_id == dossier.id)
                                  .order_by(TaskRecord.created_at, TaskRecord.id)))
     events = list(session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
                                   .order_by(DossierEvent.id)))
-    return DossierView(dossier=dossier, open_tasks=[t for t in tasks if t.state == OPEN],
-                       steps=[t for t in tasks if t.state == COMPLETED], events=events)
-
-
-def _may_see(actor: Actor, dossier: Dossier) -> bool:
-    # Unit scoping: an officer sees the dossiers of their own unit (units and hierarchy come with the
-    # organisation model; an actor without a unit is a central account and sees all).
-    return actor.unit_code is None or dossier.unit_code in (None, actor.unit_code)
+    return DossierView(dossier=dossier, open_tasks=[t for t in tasks if t.state in (OPEN, SUSPENDED)],
+                       steps=[t for t in tasks if t.state == COMPLETED], events=events,
+                       allowed_actions=allowed_actions(dossier.status, actor))

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from .access import may_see_task
 from .actors import Actor
 from .errors import Forbidden, NotFound
 from .models import Dossier, TaskRecord
@@ -61,9 +62,9 @@ class TaskDetail:
 def get_task(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskDetail:
     row = uow.session.execute(
         select(TaskRecord, Dossier.code, Dossier.procedure_code, Dossier.applicant_name,
-               Dossier.procedure_version_id, Dossier.unit_code)
+               Dossier.procedure_version_id)
         .join(Dossier, Dossier.id == TaskRecord.dossier_id).where(TaskRecord.id == task_id)).first()
-    if row is None or (actor.unit_code is not None and row.unit_code not in (None, actor.unit_code)):
+    if row is None or not may_see_task(actor, row[0]):
         raise NotFound(f"task {task_id} does not exist")
     task: TaskRecord = row[0]
     if not actor.has_role(task.role):

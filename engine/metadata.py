@@ -28,6 +28,9 @@ class LegalTime(_Strict):
     value = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
     unit = fields.String(required=True, validate=validate.OneOf(TIME_UNITS))
     source = fields.String(required=True, validate=validate.Length(min=1))
+    # Received after this local hour, a dossier counts from the next working day ("HH:MM").
+    cutoff = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))
 
 
 class Fee(_Strict):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -71,10 +73,19 @@ class ProcedureVersion(Base):
 
 
 class Dossier(Base):
-    """One dossier: its facts as columns, its workflow state as one orjson blob without the spec."""
+    """One dossier: its facts as columns, its workflow state as one orjson blob without the spec.
+
+    The lifecycle dates (received, due, processed, returned) are columns so that deadlines, tracking and
+    the figures are plain SQL; `paused_at` is set while a supplement request stops the clock.
+    """
 
     __tablename__ = "dossiers"
-    __table_args__ = (UniqueConstraint("created_by", "submission_key"),)
+    __table_args__ = (
+        UniqueConstraint("created_by", "submission_key"),
+        Index("ix_dossiers_received", "received_at"),
+        Index("ix_dossiers_open_due", "due_at", postgresql_where=text("finished_at IS NULL"),
+              sqlite_where=text("finished_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -85,15 +96,33 @@ class Dossier(Base):
     applicant_name: Mapped[str] = mapped_column(String(200))
     applicant: Mapped[dict[str, Any]] = mapped_column(JSONType)
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)  # the declaration as submitted
-    unit_code: Mapped[str | None] = mapped_column(String(64), index=True)  # reception unit
+    # Any center receives any procedure: where it was received and who is competent are two units.
+    reception_unit: Mapped[str | None] = mapped_column(String(64), index=True)
+    competent_unit: Mapped[str | None] = mapped_column(String(64), index=True)
     # Client-chosen key (Idempotency-Key header): a repeated submit returns the first dossier.
     submission_key: Mapped[str | None] = mapped_column(String(100))
-    state: Mapped[bytes] = mapped_column(LargeBinary)
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[bytes | None] = mapped_column(LargeBinary)  # None until received (the workflow starts then)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # processed, refused, stopped, withdrawn
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)  # working time spent paused
+    resume_status: Mapped[str | None] = mapped_column(String(32))  # where a pause returns to
+    supplement_count: Mapped[int] = mapped_column(Integer, default=0)
+    fee_amount: Mapped[int] = mapped_column(Integer, default=0)
+    payment_required_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_online: Mapped[bool | None] = mapped_column(Boolean)
+    rating: Mapped[int | None] = mapped_column(Integer)  # 1 dissatisfied, 2 satisfied, 3 very satisfied
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Optimistic locking: every UPDATE says WHERE lock_version = <the one read>; a lost race updates no row.
     __mapper_args__ = {"version_id_col": lock_version}
@@ -125,6 +154,7 @@ class TaskRecord(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    on_time: Mapped[bool | None] = mapped_column(Boolean)  # recorded at completion when the step had a budget
 
 
 class DossierEvent(Base):
@@ -142,6 +172,29 @@ class DossierEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
 
+class CalendarOverride(Base):
+    """A day whose working status differs from the holiday package: an extra day off, a moved make-up day."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(16), default="file")  # file | api
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LookupFailure(Base):
+    """Failed public look-ups per key (a dossier code, a client address), counted per time window."""
+
+    __tablename__ = "lookup_failures"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class CodeSequence(Base):
     """Counters for dossier codes; incremented with one atomic upsert so codes stay unique."""
 
@@ -151,5 +204,5 @@ class CodeSequence(Base):
     value: Mapped[int] = mapped_column(Integer)
 
 
-__all__ = ["Base", "CodeSequence", "Dossier", "DossierEvent", "Procedure", "ProcedureVersion",
-           "TaskRecord", "User"]
+__all__ = ["Base", "CalendarOverride", "CodeSequence", "Dossier", "DossierEvent", "LookupFailure", "Procedure",
+           "ProcedureVersion", "TaskRecord", "User"]

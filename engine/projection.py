@@ -8,16 +8,26 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .deadlines import step_due
 from .models import Dossier, TaskRecord
 from .specs import CompiledProcedure
 from .workflows import ready_user_tasks
+from .working_time import WorkingCalendar
 
-OPEN, COMPLETED, CANCELLED = "open", "completed", "cancelled"
+OPEN, COMPLETED, CANCELLED, SUSPENDED = "open", "completed", "cancelled", "suspended"
+RECEPTION_ROLE = "reception"
+
+
+def responsible_unit(dossier: Dossier, role: str | None) -> str | None:
+    """Reception lanes are worked where the dossier was received; every other lane at the competent unit."""
+    return dossier.reception_unit if role == RECEPTION_ROLE else dossier.competent_unit or dossier.reception_unit
 
 
 def sync_tasks(session: Session, dossier: Dossier, workflow: BpmnWorkflow, compiled: CompiledProcedure,
-               now: datetime, known_open: list[TaskRecord] | None = None) -> list[TaskRecord]:
-    """Insert rows for newly ready human tasks; cancel rows whose task is no longer ready.
+               now: datetime, calendar: WorkingCalendar,
+               known_open: list[TaskRecord] | None = None) -> list[TaskRecord]:
+    """Insert rows for newly ready human tasks, with their due time from the step's budget;
+    cancel rows whose task is no longer ready.
 
     `known_open` saves a query when the caller already holds the dossier's open rows.
     """
@@ -38,8 +48,9 @@ def sync_tasks(session: Session, dossier: Dossier, workflow: BpmnWorkflow, compi
         row = TaskRecord(
             id=task_id, dossier_id=dossier.id, bpmn_id=task.task_spec.name,
             name=step.name if step else (task.task_spec.bpmn_name or task.task_spec.name),
-            role=task.task_spec.lane, unit_code=dossier.unit_code, state=OPEN,
+            role=task.task_spec.lane, unit_code=responsible_unit(dossier, task.task_spec.lane), state=OPEN,
             form_key=step.form_key if step else None, created_at=now,
+            due_at=step_due(calendar, step.time_budget if step else None, now),
         )
         session.add(row)
         created.append(row)

@@ -6,17 +6,25 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from .calendar_store import CalendarProvider
 from .catalog import SpecCache
 from .clock import Clock, system_clock
+from .working_time import WorkingCalendar, WorkingHours
+
+DEFAULT_CODE_PATTERN = "{unit}-{yymmdd}-{seq:05d}"
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker, cache: SpecCache, clock: Clock = system_clock,
-                 code_prefix: str = "MC") -> None:
+    def __init__(self, session_factory: sessionmaker, cache: SpecCache, calendars: CalendarProvider | None = None,
+                 clock: Clock = system_clock, code_pattern: str = DEFAULT_CODE_PATTERN,
+                 code_prefix: str = "MC", pin_secret: str = "") -> None:
         self._factory = session_factory
         self.cache = cache
+        self.calendars = calendars or CalendarProvider(WorkingHours())
         self.clock = clock
+        self.code_pattern = code_pattern
         self.code_prefix = code_prefix
+        self.pin_secret = pin_secret
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
@@ -29,6 +37,10 @@ class UnitOfWork:
             self.session.rollback()  # no-op after commit; undoes everything after an error
         finally:
             self.session.close()
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        return self.calendars.get(self.session)
 
     def commit(self) -> None:
         self.session.commit()

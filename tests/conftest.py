@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import text
 
 from api import create_app
 from engine.catalog import load_folder
+from engine.clock import LOCAL_TZ
 from engine.config import PROJECT_ROOT, Settings
 from engine.db import Base
 from engine.migrate import upgrade
@@ -72,13 +74,14 @@ def app_factory(database_url: str) -> Iterator[Any]:
     """Build apps on the test database, emptied first; processes and forms folders can be swapped."""
     apps: list[Flask] = []
 
-    def build(processes_dir: Path | None = None, forms_dir: Path | None = None, **overrides: Any) -> Flask:
+    def build(processes_dir: Path | None = None, forms_dir: Path | None = None, clock: Any = None,
+              **overrides: Any) -> Flask:
         settings = make_settings(database_url, **overrides)
         if processes_dir is not None:
             settings = settings.with_overrides(processes_dir=processes_dir)
         if forms_dir is not None:
             settings = settings.with_overrides(forms_dir=forms_dir)
-        app = create_app(settings)
+        app = create_app(settings, clock=clock)
         app.config["TESTING"] = True
         if not apps:
             _truncate(app)
@@ -101,6 +104,21 @@ def app_factory(database_url: str) -> Iterator[Any]:
 @pytest.fixture
 def app(app_factory: Any) -> Flask:
     return app_factory()
+
+
+class FakeClock:
+    """A settable clock: tests put the engine at a known instant (UTC-aware)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def at(self, text: str) -> datetime:
+        """Move to a local Asia/Ho_Chi_Minh time given as 'YYYY-MM-DD HH:MM'."""
+        self.now = datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ).astimezone(UTC)
+        return self.now
 
 
 class Api:

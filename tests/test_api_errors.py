@@ -67,11 +67,11 @@ def test_roles_are_enforced(api: Api) -> None:
             "data": PATHS["ho-kinh-doanh"]["start"]}
     assert_problem(api.post("/dossiers", "chuyenvien", json=body), 403, "forbidden")
     code = submit(api, "ho-kinh-doanh")["code"]
-    task = open_task(api, code)  # a reception task
-    data = {"data": PATHS["ho-kinh-doanh"]["steps"]["Task_TiepNhan"]}
-    assert_problem(api.get(f"/tasks/{task['id']}", "chuyenvien"), 403)
-    assert_problem(api.post(f"/tasks/{task['id']}/complete", "chuyenvien", json=data), 403)
-    assert api.get("/tasks", "chuyenvien").get_json()["total"] == 0
+    task = open_task(api, code)  # a specialist task
+    data = {"data": PATHS["ho-kinh-doanh"]["steps"]["Task_ThamDinh"]}
+    assert_problem(api.get(f"/tasks/{task['id']}", "tiepnhan"), 403)
+    assert_problem(api.post(f"/tasks/{task['id']}/complete", "tiepnhan", json=data), 403)
+    assert api.get("/tasks", "tiepnhan").get_json()["total"] == 0
     assert open_task(api, code)["id"] == task["id"]
 
 
@@ -100,18 +100,18 @@ def test_invalid_start_form_gets_422_and_creates_nothing(api: Api) -> None:
     body = assert_problem(api.post("/dossiers", "tiepnhan", json={
         "procedure": "ho-kinh-doanh", "applicant": {"name": "Á"}, "data": data}), 422, "validation-failed")
     assert set(body["errors"]) == {"chu_ho_so_dinh_danh", "von_kinh_doanh", "ten_ho_kinh_doanh"}
-    assert api.get("/tasks", "tiepnhan").get_json()["total"] == 0
+    assert api.get("/tasks", "chuyenvien").get_json()["total"] == 0
 
 
 def test_invalid_task_form_gets_422_and_the_workflow_is_untouched(api: Api) -> None:
     code = submit(api, "ho-kinh-doanh")["code"]
     task = open_task(api, code)
-    bad = {**PATHS["ho-kinh-doanh"]["steps"]["Task_TiepNhan"], "ho_so_hop_le": "có", "khong_co_truong": 1}
-    body = assert_problem(api.post(f"/tasks/{task['id']}/complete", "tiepnhan", json={"data": bad}), 422)
-    assert set(body["errors"]) == {"ho_so_hop_le", "khong_co_truong"}
+    bad = {**PATHS["ho-kinh-doanh"]["steps"]["Task_ThamDinh"], "dat_dieu_kien": "có", "khong_co_truong": 1}
+    body = assert_problem(api.post(f"/tasks/{task['id']}/complete", "chuyenvien", json={"data": bad}), 422)
+    assert set(body["errors"]) == {"dat_dieu_kien", "khong_co_truong"}
     dossier = api.get(f"/dossiers/{code}", "tiepnhan").get_json()
     assert [t["id"] for t in dossier["open_tasks"]] == [task["id"]] and dossier["steps"] == []
-    assert [e["kind"] for e in dossier["history"]] == ["submitted"]
+    assert [e["kind"] for e in dossier["history"]] == ["submitted", "received"]
 
 
 def test_unknown_ids_get_404(api: Api) -> None:
@@ -134,8 +134,9 @@ def test_procedure_catalogue_is_public_and_vietnamese(api: Api) -> None:
     assert {p["code"] for p in items} == {"ho-kinh-doanh", "gpxd-nha-o"}
     detail = api.get("/procedures/gpxd-nha-o").get_json()
     assert detail["name"]["vi"] == "Cấp giấy phép xây dựng nhà ở riêng lẻ"
-    assert detail["legal_time"] == {"value": 15.0, "unit": "working_days", "source": detail["legal_time"]["source"]}
-    assert detail["steps"][0]["role"] == "reception"
+    assert detail["legal_time"] == {"value": 15.0, "unit": "working_days", "cutoff": None,
+                                    "source": detail["legal_time"]["source"]}
+    assert [s["role"] for s in detail["steps"]] == ["specialist"] * 3 + ["leader", "reception"]
     assert detail["start_form"]["components"]
     assert detail["documents"] and detail["version"] == 1
 

@@ -54,34 +54,32 @@ def run_to_end(api: Api, procedure: str, code: str, overrides: dict[str, dict[st
 def test_procedure_runs_end_to_end(api: Api, procedure: str) -> None:
     created = submit(api, procedure)
     assert created["status"] == "received" and created["status_code"] == 2
-    assert created["code"].startswith("MC-")
+    assert created["code"].startswith("MC-") and len(created["pin"]) == 6
+    assert created["due_at"].endswith("+07:00")
 
     seen = run_to_end(api, procedure, created["code"])
 
     assert seen == list(PATHS[procedure]["steps"])
     dossier = api.get(f"/dossiers/{created['code']}", "tiepnhan").get_json()
-    assert dossier["status"] == "returned" and dossier["status_code"] == 10
-    assert dossier["finished_at"] is not None and dossier["finished_at"].endswith("+07:00")
+    assert dossier["status"] == "processed" and dossier["status_code"] == 9
+    assert dossier["processed_at"] is not None and dossier["finished_at"].endswith("+07:00")
+    assert dossier["allowed_actions"] == ["require_payment", "return_result"]
     assert [s["bpmn_id"] for s in dossier["steps"]] == seen
-    assert all(s["completed_by"] for s in dossier["steps"])
-    assert [e["kind"] for e in dossier["history"]] == ["submitted"] + ["task_completed"] * len(seen)
+    assert all(s["completed_by"] and s["due_at"] and s["on_time"] is True for s in dossier["steps"])
+    assert [e["kind"] for e in dossier["history"]] == ["submitted", "received"] + ["task_completed"] * len(seen)
     assert api.get("/tasks", "tiepnhan").get_json()["total"] == 0
 
-
-def test_incomplete_dossier_is_returned_with_guidance(api: Api) -> None:
-    created = submit(api, "ho-kinh-doanh")
-    seen = run_to_end(api, "ho-kinh-doanh", created["code"], {
-        "Task_TiepNhan": {"ho_so_hop_le": False, "huong_dan_bo_sung": "Thiếu giấy đề nghị có chữ ký."}})
-    assert seen == ["Task_TiepNhan"]
-    dossier = api.get(f"/dossiers/{created['code']}", "tiepnhan").get_json()
-    assert dossier["status"] == "refused" and dossier["status_code"] == 3
+    resp = api.post(f"/dossiers/{created['code']}/actions/return_result", "tiepnhan",
+                    json={"recipient": PATHS[procedure]["applicant"]["name"]})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["status"] == "returned" and resp.get_json()["status_code"] == 10
 
 
 def test_leader_sends_back_and_the_loop_continues(api: Api) -> None:
     created = submit(api, "gpxd-nha-o")
     code = created["code"]
     steps = PATHS["gpxd-nha-o"]["steps"]
-    for bpmn_id in ["Task_TiepNhan", "Task_ThamDinh", "Task_KiemTraThucDia", "Task_DuThao"]:
+    for bpmn_id in ["Task_ThamDinh", "Task_KiemTraThucDia", "Task_DuThao"]:
         task = open_task(api, code)
         assert task["bpmn_id"] == bpmn_id
         api.post(f"/tasks/{task['id']}/complete", ROLE_USERS[task["role"]], json={"data": steps[bpmn_id]})
@@ -90,12 +88,17 @@ def test_leader_sends_back_and_the_loop_continues(api: Api) -> None:
                     json={"data": {"phe_duyet": "tra_lai", "y_kien_lanh_dao": "Bổ sung chỉ giới."}})
     assert resp.status_code == 200
     assert [t["bpmn_id"] for t in resp.get_json()["next_tasks"]] == ["Task_DuThao"]
-    assert run_to_end(api, "gpxd-nha-o", code) == ["Task_DuThao", "Task_PheDuyet", "Task_TraKetQua"]
+    assert run_to_end(api, "gpxd-nha-o", code) == ["Task_DuThao", "Task_PheDuyet", "Task_NhanKetQua"]
 
 
-def test_online_submission_starts_as_registered(api: Api) -> None:
+def test_online_submission_waits_for_reception(api: Api) -> None:
     created = submit(api, "ho-kinh-doanh", channel="online")
     assert created["status"] == "registered" and created["status_code"] == 1
+    assert created["received_at"] is None and created["due_at"] is None
+    assert api.get("/tasks", "chuyenvien").get_json()["total"] == 0
+    resp = api.post(f"/dossiers/{created['code']}/actions/receive", "tiepnhan", json={})
+    assert resp.status_code == 200 and resp.get_json()["status"] == "received"
+    assert open_task(api, created["code"])["bpmn_id"] == "Task_ThamDinh"
 
 
 def test_dossier_codes_are_sequential_and_unique(api: Api) -> None:
@@ -111,4 +114,5 @@ def test_idempotency_key_makes_a_retried_submit_return_the_first_dossier(api: Ap
     again = api.post("/dossiers", "tiepnhan", json=body, headers={"Idempotency-Key": "k-1"})
     assert first.status_code == 201 and again.status_code == 201
     assert first.get_json()["code"] == again.get_json()["code"]
-    assert api.get("/tasks", "tiepnhan").get_json()["total"] == 1
+    assert first.get_json()["pin"] and again.get_json()["pin"] is None  # the PIN is shown once
+    assert api.get("/tasks", "chuyenvien").get_json()["total"] == 1

@@ -73,8 +73,8 @@ def test_entities_are_never_resolved(package_dir: Path, doctype: str) -> None:
 
 
 def test_xsd_violation_is_reported(package_dir: Path) -> None:
-    edit(package_dir / "process.bpmn", '<bpmn:userTask id="Task_TiepNhan"',
-         '<bpmn:userTask bogus="1" id="Task_TiepNhan"')
+    edit(package_dir / "process.bpmn", '<bpmn:userTask id="Task_ThamDinh"',
+         '<bpmn:userTask bogus="1" id="Task_ThamDinh"')
     [problem] = problems_of(package_dir)
     assert problem["code"] == "bpmn-invalid" and "bogus" in problem["message"]
 
@@ -150,7 +150,7 @@ def test_versions_are_content_hashed_and_dossiers_keep_theirs(app_factory: Any, 
     run_to_end(api3, "ho-kinh-doanh", running)
     old_steps = api3.get(f"/dossiers/{running}", "tiepnhan").get_json()["steps"]
     assert "Thẩm định hồ sơ, dự thảo kết quả" in [s["name"] for s in old_steps]
-    assert open_task(api3, new)["bpmn_id"] == "Task_TiepNhan"
+    assert open_task(api3, new)["bpmn_id"] == "Task_ThamDinh"
 
 
 def test_cli_load_reports_failures_and_exit_code(database_url: str, package_dir: Path, monkeypatch:

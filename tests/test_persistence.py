@@ -81,7 +81,7 @@ def test_a_fresh_process_restores_specs_from_the_database_without_parsing(
     cache: SpecCache = second.extensions["motcua"].cache
     assert cache._by_version == {}
     api2 = Api(second.test_client())
-    assert run_to_end(api2, "gpxd-nha-o", code)[-1] == "Task_TraKetQua"
+    assert run_to_end(api2, "gpxd-nha-o", code)[-1] == "Task_NhanKetQua"
     with second.extensions["motcua"].session_factory() as session:
         version = session.scalars(select(ProcedureVersion).where(
             ProcedureVersion.procedure_code == "gpxd-nha-o")).one()

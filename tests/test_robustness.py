@@ -29,13 +29,13 @@ def open_task_id(api: Api) -> str:
 @pytest.mark.parametrize("body", ODD_BODIES, ids=range(len(ODD_BODIES)))
 def test_odd_bodies_get_a_4xx_problem(api: Api, open_task_id: str, body: bytes) -> None:
     targets: list[tuple[str, str | None]] = [
-        ("/auth/token", None), ("/dossiers", "tiepnhan"), (f"/tasks/{open_task_id}/complete", "tiepnhan")]
+        ("/auth/token", None), ("/dossiers", "tiepnhan"), (f"/tasks/{open_task_id}/complete", "chuyenvien")]
     for path, user in targets:
         resp = api.post(path, user, data=body, headers={"Content-Type": "application/json"})
         assert 400 <= resp.status_code < 500 or resp.status_code in (200, 201), (path, resp.status_code)
         if resp.status_code >= 400:
             assert resp.mimetype == "application/problem+json"
-    assert open_task(api, api.get("/tasks", "tiepnhan").get_json()["items"][0]["dossier"])["id"] == open_task_id
+    assert open_task(api, api.get("/tasks", "chuyenvien").get_json()["items"][0]["dossier"])["id"] == open_task_id
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=abc", "offset=-1", "limit=100000", "bogus=1",

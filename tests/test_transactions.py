@@ -73,8 +73,8 @@ def test_crash_after_state_change_leaves_the_dossier_as_it_was(api: Api, monkeyp
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(engine.dossiers, "sync_tasks", crash)
-    resp = api.post(f"/tasks/{task['id']}/complete", "tiepnhan",
-                    json={"data": PATHS["ho-kinh-doanh"]["steps"]["Task_TiepNhan"]})
+    resp = api.post(f"/tasks/{task['id']}/complete", "chuyenvien",
+                    json={"data": PATHS["ho-kinh-doanh"]["steps"]["Task_ThamDinh"]})
     assert resp.status_code == 500
     assert resp.get_json()["code"] == "internal-error"
     assert snapshot(app, code) == before
@@ -84,8 +84,8 @@ def test_two_concurrent_completions_one_wins_one_gets_409(api: Api, monkeypatch:
     app = api.client.application
     code = submit(api, "ho-kinh-doanh")["code"]
     task = open_task(api, code)
-    data = PATHS["ho-kinh-doanh"]["steps"]["Task_TiepNhan"]
-    token = api.token("tiepnhan")
+    data = PATHS["ho-kinh-doanh"]["steps"]["Task_ThamDinh"]
+    token = api.token("chuyenvien")
 
     # Both requests read the dossier and pass every check before either writes: a real lost race.
     barrier = threading.Barrier(2, timeout=20)
@@ -110,10 +110,10 @@ def test_two_concurrent_completions_one_wins_one_gets_409(api: Api, monkeypatch:
     loser = next(r for r in responses if r.status_code == 409)
     assert loser.mimetype == "application/problem+json" and loser.get_json()["code"] == "conflict"
     after = snapshot(app, code)
-    assert after["events"] == 2  # submitted + one completion
-    assert after["lock"] == 2
+    assert after["events"] == 3  # submitted, received, one completion
+    assert after["lock"] == 3
     assert sorted(state for _, state, _ in after["tasks"]) == ["completed", "open"]
     monkeypatch.undo()
     # and a late retry of the finished task is refused the same way
-    late = api.post(f"/tasks/{task['id']}/complete", "tiepnhan", json={"data": data})
+    late = api.post(f"/tasks/{task['id']}/complete", "chuyenvien", json={"data": data})
     assert late.status_code == 409

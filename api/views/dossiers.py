@@ -14,18 +14,21 @@ bp = Blueprint("dossiers", __name__)
 
 @bp.post("/dossiers")
 @login_required("reception")
-@operation("Submit a dossier; it runs to its first human step. Send an Idempotency-Key header to make "
-           "a retried submit return the first dossier instead of creating a second.", tag="dossiers",
+@operation("Submit a dossier. At the counter it is received at once: the legal clock starts and it runs to "
+           "its first step; online and postal dossiers wait for `receive`. The response carries the "
+           "tracking PIN, once. Send an Idempotency-Key header to make a retried submit return the first "
+           "dossier instead of creating a second.", tag="dossiers",
            body=schemas.DossierCreate(),
            responses={201: schemas.DossierCreated(), 404: "unknown procedure", 422: "invalid data"})
 def create_dossier():  # type: ignore[no-untyped-def]
     body = g.body
     key = request.headers.get("Idempotency-Key")
     sub = Submission(procedure=body["procedure"], applicant=body["applicant"], data=body["data"],
-                     channel=body["channel"], submission_key=key[:100] if key else None)
-    dossier = submit(request_uow(), current_actor(), sub)
-    return respond(schemas.DossierCreated(), dossier, 201,
-                   headers={"Location": f"/api/v1/dossiers/{dossier.code}"})
+                     channel=body["channel"], submission_key=key[:100] if key else None,
+                     competent_unit=body.get("competent_unit"))
+    submitted = submit(request_uow(), current_actor(), sub)
+    return respond(schemas.DossierCreated(), submitted, 201,
+                   headers={"Location": f"/api/v1/dossiers/{submitted.dossier.code}"})
 
 
 @bp.get("/dossiers/<code>")

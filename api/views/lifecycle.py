@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, g, request
+
+from engine.actions import ACTIONS
+from engine.documents import KINDS, DocumentRequest, render_document
+from engine.dossiers import get_dossier
+from engine.errors import ValidationFailed
+from engine.lifecycle import perform
+
+from .. import schemas
+from ..auth import current_actor, login_required
+from ..operations import operation, respond
+from ..services import request_uow, services
+
+bp = Blueprint("lifecycle", __name__)
+ACTION_DOC = "; ".join(f"`{name}` ({', '.join(sorted(rule.roles))}; from {', '.join(sorted(rule.from_statuses))})"
+                       for name, rule in ACTIONS.items())
+
+
+@bp.post("/dossiers/<code>/actions/<action>")
+@login_required()
+@operation(f"Take a lifecycle action on a dossier: {ACTION_DOC}. `refuse` needs `reasons`, "
+           "`request_supplement` needs `missing`, `stop` and `withdraw` need `reason`, `record_payment` needs "
+           "`online`. A supplement request or a payment request pauses the clock; resuming moves every due "
+           "time by the paused working time.", tag="lifecycle", body=schemas.ActionIn(),
+           responses={200: schemas.DossierOut(), 403: "not your role", 404: "unknown dossier or action",
+                      409: "not allowed in the current status; `allowed_actions` lists what is"})
+def act(code: str, action: str):  # type: ignore[no-untyped-def]
+    uow, actor = request_uow(), current_actor()
+    perform(uow, actor, code, action, g.body)
+    return respond(schemas.DossierOut(), get_dossier(uow, actor, code))
+
+
+@bp.get("/dossiers/<code>/documents/<kind>")
+@login_required()
+@operation(f"A printable official document as HTML: {', '.join(f'{k} ({n})' for k, (n, _) in KINDS.items())}. "
+           "For `apology`, `new_date` (YYYY-MM-DD) and `reason` may be given.", tag="documents",
+           responses={200: "text/html", 404: "unknown dossier or document"})
+def document(code: str, kind: str):  # type: ignore[no-untyped-def]
+    new_date = request.args.get("new_date")
+    try:
+        new_due = datetime.fromisoformat(f"{new_date}T17:00:00+07:00") if new_date else None
+    except ValueError:
+        raise ValidationFailed("bad date", {"new_date": ["Use YYYY-MM-DD."]}) from None
+    req = DocumentRequest(kind=kind, new_due_at=new_due, apology_reason=request.args.get("reason", "")[:1000],
+                          tracking_url=f"{services().settings.public_url}/api/v1/public/dossiers/{code}")
+    html = render_document(request_uow(), services().documents, current_actor(), code, req)
+    return Response(html, mimetype="text/html")

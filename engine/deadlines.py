@@ -1,0 +1,33 @@
+"""Due times of dossiers and steps, and how a pause moves them. All arithmetic is the calendar's."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from .working_time import WorkingCalendar, parse_budget
+
+
+def dossier_due(calendar: WorkingCalendar, meta: dict[str, Any], received_at: datetime) -> datetime:
+    """The appointment date: the legal time counted from the receipt of a valid dossier."""
+    legal = meta["legal_time"]
+    cutoff = time.fromisoformat(legal["cutoff"]) if legal.get("cutoff") else None
+    return calendar.due(received_at, legal["value"], legal["unit"], cutoff)
+
+
+def step_due(calendar: WorkingCalendar, budget: str | None, started_at: datetime) -> datetime | None:
+    """A step's due time from its time budget (working time); None when the designer set none."""
+    if not budget:
+        return None
+    return calendar.add_working_time(started_at, parse_budget(budget, calendar.hours.day_length))
+
+
+def paused_time(calendar: WorkingCalendar, paused_at: datetime, resumed_at: datetime) -> timedelta:
+    return calendar.working_time_between(paused_at, resumed_at)
+
+
+def shift(calendar: WorkingCalendar, due: datetime | None, paused: timedelta) -> datetime | None:
+    """A due time moved later by the working time spent paused (the clock did not run meanwhile)."""
+    if due is None or paused <= timedelta(0):
+        return due
+    return calendar.add_working_time(due, paused)

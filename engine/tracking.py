@@ -1,0 +1,100 @@
+"""Public tracking by dossier code and PIN: status, appointment date and steps, with no personal data.
+
+A wrong PIN looks exactly like an unknown code (404). Failures are counted per code and per client in
+the database (so every worker sees them); past the limit, look-ups are refused (429) until the window ends.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from .dossiers import pin_digest
+from .errors import Conflict, MotcuaError, NotFound, ValidationFailed
+from .models import Dossier, DossierEvent, LookupFailure, TaskRecord
+from .projection import CANCELLED
+from .uow import UnitOfWork
+
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_CODE = 5
+MAX_FAILURES_PER_CLIENT = 20
+
+
+class TooManyAttempts(MotcuaError):
+    title = "Too many attempts"
+    code = "too-many-attempts"
+
+
+@dataclass(frozen=True)
+class PublicView:
+    dossier: Dossier
+    procedure_name: dict[str, str]
+    steps: list[TaskRecord]
+
+
+def _blocked(uow: UnitOfWork, keys: list[tuple[str, int]], now: datetime) -> datetime | None:
+    for key, limit in keys:
+        row = uow.session.get(LookupFailure, key)
+        if row is not None and now - row.window_start < WINDOW and row.count >= limit:
+            return row.window_start + WINDOW
+    return None
+
+
+def _record_failure(uow: UnitOfWork, keys: list[str], now: datetime) -> None:
+    for key in keys:
+        row = uow.session.get(LookupFailure, key)
+        if row is None:
+            uow.session.add(LookupFailure(key=key, window_start=now, count=1))
+        elif now - row.window_start >= WINDOW:
+            row.window_start, row.count = now, 1
+        else:
+            row.count += 1
+    uow.commit()
+
+
+def _authorised(uow: UnitOfWork, code: str, pin: str | None, client: str) -> Dossier:
+    now = uow.clock()
+    keys = [(f"code:{code}"[:200], MAX_FAILURES_PER_CODE), (f"client:{client}"[:200], MAX_FAILURES_PER_CLIENT)]
+    until = _blocked(uow, keys, now)
+    if until is not None:
+        raise TooManyAttempts("too many failed look-ups; try again later",
+                              retry_after=int((until - now).total_seconds()) + 1)
+    dossier = uow.session.scalars(select(Dossier).where(Dossier.code == code)).first()
+    expected = dossier.pin_hash if dossier is not None else None
+    given = pin_digest(uow.pin_secret, code, pin or "")
+    if expected is None or not hmac.compare_digest(expected, given):
+        _record_failure(uow, [k for k, _ in keys], now)
+        raise NotFound(f"dossier {code} does not exist")
+    return dossier
+
+
+def track(uow: UnitOfWork, code: str, pin: str | None, client: str) -> PublicView:
+    dossier = _authorised(uow, code, pin, client)
+    compiled = uow.cache.get(uow.session, dossier.procedure_version_id)
+    steps = list(uow.session.scalars(select(TaskRecord).where(
+        TaskRecord.dossier_id == dossier.id, TaskRecord.state != CANCELLED).order_by(TaskRecord.created_at)))
+    return PublicView(dossier, compiled.meta["name"], steps)
+
+
+RATINGS = {1: "dissatisfied", 2: "satisfied", 3: "very satisfied"}
+
+
+def rate(uow: UnitOfWork, code: str, pin: str | None, client: str, rating: Any, comment: str | None) -> Dossier:
+    """The applicant's satisfaction rating, once, after the result was returned."""
+    if rating not in RATINGS or isinstance(rating, bool):
+        raise ValidationFailed("rating must be 1, 2 or 3", {"rating": ["1 dissatisfied, 2 satisfied, 3 very."]})
+    dossier = _authorised(uow, code, pin, client)
+    if dossier.status != "returned":
+        raise Conflict("a dossier is rated after its result is returned", status=dossier.status)
+    if dossier.rating is not None:
+        raise Conflict("this dossier has already been rated")
+    now = uow.clock()
+    dossier.rating, dossier.rating_comment, dossier.rated_at = rating, (comment or "")[:2000], now
+    uow.session.add(DossierEvent(dossier_id=dossier.id, at=now, actor_id=None, kind="rated",
+                                 detail={"rating": rating}))
+    uow.commit()
+    return dossier
