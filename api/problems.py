@@ -43,7 +43,7 @@ def problem(status: int, code: str, title: str, detail: str | None = None, **ext
     if detail:
         body["detail"] = detail
     body["instance"] = request.path
-    body.update({k: v for k, v in extra.items() if v is not None})
+    body.update({k: v for k, v in extra.items() if v is not None and k not in body})
     response = Response(orjson.dumps(body), status=status, mimetype="application/problem+json")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="motcua"'

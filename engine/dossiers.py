@@ -128,7 +128,7 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Com
         raise Forbidden(f"task {task_id} belongs to the '{row.role}' role")
     if row.state == SUSPENDED or dossier.status not in OPEN_STATUSES:
         raise Conflict(f"dossier {dossier.code} is {dossier.status}; its steps wait",
-                       status=dossier.status, allowed_actions=allowed_actions(dossier.status))
+                       dossier_status=dossier.status, allowed_actions=allowed_actions(dossier.status))
     if row.state != OPEN:
         raise Conflict(f"task {task_id} is already {row.state}", state=row.state)
     compiled = uow.cache.get(session, dossier.procedure_version_id)

@@ -36,7 +36,7 @@ def perform(uow: UnitOfWork, actor: Actor, code: str, action: str, params: dict[
     dossier = find_dossier(uow.session, actor, code)
     if dossier.status not in rule.from_statuses:
         raise Conflict(f"'{action}' is not possible while the dossier is {dossier.status}",
-                       status=dossier.status, allowed_actions=allowed_actions(dossier.status, actor))
+                       dossier_status=dossier.status, allowed_actions=allowed_actions(dossier.status, actor))
     if not actor.roles & rule.roles:
         raise Forbidden(f"'{action}' needs one of the roles: {', '.join(sorted(rule.roles))}")
     now = uow.clock()

@@ -89,7 +89,7 @@ def rate(uow: UnitOfWork, code: str, pin: str | None, client: str, rating: Any, 
         raise ValidationFailed("rating must be 1, 2 or 3", {"rating": ["1 dissatisfied, 2 satisfied, 3 very."]})
     dossier = _authorised(uow, code, pin, client)
     if dossier.status != "returned":
-        raise Conflict("a dossier is rated after its result is returned", status=dossier.status)
+        raise Conflict("a dossier is rated after its result is returned", dossier_status=dossier.status)
     if dossier.rating is not None:
         raise Conflict("this dossier has already been rated")
     now = uow.clock()

@@ -29,6 +29,7 @@ OFFICERS = {
     "chuyenvien": ["specialist"],
     "lanhdao": ["leader"],
     "quantri": ["admin"],
+    "tatca": ["reception", "specialist", "leader"],
 }
 _db_counter = itertools.count()
 
