@@ -81,6 +81,7 @@ class DocumentRequest:
     new_due_at: datetime | None = None
     apology_reason: str = ""
     tracking_url: str = "/tra-cuu"
+    pin: str | None = None  # printed on the receipt right after submission, when the caller still has it
 
 
 def render_document(uow: UnitOfWork, renderer: DocumentRenderer, actor: Actor, code: str,
@@ -113,7 +114,7 @@ def build_context(uow: UnitOfWork, dossier: Dossier, request: DocumentRequest) -
         "doc": {"kind": request.kind, "number": number, "title": title},
         "place": dossier.reception_unit or "……",
         "now": _local(uow.clock()),
-        "pin": None,
+        "pin": request.pin,
         "tracking_url": request.tracking_url,
         "dossier": {
             "code": dossier.code, "status": dossier.status, "status_label": STATUS_LABELS[dossier.status],

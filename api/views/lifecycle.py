@@ -37,7 +37,8 @@ def act(code: str, action: str):  # type: ignore[no-untyped-def]
 @bp.get("/dossiers/<code>/documents/<kind>")
 @login_required()
 @operation(f"A printable official document as HTML: {', '.join(f'{k} ({n})' for k, (n, _) in KINDS.items())}. "
-           "For `apology`, `new_date` (YYYY-MM-DD) and `reason` may be given.", tag="documents",
+           "For `apology`, `new_date` (YYYY-MM-DD) and `reason` may be given; for `receipt`, the `pin` "
+           "returned by the submission, to print it.", tag="documents",
            responses={200: "text/html", 404: "unknown dossier or document"})
 def document(code: str, kind: str):  # type: ignore[no-untyped-def]
     new_date = request.args.get("new_date")
@@ -45,7 +46,9 @@ def document(code: str, kind: str):  # type: ignore[no-untyped-def]
         new_due = datetime.fromisoformat(f"{new_date}T17:00:00+07:00") if new_date else None
     except ValueError:
         raise ValidationFailed("bad date", {"new_date": ["Use YYYY-MM-DD."]}) from None
+    pin = request.args.get("pin")
     req = DocumentRequest(kind=kind, new_due_at=new_due, apology_reason=request.args.get("reason", "")[:1000],
+                          pin=pin if pin and pin.isdigit() and len(pin) <= 10 else None,
                           tracking_url=f"{services().settings.public_url}/api/v1/public/dossiers/{code}")
     html = render_document(request_uow(), services().documents, current_actor(), code, req)
     return Response(html, mimetype="text/html")
