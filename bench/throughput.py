@@ -120,13 +120,14 @@ def api_path(procedure: str, n: int, database_url: str) -> dict[str, float]:
         resp = client.post("/api/v1/dossiers", json=body, headers=headers["reception"])
         assert resp.status_code == 201, resp.get_json()
     submit_rate = n / (time.perf_counter() - started)
-    page = client.get(f"/api/v1/tasks?limit=500&procedure={procedure}", headers=headers["reception"])
-    pending = page.get_json()["items"]
-    offset = len(pending)
-    while offset < n:
-        more = client.get(f"/api/v1/tasks?limit=500&offset={offset}", headers=headers["reception"])
-        pending += more.get_json()["items"]
-        offset += 500
+    last = client.get(f"/api/v1/dossiers/{resp.get_json()['code']}", headers=headers["reception"]).get_json()
+    first_role = last["open_tasks"][0]["role"]  # the lane of the procedure's first step
+    while len(pending) < n:
+        page = client.get(f"/api/v1/tasks?limit=500&offset={len(pending)}&procedure={procedure}",
+                          headers=headers[first_role])
+        items = page.get_json()["items"]
+        assert items, "submitted dossiers have no open first step"
+        pending += items
 
     latencies: list[float] = []
     completions, started = 0, time.perf_counter()

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.exc import StaleDataError
 
 from .access import may_see_dossier, may_see_task
@@ -105,6 +105,22 @@ def receive(session: Session, uow: UnitOfWork, dossier: Dossier, compiled: Compi
                              detail={**detail, "due_at": dossier.due_at.isoformat()}))
 
 
+# What completing a step reads of a dossier; the rest (applicant, declaration, ...) is not loaded.
+HOT_COLUMNS = (Dossier.id, Dossier.code, Dossier.status, Dossier.state, Dossier.lock_version,
+               Dossier.procedure_version_id, Dossier.reception_unit, Dossier.competent_unit, Dossier.updated_at,
+               Dossier.processed_at, Dossier.finished_at)
+
+
+# One query brings the task, its dossier, and the dossier's other open tasks (for the projection). Built
+# once: SQLAlchemy then reuses its cache key and compiled form instead of rebuilding them per request.
+_task_id = bindparam("task_id")
+TASK_WITH_DOSSIER = (
+    select(TaskRecord, Dossier).join(Dossier, Dossier.id == TaskRecord.dossier_id)
+    .where(TaskRecord.dossier_id == select(TaskRecord.dossier_id).where(TaskRecord.id == _task_id).scalar_subquery(),
+           or_(TaskRecord.state == OPEN, TaskRecord.id == _task_id))
+    .options(load_only(*HOT_COLUMNS)))
+
+
 @dataclass(frozen=True)
 class Completion:
     task: TaskRecord
@@ -115,10 +131,7 @@ class Completion:
 def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Completion:
     """Complete a human step with its form data; the workflow runs on to the next human step."""
     session = uow.session
-    # One query brings the task, its dossier, and the dossier's other open tasks (for the projection).
-    dossier_of_task = select(TaskRecord.dossier_id).where(TaskRecord.id == task_id).scalar_subquery()
-    pairs = session.execute(select(TaskRecord, Dossier).join(Dossier, Dossier.id == TaskRecord.dossier_id).where(
-        TaskRecord.dossier_id == dossier_of_task, or_(TaskRecord.state == OPEN, TaskRecord.id == task_id))).all()
+    pairs = session.execute(TASK_WITH_DOSSIER, {"task_id": task_id}).all()
     rows = [task for task, _ in pairs]
     row = next((r for r in rows if r.id == task_id), None)
     dossier = pairs[0][1] if pairs else None
@@ -185,8 +198,11 @@ class DossierView:
         return STATUS_CODES[self.dossier.status]
 
 
+_BY_CODE = select(Dossier).where(Dossier.code == bindparam("code"))
+
+
 def find_dossier(session: Session, actor: Actor, code: str) -> Dossier:
-    dossier = session.scalars(select(Dossier).where(Dossier.code == code)).first()
+    dossier = session.scalars(_BY_CODE, {"code": code}).first()
     if dossier is None or not may_see_dossier(actor, dossier):
         raise NotFound(f"dossier {code} does not exist")
     return dossier

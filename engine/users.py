@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .actors import ROLES, Actor
@@ -64,10 +64,12 @@ def authenticate(session: Session, username: str, password: str) -> User:
     return user
 
 
+_ACTOR = select(User.username, User.roles, User.unit_code, User.active).where(User.id == bindparam("user_id"))
+
+
 def actor_for(session: Session, user_id: int) -> Actor:
     """The acting user as stored now: a deactivated account or a changed role takes effect at once."""
-    row = session.execute(select(User.username, User.roles, User.unit_code, User.active)
-                          .where(User.id == user_id)).first()
+    row = session.execute(_ACTOR, {"user_id": user_id}).first()
     if row is None or not row.active:
         raise Unauthorized("account not found or disabled")
     return Actor(user_id=user_id, username=row.username, roles=frozenset(row.roles), unit_code=row.unit_code)

@@ -146,7 +146,11 @@ def test_openapi_document_describes_every_endpoint(api: Api) -> None:
     assert doc["openapi"].startswith("3.")
     assert set(doc["paths"]) >= {"/api/v1/auth/token", "/api/v1/procedures", "/api/v1/procedures/{code}",
                                  "/api/v1/dossiers", "/api/v1/dossiers/{code}", "/api/v1/tasks",
-                                 "/api/v1/tasks/{task_id}", "/api/v1/tasks/{task_id}/complete"}
+                                 "/api/v1/tasks/{task_id}", "/api/v1/tasks/{task_id}/complete",
+                                 "/api/v1/dossiers/{code}/actions/{action}", "/api/v1/dossiers/{code}/documents/{kind}",
+                                 "/api/v1/public/dossiers/{code}", "/api/v1/public/dossiers/{code}/rating",
+                                 "/api/v1/stats", "/api/v1/calendar", "/api/v1/calendar/overrides/{day}"}
+    assert "429" in doc["paths"]["/api/v1/public/dossiers/{code}"]["get"]["responses"]
     create = doc["paths"]["/api/v1/dossiers"]["post"]
     assert create["security"] == [{"bearer": []}]
     assert {"201", "400", "401", "404", "422"} <= set(create["responses"])
