@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/motcua db upgrade
 	$(BIN)/motcua procedures load
 	$(BIN)/motcua calendar load
+	$(BIN)/motcua org load
 	$(BIN)/motcua user seed-demo
 	$(BIN)/motcua serve
 

@@ -12,6 +12,7 @@ from engine.codes import check_pattern
 from engine.config import Settings
 from engine.db import make_engine, make_session_factory
 from engine.documents import DocumentRenderer
+from engine.organisation import OrgCache
 
 from .openapi import build_spec
 from .operations import reject_nul_in_url
@@ -32,14 +33,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         settings=settings, engine=engine, session_factory=make_session_factory(engine), cache=SpecCache(),
         calendars=CalendarProvider(read_calendar_file(settings.calendar_file).hours,
                                    ttl=settings.calendar_ttl_seconds),
-        documents=DocumentRenderer(settings.documents_dir), clock=clock or system_clock)
+        documents=DocumentRenderer(settings.documents_dir), org=OrgCache(ttl=settings.calendar_ttl_seconds),
+        clock=clock or system_clock)
     init_request_uow(app)
     register_error_handlers(app)
     app.before_request(reject_nul_in_url)
 
-    from .views import auth, calendar, dossiers, lifecycle, procedures, public, stats, tasks
+    from .views import auth, calendar, dossiers, lifecycle, organisation, procedures, public, stats, tasks
 
-    for bp in (auth.bp, procedures.bp, dossiers.bp, lifecycle.bp, tasks.bp, public.bp, stats.bp, calendar.bp):
+    for bp in (auth.bp, procedures.bp, dossiers.bp, lifecycle.bp, tasks.bp, public.bp, stats.bp, calendar.bp,
+               organisation.bp):
         app.register_blueprint(bp, url_prefix=API_PREFIX)
 
     spec_cache: dict[str, bytes] = {}

@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from engine.actors import Actor
 from engine.errors import Forbidden, Unauthorized
-from engine.users import actor_for
+from engine.organisation import actor_for
 
 from .services import request_uow
 
@@ -23,8 +23,9 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
-def issue_token(user_id: int, roles: list[str]) -> str:
-    return _serializer().dumps({"uid": user_id, "roles": roles})
+def issue_token(user_id: int) -> str:
+    # Roles are not trusted from the token: memberships are read again on every request.
+    return _serializer().dumps({"uid": user_id})
 
 
 def _token_user_id() -> int:
@@ -46,7 +47,8 @@ def _token_user_id() -> int:
 def current_actor() -> Actor:
     actor = g.get("actor")
     if actor is None:
-        actor = g.actor = actor_for(request_uow().session, _token_user_id())
+        uow = request_uow()
+        actor = g.actor = actor_for(uow.session, uow.org, _token_user_id())
     return actor
 
 

@@ -8,27 +8,34 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import func, select
 
+from engine.audit import verify
 from engine.calendar_store import load_file_overrides
 from engine.catalog import SpecCache, load_folder
 from engine.config import Settings
 from engine.db import make_engine, make_session_factory
 from engine.migrate import upgrade
 from engine.models import User
-from engine.users import create_user
+from engine.organisation import create_user, load_organisation
+from engine.uow import UnitOfWork
 
-DEMO_ACCOUNTS = (
-    ("tiepnhan", "Nguyễn Thị Tiếp Nhận", ["reception"]),
-    ("chuyenvien", "Trần Văn Chuyên Viên", ["specialist"]),
-    ("lanhdao", "Lê Minh Lãnh Đạo", ["leader"]),
-    ("quantri", "Phạm Quản Trị", ["admin", "designer", "reform_officer"]),
+DEMO_ACCOUNTS = (  # (username, full name, unit, roles) in the units of config/organisation.toml
+    ("tiepnhan", "Nguyễn Thị Tiếp Nhận", "CM-AX", ["reception"]),
+    ("chuyenvien", "Trần Văn Chuyên Viên", "CM-AX", ["specialist"]),
+    ("lanhdao", "Lê Minh Lãnh Đạo", "CM-AX", ["leader"]),
+    ("quantri", "Phạm Quản Trị", "CM", ["admin", "designer", "reform_officer", "leader"]),
 )
 
 
 def _session(settings: Settings):  # type: ignore[no-untyped-def]
     return make_session_factory(make_engine(settings.database_url))()
+
+
+def _uow(settings: Settings) -> UnitOfWork:
+    return UnitOfWork(make_session_factory(make_engine(settings.database_url)), SpecCache())
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
@@ -41,9 +48,12 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_procedures_load(settings: Settings, args: argparse.Namespace) -> int:
     processes = args.dir or settings.processes_dir
-    with _session(settings) as session:
-        report = load_folder(session, SpecCache(), processes, settings.forms_dir)
-        session.commit()
+    with _uow(settings) as uow:
+        report = load_folder(uow.session, uow.cache, processes, settings.forms_dir)
+        for code, number in report.created:
+            uow.record(None, "procedure_version_created", "procedure", code, after={"version": number},
+                       detail={"by": "motcua procedures load", "dir": str(processes)})
+        uow.commit()
     for code, number in report.created:
         print(f"loaded {code}: new version {number}")
     for code in report.unchanged:
@@ -65,30 +75,58 @@ def cmd_calendar_load(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
     password = os.environ.get("MOTCUA_PASSWORD") or getpass.getpass("Password: ")
-    with _session(settings) as session:
-        user = create_user(session, args.username, password, args.full_name or args.username,
-                           args.role, args.unit)
-        session.commit()
-        print(f"created user {user.username} (id {user.id}) with roles {', '.join(user.roles)}")
+    memberships = []
+    for member in args.member:
+        unit, _, role = member.partition(":")
+        memberships.append((unit, role))
+    with _uow(settings) as uow:
+        user = create_user(uow.session, args.username, password, args.full_name or args.username, memberships)
+        uow.record(None, "user_created", "user", user.id, after={"username": user.username,
+                   "memberships": [list(m) for m in memberships]}, detail={"by": "motcua user create"})
+        uow.commit()
+        print(f"created user {user.username} (id {user.id}): {', '.join(args.member)}")
     return 0
+
+
+def cmd_org_load(settings: Settings, args: argparse.Namespace) -> int:
+    with _uow(settings) as uow:
+        counts = load_organisation(uow.session, args.file)
+        uow.record(None, "organisation_loaded", "unit", None, detail={"file": str(args.file), **counts})
+        uow.commit()
+    print(f"organisation: {counts['units']} unit(s), {counts['roles']} role(s) from {args.file}")
+    return 0
+
+
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    with _session(settings) as session:
+        result = verify(session)
+    if result.ok:
+        print(f"audit chain intact: {result.checked} entries")
+        return 0
+    print(f"AUDIT CHAIN BROKEN at entry {result.broken_at}: {result.reason} ({result.checked} entries before it "
+          "are intact)", file=sys.stderr)
+    return 1
 
 
 def cmd_users_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Demo officers for a fresh development database; does nothing once any account exists."""
-    with _session(settings) as session:
+    with _uow(settings) as uow:
+        session = uow.session
         if session.scalar(select(func.count()).select_from(User)):
             return 0
+        load_organisation(session, settings.organisation_file)
         lines = []
-        for username, full_name, roles in DEMO_ACCOUNTS:
+        for username, full_name, unit, roles in DEMO_ACCOUNTS:
             password = secrets.token_urlsafe(9)
-            create_user(session, username, password, full_name, roles, None)
-            lines.append(f"{username}\t{password}\t{','.join(roles)}")
-        session.commit()
+            user = create_user(session, username, password, full_name, [(unit, role) for role in roles])
+            uow.record(None, "user_created", "user", user.id, detail={"by": "motcua user seed-demo"})
+            lines.append(f"{username}\t{password}\t{unit}\t{','.join(roles)}")
+        uow.commit()
     path = settings.processes_dir.parent / "var" / "demo-accounts.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     path.chmod(0o600)
-    print(f"demo accounts (username, password, roles) written to {path}:")
+    print(f"demo accounts (username, password, unit, roles) written to {path}:")
     print("\n".join(lines))
     return 0
 
@@ -129,20 +167,29 @@ def build_parser() -> argparse.ArgumentParser:
     procs = sub.add_parser("procedures", help="procedure packages").add_subparsers(dest="action",
                                                                                   required=True)
     load = procs.add_parser("load", help="load processes/ into versions (only changed content)")
-    load.add_argument("--dir", type=lambda p: __import__("pathlib").Path(p))
+    load.add_argument("--dir", type=Path)
     load.set_defaults(func=cmd_procedures_load)
 
     cal = sub.add_parser("calendar", help="working calendar").add_subparsers(dest="action", required=True)
     cal_load = cal.add_parser("load", help="store the overrides of MOTCUA_CALENDAR_FILE (API changes win)")
     cal_load.set_defaults(func=cmd_calendar_load)
 
+    org = sub.add_parser("org", help="organisation").add_subparsers(dest="action", required=True)
+    org_load = org.add_parser("load", help="load units (and roles) from a TOML file")
+    org_load.add_argument("file", nargs="?", type=Path, default=Settings().organisation_file)
+    org_load.set_defaults(func=cmd_org_load)
+
+    audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="action", required=True)
+    audit_verify = audit.add_parser("verify", help="check the hash chain; exit 1 if it is broken")
+    audit_verify.set_defaults(func=cmd_audit_verify)
+
     users = sub.add_parser("user", help="accounts").add_subparsers(dest="action", required=True)
     create = users.add_parser("create", help="create a local account (password from MOTCUA_PASSWORD "
                                              "or a prompt)")
     create.add_argument("username")
     create.add_argument("--full-name")
-    create.add_argument("--role", action="append", required=True)
-    create.add_argument("--unit")
+    create.add_argument("--member", action="append", required=True, metavar="UNIT:ROLE",
+                        help="a membership, e.g. CM-AX:reception (repeatable)")
     create.set_defaults(func=cmd_user_create)
     seed = users.add_parser("seed-demo", help="create demo officers if the database has no account")
     seed.set_defaults(func=cmd_users_seed_demo)

@@ -28,12 +28,19 @@ class TokenRequest(Strict):
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+class MembershipIO(Strict):
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    role = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 class UserOut(Schema):
     id = fields.Integer()
     username = fields.String()
     full_name = fields.String()
+    email = fields.String(allow_none=True)
+    active = fields.Boolean()
     roles = fields.List(fields.String())
-    unit_code = fields.String(allow_none=True)
+    memberships = fields.List(fields.Nested(MembershipIO))
 
 
 class TokenResponse(Schema):
@@ -134,15 +141,6 @@ class TaskBrief(Schema):
     on_time = fields.Boolean(allow_none=True)
 
 
-class EventOut(Schema):
-    at = LocalDateTime()
-    kind = fields.String()
-    actor_id = fields.Integer(allow_none=True)
-    task_id = fields.String(allow_none=True)
-    step = fields.String(allow_none=True)
-    detail = fields.Dict()
-
-
 class DossierOut(Schema):
     code = fields.String(attribute="dossier.code")
     procedure = fields.String(attribute="dossier.procedure_code")
@@ -171,7 +169,7 @@ class DossierOut(Schema):
     allowed_actions = fields.List(fields.String())
     open_tasks = fields.List(fields.Nested(TaskBrief))
     steps = fields.List(fields.Nested(TaskBrief))
-    history = fields.List(fields.Nested(EventOut), attribute="events")
+    history = fields.List(fields.Nested(lambda: AuditOut()), attribute="events")
 
 
 class DossierCreated(Schema):
@@ -301,8 +299,17 @@ class CalendarOut(Schema):
 
 # --- tasks ------------------------------------------------------------------------------------------
 class TaskQueryIn(Strict):
+    view = fields.String(load_default="all", validate=validate.OneOf(["all", "assigned", "claimable", "team"]),
+                         metadata={"description": "assigned: mine; claimable: unclaimed in my units and roles; "
+                                                  "team: all open tasks of the units I lead"})
     procedure = fields.String()
     dossier = fields.String()
+    unit = fields.String()
+    due_before = fields.AwareDateTime(default_timezone=LOCAL_TZ)
+    overdue = fields.Boolean()
+    q = fields.String(validate=validate.Length(max=100),
+                      metadata={"description": "dossier code or applicant name; case and diacritics ignored"})
+    sort = fields.String(load_default="due", validate=validate.OneOf(["due", "priority", "age"]))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
@@ -312,6 +319,11 @@ class TaskOut(TaskBrief):
     procedure = fields.String(attribute="procedure_code")
     applicant_name = fields.String()
     form_key = fields.String(allow_none=True)
+    unit = fields.String(attribute="unit_code", allow_none=True)
+    priority = fields.Integer()
+    owner_id = fields.Integer(allow_none=True)
+    claimed_at = LocalDateTime(allow_none=True)
+    draft = fields.Dict(allow_none=True)
 
 
 class TaskPageOut(Schema):
@@ -327,6 +339,103 @@ class TaskDetailOut(TaskOut):
 
 class TaskComplete(Strict):
     data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class UserRef(Strict):
+    user_id = fields.Integer(required=True, strict=True)
+
+
+class PriorityIn(Strict):
+    priority = fields.Integer(required=True, strict=True, validate=validate.Range(min=-100, max=100))
+
+
+class CandidateOut(Schema):
+    user_id = fields.Integer()
+    username = fields.String()
+    full_name = fields.String()
+    open_tasks = fields.Integer()
+    overdue_tasks = fields.Integer()
+
+
+class CandidateList(Schema):
+    items = fields.List(fields.Nested(CandidateOut))
+
+
+class HandoverIn(Strict):
+    from_user = fields.Integer(required=True, strict=True)
+    to_user = fields.Integer(required=True, strict=True)
+    deactivate = fields.Boolean(load_default=False, metadata={"description": "disable the leaver's account"})
+
+
+class HandoverOut(Schema):
+    from_user = fields.Integer()
+    to_user = fields.Integer()
+    moved_tasks = fields.List(fields.String())
+    moved_dossiers = fields.List(fields.String())
+    skipped = fields.List(fields.Dict())
+    deactivated = fields.Boolean()
+
+
+class AuditOut(Schema):
+    seq = fields.Integer()
+    at = LocalDateTime()
+    actor_id = fields.Integer(allow_none=True)
+    actor_unit = fields.String(allow_none=True)
+    action = fields.String()
+    entity = fields.String()
+    entity_id = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    step = fields.String(allow_none=True)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    detail = fields.Dict()
+    hash = fields.String()
+
+
+class AuditList(Schema):
+    items = fields.List(fields.Nested(AuditOut))
+
+
+class UnitIO(Strict):
+    code = fields.String(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    level = fields.String(required=True, validate=validate.OneOf(["province", "commune"]))
+    parent_code = fields.String(allow_none=True, load_default=None)
+    address = fields.String(allow_none=True, load_default=None)
+    phone = fields.String(allow_none=True, load_default=None)
+    active = fields.Boolean(load_default=True)
+
+
+class UnitList(Schema):
+    items = fields.List(fields.Nested(UnitIO))
+
+
+class RoleOut(Schema):
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+
+
+class RoleList(Schema):
+    items = fields.List(fields.Nested(RoleOut))
+
+
+class UserCreate(Strict):
+    username = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9._-]{3,64}$"))
+    password = fields.String(required=True, validate=validate.Length(min=8, max=200), load_only=True)
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(allow_none=True, load_default=None)
+    memberships = fields.List(fields.Nested(MembershipIO), load_default=list)
+
+
+class UserPatch(Strict):
+    full_name = fields.String(validate=validate.Length(min=1, max=200))
+    email = fields.Email(allow_none=True)
+    active = fields.Boolean()
+
+
+class UserList(Schema):
+    items = fields.List(fields.Nested(UserOut))
 
 
 class TaskCompleted(Schema):
@@ -345,3 +454,10 @@ class Problem(Schema):
     detail = fields.String()
     instance = fields.String()
     errors = fields.Dict(metadata={"description": "field -> list of messages"})
+
+
+class VerificationOut(Schema):
+    ok = fields.Boolean()
+    checked = fields.Integer()
+    broken_at = fields.Integer(allow_none=True)
+    reason = fields.String()

@@ -13,6 +13,7 @@ from engine.catalog import SpecCache
 from engine.clock import Clock
 from engine.config import Settings
 from engine.documents import DocumentRenderer
+from engine.organisation import OrgCache
 from engine.uow import UnitOfWork
 
 
@@ -24,13 +25,14 @@ class Services:
     cache: SpecCache
     calendars: CalendarProvider
     documents: DocumentRenderer
+    org: OrgCache
     clock: Clock
 
     def uow(self) -> UnitOfWork:
         s = self.settings
         return UnitOfWork(self.session_factory, self.cache, self.calendars, self.clock,
                           code_pattern=s.dossier_code_pattern, code_prefix=s.dossier_code_prefix,
-                          pin_secret=s.secret_key)
+                          pin_secret=s.secret_key, org=self.org)
 
 
 def services() -> Services:

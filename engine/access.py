@@ -1,7 +1,8 @@
-"""Who may see what. An officer sees the dossiers and tasks of their own unit; an account without a unit
-is a central one and sees all. (The unit hierarchy arrives with the organisation model.)
+"""Who may see what: an officer sees the dossiers and tasks of the units their memberships cover (a
+province-level membership covers the communes below it), and works only the tasks of their roles there.
 
-Out-of-scope things are reported as not found, never as forbidden, so their existence does not leak.
+Out-of-scope things are reported as not found, never as forbidden, so their existence does not leak; a
+task in scope but of another role is forbidden.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from .models import Dossier, TaskRecord
 
 
 def may_see_dossier(actor: Actor, dossier: Dossier) -> bool:
-    if actor.unit_code is None:
-        return True
-    units = (dossier.reception_unit, dossier.competent_unit)
-    return actor.unit_code in units or units == (None, None)
+    units = actor.units
+    return dossier.reception_unit in units or dossier.competent_unit in units
 
 
 def may_see_task(actor: Actor, task: TaskRecord) -> bool:
-    return actor.unit_code is None or task.unit_code in (None, actor.unit_code)
+    return task.unit_code in actor.units
+
+
+def may_work_task(actor: Actor, task: TaskRecord) -> bool:
+    return actor.has_role(task.role, task.unit_code)

@@ -1,8 +1,13 @@
-"""Who is acting: the authenticated user as the engine sees it (no HTTP, no tokens)."""
+"""Who is acting: the authenticated user as the engine sees it (no HTTP, no tokens).
+
+An actor holds roles in units. `scope` maps each role to the units it covers: the unit of the membership
+and, for a province-level unit, every unit below it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 ROLES = ("reception", "specialist", "leader", "reform_officer", "designer", "admin")
 OFFICER_ROLES = frozenset({"reception", "specialist", "leader"})
@@ -12,10 +17,28 @@ OFFICER_ROLES = frozenset({"reception", "specialist", "leader"})
 class Actor:
     user_id: int
     username: str
-    roles: frozenset[str]
-    unit_code: str | None = None
+    memberships: frozenset[tuple[str, str]] = frozenset()  # (unit, role)
+    scope: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
-    def has_role(self, role: str | None) -> bool:
-        if role is None:
-            return bool(self.roles & OFFICER_ROLES)
-        return role in self.roles
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(role for _, role in self.memberships)
+
+    @property
+    def units(self) -> frozenset[str]:
+        """Every unit the actor covers, in any role."""
+        return frozenset().union(*self.scope.values()) if self.scope else frozenset()
+
+    @property
+    def unit_code(self) -> str | None:
+        """The actor's own unit (the first of their memberships), e.g. where they receive dossiers."""
+        return min(unit for unit, _ in self.memberships) if self.memberships else None
+
+    def unit_for(self, role: str) -> str | None:
+        units = sorted(unit for unit, r in self.memberships if r == role)
+        return units[0] if units else None
+
+    def has_role(self, role: str | None, unit: str | None = None) -> bool:
+        """Holds the role (in the unit, when given); role None means any officer role."""
+        roles = OFFICER_ROLES if role is None else {role}
+        return any(unit is None or unit in self.scope.get(r, ()) for r in roles if r in self.scope)

@@ -50,6 +50,8 @@ class Settings:
     calendar_file: Path = field(default_factory=lambda: Path(os.environ.get(
         "MOTCUA_CALENDAR_FILE", PROJECT_ROOT / "config" / "calendar.toml")))
     calendar_ttl_seconds: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_CALENDAR_TTL", "30")))
+    organisation_file: Path = field(default_factory=lambda: Path(os.environ.get(
+        "MOTCUA_ORGANISATION_FILE", PROJECT_ROOT / "config" / "organisation.toml")))
     documents_dir: Path = field(default_factory=lambda: Path(os.environ.get(
         "MOTCUA_DOCUMENTS_DIR", PROJECT_ROOT / "documents")))
     public_url: str = field(default_factory=lambda: os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000"))

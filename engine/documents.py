@@ -19,7 +19,7 @@ from .actors import Actor
 from .clock import LOCAL_TZ
 from .dossiers import find_dossier
 from .errors import NotFound
-from .models import Dossier, DossierEvent, TaskRecord, User
+from .models import AuditEntry, Dossier, TaskRecord, Unit, User
 from .projection import CANCELLED
 from .uow import UnitOfWork
 
@@ -95,24 +95,26 @@ def render_document(uow: UnitOfWork, renderer: DocumentRenderer, actor: Actor, c
 def build_context(uow: UnitOfWork, dossier: Dossier, request: DocumentRequest) -> dict[str, Any]:
     session = uow.session
     compiled = uow.cache.get(session, dossier.procedure_version_id)
-    events = list(session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
-                                  .order_by(DossierEvent.id)))
+    events = list(session.scalars(select(AuditEntry).where(AuditEntry.dossier_id == dossier.id)
+                                  .order_by(AuditEntry.seq)))
     tasks = list(session.scalars(select(TaskRecord).where(TaskRecord.dossier_id == dossier.id,
                                                           TaskRecord.state != CANCELLED)
                                  .order_by(TaskRecord.created_at, TaskRecord.id)))
     user_ids = {e.actor_id for e in events} | {t.completed_by for t in tasks} | {t.assignee_id for t in tasks}
     names = {u.id: u.full_name for u in session.scalars(select(User).where(User.id.in_(user_ids - {None})))}
+    unit_codes = {dossier.reception_unit, dossier.competent_unit} | {t.unit_code for t in tasks}
+    unit_names = {u.code: u.name for u in session.scalars(select(Unit).where(Unit.code.in_(unit_codes - {None})))}
 
     def last(kind: str) -> dict[str, Any]:
-        return next((e.detail for e in reversed(events) if e.kind == kind), {})
+        return next((e.detail for e in reversed(events) if e.action == kind), {})
 
-    received = next((e for e in events if e.kind == "received"), None)
+    received = next((e for e in events if e.action == "received"), None)
     number, title = KINDS[request.kind]
     new_due = request.new_due_at or (uow.calendar.add_working_days(max(uow.clock(), dossier.due_at), 1)
                                      if dossier.due_at else None)
     return {
         "doc": {"kind": request.kind, "number": number, "title": title},
-        "place": dossier.reception_unit or "……",
+        "place": unit_names.get(dossier.reception_unit or "", dossier.reception_unit) or "……",
         "now": _local(uow.clock()),
         "pin": request.pin,
         "tracking_url": request.tracking_url,
@@ -124,7 +126,8 @@ def build_context(uow: UnitOfWork, dossier: Dossier, request: DocumentRequest) -
             "processed_at": _local(dossier.processed_at), "returned_at": _local(dossier.returned_at),
             "finished_at": _local(dossier.finished_at), "supplement_count": dossier.supplement_count,
             "fee_amount": dossier.fee_amount, "paid_at": _local(dossier.paid_at),
-            "reception_unit": dossier.reception_unit, "competent_unit": dossier.competent_unit,
+            "reception_unit": unit_names.get(dossier.reception_unit or "", dossier.reception_unit),
+            "competent_unit": unit_names.get(dossier.competent_unit or "", dossier.competent_unit),
             "received_by": names.get(received.actor_id) if received else None,
         },
         "procedure": compiled.meta,
@@ -133,23 +136,24 @@ def build_context(uow: UnitOfWork, dossier: Dossier, request: DocumentRequest) -
         "guidance": last("request_supplement").get("guidance", ""),
         "stop_reason": last("stop").get("reason", ""),
         "apology": {"new_due_at": _local(new_due), "reason": request.apology_reason},
-        "control_rows": control_rows(dossier, tasks, names, received),
+        "control_rows": control_rows(dossier, tasks, names, unit_names, received),
     }
 
 
-def control_rows(dossier: Dossier, tasks: list[TaskRecord], names: dict[int, str],
-                 received: DossierEvent | None) -> list[dict[str, Any]]:
+def control_rows(dossier: Dossier, tasks: list[TaskRecord], names: dict[int, str], unit_names: dict[str, str],
+                 received: AuditEntry | None) -> list[dict[str, Any]]:
     """One row per hand-off: from whoever finished the previous step to the one who took this step."""
     rows: list[dict[str, Any]] = []
     giver = names.get(received.actor_id) if received and received.actor_id else None
-    giver_unit = dossier.reception_unit
+    giver_unit = unit_names.get(dossier.reception_unit or "", dossier.reception_unit)
     for index, task in enumerate(tasks, start=1):
         taker = names.get(task.completed_by or task.assignee_id or 0)
         rows.append({
             "index": index, "step": task.name, "from_officer": giver or ROLE_LABELS["reception"],
             "from_unit": giver_unit, "to_officer": taker or ROLE_LABELS.get(task.role or "", task.role),
-            "to_unit": task.unit_code, "received_at": _local(task.created_at), "due_at": _local(task.due_at),
+            "to_unit": unit_names.get(task.unit_code or "", task.unit_code),
+            "received_at": _local(task.created_at), "due_at": _local(task.due_at),
             "completed_at": _local(task.completed_at), "on_time": task.on_time, "note": "",
         })
-        giver, giver_unit = taker, task.unit_code
+        giver, giver_unit = taker, unit_names.get(task.unit_code or "", task.unit_code)
     return rows

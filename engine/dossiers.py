@@ -13,20 +13,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.exc import StaleDataError
 
-from .access import may_see_dossier, may_see_task
+from .access import may_see_dossier, may_see_task, may_work_task
 from .actions import OPEN_STATUSES, allowed_actions
 from .actors import Actor
 from .catalog import current_version
 from .codes import new_pin, next_code
 from .deadlines import dossier_due
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .models import Dossier, DossierEvent, TaskRecord
+from .models import AuditEntry, Dossier, TaskRecord
 from .projection import COMPLETED, OPEN, SUSPENDED, sync_tasks
 from .serialization import dump_workflow
 from .specs import CompiledProcedure
 from .status import CHANNELS, STATUS_CODES
 from .uow import UnitOfWork
 from .workflows import advance, end_status, new_workflow, ready_user_task, restore_workflow
+
+RETURN_PROPERTY = "returnToOwner"  # on a step: work done by a delegate comes back to the owner
 
 
 @dataclass(frozen=True)
@@ -63,15 +65,19 @@ def submit(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
         raise ValidationFailed("unknown channel", {"channel": [f"Must be one of: {', '.join(CHANNELS)}."]})
     compiled = current_version(session, uow.cache, sub.procedure)
     data = validate_form(compiled, compiled.start_form, sub.data)
+    reception_unit = actor.unit_for("reception") or actor.unit_code
+    competent_unit = sub.competent_unit or reception_unit
+    if competent_unit not in uow.org.tree(session).level:
+        raise ValidationFailed("unknown unit", {"competent_unit": [f"No unit '{competent_unit}'."]})
     now = uow.clock()
-    code = next_code(session, uow.code_pattern, unit=actor.unit_code, prefix=uow.code_prefix,
+    code = next_code(session, uow.code_pattern, unit=reception_unit, prefix=uow.code_prefix,
                      procedure=compiled.code, now=now)
     pin = new_pin()
     dossier = Dossier(
         code=code, procedure_code=compiled.code, procedure_version_id=compiled.version_id,
         status="registered", channel=sub.channel, applicant_name=sub.applicant["name"],
-        applicant=sub.applicant, data=data, reception_unit=actor.unit_code,
-        competent_unit=sub.competent_unit or actor.unit_code, submission_key=sub.submission_key,
+        applicant=sub.applicant, data=data, reception_unit=reception_unit, handler_id=actor.user_id,
+        competent_unit=competent_unit, submission_key=sub.submission_key,
         pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=compiled.meta["fee"]["amount"],
         created_by=actor.user_id, created_at=now, updated_at=now, paused_seconds=0, supplement_count=0,
     )
@@ -81,8 +87,8 @@ def submit(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
     except IntegrityError:  # the same submission key raced in from a second request
         session.rollback()
         raise Conflict("this submission is already being processed") from None
-    session.add(DossierEvent(dossier_id=dossier.id, at=now, actor_id=actor.user_id, kind="submitted",
-                             detail={"channel": sub.channel, "version": compiled.version_id}))
+    uow.record(actor, "submitted", "dossier", dossier.code, unit=dossier.reception_unit, dossier_id=dossier.id,
+               after={"status": dossier.status}, detail={"channel": sub.channel, "version": compiled.version_id})
     if sub.channel == "counter":
         receive(session, uow, dossier, compiled, actor, now, {})
     uow.commit()
@@ -101,12 +107,13 @@ def receive(session: Session, uow: UnitOfWork, dossier: Dossier, compiled: Compi
     _finish_if_completed(dossier, workflow, now)
     session.flush()
     sync_tasks(session, dossier, workflow, compiled, now, calendar, known_open=[])
-    session.add(DossierEvent(dossier_id=dossier.id, at=now, actor_id=actor.user_id, kind="received",
-                             detail={**detail, "due_at": dossier.due_at.isoformat()}))
+    uow.record(actor, "received", "dossier", dossier.code, unit=dossier.reception_unit, dossier_id=dossier.id,
+               after={"status": dossier.status, "due_at": dossier.due_at.isoformat()}, detail=detail)
 
 
 # What completing a step reads of a dossier; the rest (applicant, declaration, ...) is not loaded.
 HOT_COLUMNS = (Dossier.id, Dossier.code, Dossier.status, Dossier.state, Dossier.lock_version,
+               Dossier.procedure_code, Dossier.applicant_name,
                Dossier.procedure_version_id, Dossier.reception_unit, Dossier.competent_unit, Dossier.updated_at,
                Dossier.processed_at, Dossier.finished_at)
 
@@ -137,22 +144,31 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Com
     dossier = pairs[0][1] if pairs else None
     if row is None or dossier is None or not may_see_task(actor, row):
         raise NotFound(f"task {task_id} does not exist")
-    if not actor.has_role(row.role):
+    if not may_work_task(actor, row):
         raise Forbidden(f"task {task_id} belongs to the '{row.role}' role")
     if row.state == SUSPENDED or dossier.status not in OPEN_STATUSES:
         raise Conflict(f"dossier {dossier.code} is {dossier.status}; its steps wait",
                        dossier_status=dossier.status, allowed_actions=allowed_actions(dossier.status))
     if row.state != OPEN:
         raise Conflict(f"task {task_id} is already {row.state}", state=row.state)
+    if row.assignee_id != actor.user_id:
+        raise Conflict("claim the task first" if row.assignee_id is None else "the task is assigned to someone else",
+                       assignee_id=row.assignee_id)
     compiled = uow.cache.get(session, dossier.procedure_version_id)
+    if data in (None, {}) and row.draft is not None:  # the owner accepts the delegate's work as it is
+        data = row.draft
     cleaned = validate_form(compiled, row.form_key, data)
+    step = compiled.steps.get(row.bpmn_id)
+    if row.owner_id is not None and row.owner_id != actor.user_id and step is not None \
+            and step.properties.get(RETURN_PROPERTY) == "true":
+        return _return_to_owner(uow, actor, row, dossier, cleaned)
     workflow = restore_workflow(compiled, dossier.state)
     task = ready_user_task(workflow, task_id)
     task.data.update(cleaned)
     task.run()
     advance(workflow)
 
-    now = uow.clock()
+    now, before = uow.clock(), dossier.status
     dossier.state = dump_workflow(workflow)
     dossier.updated_at = now
     if dossier.status == "received":
@@ -161,14 +177,26 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Com
     row.state, row.completed_at, row.completed_by = COMPLETED, now, actor.user_id
     row.on_time = None if row.due_at is None else now <= row.due_at
     created = sync_tasks(session, dossier, workflow, compiled, now, uow.calendar, known_open=rows)
-    session.add(DossierEvent(dossier_id=dossier.id, at=now, actor_id=actor.user_id, kind="task_completed",
-                             task_id=task_id, step=row.name,
-                             detail={"bpmn_id": row.bpmn_id, "on_time": row.on_time}))
+    uow.record(actor, "task_completed", "task", task_id, unit=row.unit_code, dossier_id=dossier.id,
+               task_id=task_id, step=row.name, before={"status": before},
+               after={"status": dossier.status, "next": [t.bpmn_id for t in created]},
+               detail={"bpmn_id": row.bpmn_id, "on_time": row.on_time, "data": cleaned})
     try:
         uow.commit()
     except StaleDataError:
         raise Conflict("the dossier was changed by someone else; reload and try again") from None
     return Completion(task=row, dossier=dossier, next_tasks=created)
+
+
+def _return_to_owner(uow: UnitOfWork, actor: Actor, row: TaskRecord, dossier: Dossier,
+                     cleaned: dict[str, Any]) -> Completion:
+    """A delegate's work on a step marked so goes back to the owner, who completes it (or changes it)."""
+    row.draft, row.assignee_id = cleaned, row.owner_id
+    uow.record(actor, "delegation_resolved", "task", row.id, unit=row.unit_code, dossier_id=dossier.id,
+               task_id=row.id, step=row.name, before={"assignee_id": actor.user_id},
+               after={"assignee_id": row.owner_id}, detail={"data": cleaned})
+    uow.commit()
+    return Completion(task=row, dossier=dossier, next_tasks=[])
 
 
 def validate_form(compiled: CompiledProcedure, form_key: str | None, data: Any) -> dict[str, Any]:
@@ -190,7 +218,7 @@ class DossierView:
     dossier: Dossier
     open_tasks: list[TaskRecord]
     steps: list[TaskRecord]
-    events: list[DossierEvent]
+    events: list[AuditEntry]
     allowed_actions: list[str]
 
     @property
@@ -214,8 +242,8 @@ def get_dossier(uow: UnitOfWork, actor: Actor, code: str) -> DossierView:
     dossier = find_dossier(session, actor, code)
     tasks = list(session.scalars(select(TaskRecord).where(TaskRecord.dossier_id == dossier.id)
                                  .order_by(TaskRecord.created_at, TaskRecord.id)))
-    events = list(session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
-                                  .order_by(DossierEvent.id)))
+    events = list(session.scalars(select(AuditEntry).where(AuditEntry.dossier_id == dossier.id)
+                                  .order_by(AuditEntry.seq)))
     return DossierView(dossier=dossier, open_tasks=[t for t in tasks if t.state in (OPEN, SUSPENDED)],
                        steps=[t for t in tasks if t.state == COMPLETED], events=events,
                        allowed_actions=allowed_actions(dossier.status, actor))

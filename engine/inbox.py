@@ -1,76 +1,107 @@
-"""Task lists, served from the projection only: no workflow is deserialized to answer them."""
+"""The officer's inbox, served from the task projection alone: no join, no workflow deserialized.
+
+Visible: the caller's own open tasks, tasks nobody has claimed in the units and roles the caller covers,
+and, for leaders, every open task of their units (to see the load and reassign).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 
-from .access import may_see_task
+from .access import may_see_task, may_work_task
 from .actors import Actor
 from .errors import Forbidden, NotFound
 from .models import Dossier, TaskRecord
 from .projection import OPEN
+from .text import fold
 from .uow import UnitOfWork
+
+VIEWS = ("all", "assigned", "claimable", "team")
+SORTS = ("due", "priority", "age")
 
 
 @dataclass(frozen=True)
 class TaskQuery:
+    view: str = "all"
     procedure: str | None = None
     dossier: str | None = None
+    unit: str | None = None
+    due_before: datetime | None = None
+    overdue: bool | None = None
+    q: str | None = None
+    sort: str = "due"
     limit: int = 50
     offset: int = 0
 
 
 @dataclass(frozen=True)
-class TaskItem:
-    task: TaskRecord
-    dossier_code: str
-    procedure_code: str
-    applicant_name: str
-
-
-@dataclass(frozen=True)
 class TaskPage:
-    items: list[TaskItem]
+    items: list[TaskRecord]
     total: int
 
 
+def _in_roles(actor: Actor, roles: dict[str, frozenset[str]] | None = None) -> Any:
+    scope = roles if roles is not None else actor.scope
+    clauses = [and_(TaskRecord.role == role, TaskRecord.unit_code.in_(sorted(units)))
+               for role, units in scope.items() if units]
+    return or_(*clauses) if clauses else false()
+
+
+def _visible(actor: Actor, view: str) -> Any:
+    mine = TaskRecord.assignee_id == actor.user_id
+    claimable = and_(TaskRecord.assignee_id.is_(None), _in_roles(actor))
+    leader_units = actor.scope.get("leader", frozenset())
+    team = TaskRecord.unit_code.in_(sorted(leader_units)) if leader_units else false()
+    return {"assigned": mine, "claimable": claimable, "team": team,
+            "all": or_(mine, claimable, team)}[view]
+
+
 def list_tasks(uow: UnitOfWork, actor: Actor, query: TaskQuery) -> TaskPage:
-    conditions: list[Any] = [TaskRecord.state == OPEN, TaskRecord.role.in_(sorted(actor.roles))]
-    if actor.unit_code is not None:
-        conditions.append(or_(TaskRecord.unit_code == actor.unit_code, TaskRecord.unit_code.is_(None)))
+    now = uow.clock()
+    conditions: list[Any] = [TaskRecord.state == OPEN, _visible(actor, query.view)]
     if query.procedure:
-        conditions.append(Dossier.procedure_code == query.procedure)
+        conditions.append(TaskRecord.procedure_code == query.procedure)
     if query.dossier:
-        conditions.append(Dossier.code == query.dossier)
-    base = select(TaskRecord, Dossier.code, Dossier.procedure_code, Dossier.applicant_name).join(
-        Dossier, Dossier.id == TaskRecord.dossier_id).where(*conditions)
-    total = uow.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = uow.session.execute(base.order_by(TaskRecord.created_at, TaskRecord.id)
-                               .limit(query.limit).offset(query.offset)).all()
-    return TaskPage(items=[TaskItem(*row) for row in rows], total=total)
+        conditions.append(TaskRecord.dossier_code == query.dossier)
+    if query.unit:
+        conditions.append(TaskRecord.unit_code == query.unit)
+    if query.due_before:
+        conditions.append(TaskRecord.due_at < query.due_before)
+    if query.overdue is not None:
+        conditions.append(TaskRecord.due_at < now if query.overdue else
+                          or_(TaskRecord.due_at >= now, TaskRecord.due_at.is_(None)))
+    if query.q and fold(query.q):
+        pattern = "%" + fold(query.q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(TaskRecord.search_text.like(pattern, escape="\\"))
+    order = {
+        "due": (TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at),
+        "priority": (TaskRecord.priority.desc(), TaskRecord.due_at.is_(None), TaskRecord.due_at),
+        "age": (TaskRecord.created_at,),
+    }[query.sort]
+    total = uow.session.scalar(select(func.count()).select_from(TaskRecord).where(*conditions)) or 0
+    items = list(uow.session.scalars(select(TaskRecord).where(*conditions).order_by(*order, TaskRecord.id)
+                                     .limit(query.limit).offset(query.offset)))
+    return TaskPage(items=items, total=total)
 
 
 @dataclass(frozen=True)
 class TaskDetail:
-    item: TaskItem
+    task: TaskRecord
     form: dict[str, Any] | None
 
 
 def get_task(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskDetail:
-    row = uow.session.execute(
-        select(TaskRecord, Dossier.code, Dossier.procedure_code, Dossier.applicant_name,
-               Dossier.procedure_version_id)
-        .join(Dossier, Dossier.id == TaskRecord.dossier_id).where(TaskRecord.id == task_id)).first()
-    if row is None or not may_see_task(actor, row[0]):
+    task = uow.session.get(TaskRecord, task_id)
+    if task is None or not may_see_task(actor, task):
         raise NotFound(f"task {task_id} does not exist")
-    task: TaskRecord = row[0]
-    if not actor.has_role(task.role):
+    if not may_work_task(actor, task) and not actor.has_role("leader", task.unit_code):
         raise Forbidden(f"task {task_id} belongs to the '{task.role}' role")
     form = None
     if task.form_key:
-        compiled = uow.cache.get(uow.session, row.procedure_version_id)
-        form = compiled.forms[task.form_key].schema_json
-    return TaskDetail(item=TaskItem(task, row.code, row.procedure_code, row.applicant_name), form=form)
+        version_id = uow.session.scalar(select(Dossier.procedure_version_id).where(Dossier.id == task.dossier_id))
+        form = uow.cache.get(uow.session, version_id).forms[task.form_key].schema_json
+    return TaskDetail(task=task, form=form)

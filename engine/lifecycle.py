@@ -20,7 +20,7 @@ from .actors import Actor
 from .deadlines import paused_time, shift
 from .dossiers import find_dossier, receive
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .models import Dossier, DossierEvent, TaskRecord
+from .models import Dossier, TaskRecord
 from .projection import CANCELLED, OPEN, SUSPENDED
 from .uow import UnitOfWork
 
@@ -43,13 +43,18 @@ def perform(uow: UnitOfWork, actor: Actor, code: str, action: str, params: dict[
     before = dossier.status
     detail = HANDLERS[action](uow, dossier, actor, now, params)
     dossier.updated_at = now
-    uow.session.add(DossierEvent(dossier_id=dossier.id, at=now, actor_id=actor.user_id, kind=action,
-                                 detail={"from": before, "to": dossier.status, **detail}))
+    uow.record(actor, action, "dossier", dossier.code, unit=_acting_unit(actor, dossier), dossier_id=dossier.id,
+               before={"status": before}, after={"status": dossier.status}, detail=detail)
     try:
         uow.commit()
     except StaleDataError:
         raise Conflict("the dossier was changed by someone else; reload and try again") from None
     return dossier
+
+
+def _acting_unit(actor: Actor, dossier: Dossier) -> str | None:
+    units = actor.units
+    return next((u for u in (dossier.reception_unit, dossier.competent_unit) if u in units), actor.unit_code)
 
 
 def _tasks(session: Session, dossier: Dossier, state: str) -> list[TaskRecord]:
@@ -80,9 +85,7 @@ def _receive(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: datetime, par
         if missing:
             raise ValidationFailed("required documents are missing; refuse with guidance or request them",
                                    {"documents": [f"Missing: {', '.join(missing)}."]})
-    if actor.unit_code and not dossier.reception_unit:
-        dossier.reception_unit = actor.unit_code
-        dossier.competent_unit = dossier.competent_unit or actor.unit_code
+    dossier.handler_id = dossier.handler_id or actor.user_id
     receive(uow.session, uow, dossier, compiled, actor, now, {"documents": received} if received else {})
     return {"due_at": dossier.due_at.isoformat() if dossier.due_at else None}
 

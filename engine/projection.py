@@ -11,16 +11,25 @@ from sqlalchemy.orm import Session
 from .deadlines import step_due
 from .models import Dossier, TaskRecord
 from .specs import CompiledProcedure
+from .text import fold
 from .workflows import ready_user_tasks
 from .working_time import WorkingCalendar
 
 OPEN, COMPLETED, CANCELLED, SUSPENDED = "open", "completed", "cancelled", "suspended"
 RECEPTION_ROLE = "reception"
+PRIORITY_PROPERTY = "priority"  # a step's default priority, set in the BPMN
 
 
 def responsible_unit(dossier: Dossier, role: str | None) -> str | None:
     """Reception lanes are worked where the dossier was received; every other lane at the competent unit."""
     return dossier.reception_unit if role == RECEPTION_ROLE else dossier.competent_unit or dossier.reception_unit
+
+
+def _priority(properties: dict[str, str]) -> int:
+    try:
+        return int(properties.get(PRIORITY_PROPERTY, 0))
+    except ValueError:
+        return 0
 
 
 def sync_tasks(session: Session, dossier: Dossier, workflow: BpmnWorkflow, compiled: CompiledProcedure,
@@ -46,7 +55,10 @@ def sync_tasks(session: Session, dossier: Dossier, workflow: BpmnWorkflow, compi
             continue
         step = compiled.steps.get(task.task_spec.name)
         row = TaskRecord(
-            id=task_id, dossier_id=dossier.id, bpmn_id=task.task_spec.name,
+            id=task_id, dossier_id=dossier.id, bpmn_id=task.task_spec.name, dossier_code=dossier.code,
+            procedure_code=dossier.procedure_code, applicant_name=dossier.applicant_name,
+            search_text=fold(f"{dossier.code} {dossier.applicant_name}")[:300],
+            priority=_priority(step.properties if step else {}),
             name=step.name if step else (task.task_spec.bpmn_name or task.task_spec.name),
             role=task.task_spec.lane, unit_code=responsible_unit(dossier, task.task_spec.lane), state=OPEN,
             form_key=step.form_key if step else None, created_at=now,

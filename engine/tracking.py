@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from .dossiers import pin_digest
 from .errors import Conflict, MotcuaError, NotFound, ValidationFailed
-from .models import Dossier, DossierEvent, LookupFailure, TaskRecord
+from .models import Dossier, LookupFailure, TaskRecord
 from .projection import CANCELLED
 from .uow import UnitOfWork
 
@@ -94,7 +94,7 @@ def rate(uow: UnitOfWork, code: str, pin: str | None, client: str, rating: Any, 
         raise Conflict("this dossier has already been rated")
     now = uow.clock()
     dossier.rating, dossier.rating_comment, dossier.rated_at = rating, (comment or "")[:2000], now
-    uow.session.add(DossierEvent(dossier_id=dossier.id, at=now, actor_id=None, kind="rated",
-                                 detail={"rating": rating}))
+    uow.record(None, "rated", "dossier", dossier.code, dossier_id=dossier.id, after={"rating": rating},
+               at=now)
     uow.commit()
     return dossier

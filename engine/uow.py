@@ -1,14 +1,24 @@
-"""Unit of work: one session, one transaction, committed explicitly or rolled back on the way out."""
+"""Unit of work: one session, one transaction, committed explicitly or rolled back on the way out.
+
+State changes record audit entries here; `commit` flushes the changes, seals the entries into the hash
+chain (taking the chain's head lock last, so every transaction locks in the same order) and commits.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from .actors import Actor
+from .audit import seal
 from .calendar_store import CalendarProvider
 from .catalog import SpecCache
 from .clock import Clock, system_clock
+from .models import AuditEntry
+from .organisation import OrgCache
 from .working_time import WorkingCalendar, WorkingHours
 
 DEFAULT_CODE_PATTERN = "{unit}-{yymmdd}-{seq:05d}"
@@ -17,18 +27,21 @@ DEFAULT_CODE_PATTERN = "{unit}-{yymmdd}-{seq:05d}"
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker, cache: SpecCache, calendars: CalendarProvider | None = None,
                  clock: Clock = system_clock, code_pattern: str = DEFAULT_CODE_PATTERN,
-                 code_prefix: str = "MC", pin_secret: str = "") -> None:
+                 code_prefix: str = "MC", pin_secret: str = "", org: OrgCache | None = None) -> None:
         self._factory = session_factory
         self.cache = cache
         self.calendars = calendars or CalendarProvider(WorkingHours())
+        self.org = org or OrgCache()
         self.clock = clock
         self.code_pattern = code_pattern
         self.code_prefix = code_prefix
         self.pin_secret = pin_secret
         self.session: Session
+        self.pending_audit: list[AuditEntry] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
+        self.pending_audit = []
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -36,11 +49,28 @@ class UnitOfWork:
         try:
             self.session.rollback()  # no-op after commit; undoes everything after an error
         finally:
+            self.pending_audit = []
             self.session.close()
 
     @property
     def calendar(self) -> WorkingCalendar:
         return self.calendars.get(self.session)
 
+    def record(self, actor: Actor | None, action: str, entity: str, entity_id: str | int | None = None, *,
+               unit: str | None = None, dossier_id: int | None = None, task_id: str | None = None,
+               step: str | None = None, before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+               detail: dict[str, Any] | None = None, at: datetime | None = None) -> AuditEntry:
+        """Append an audit entry to this transaction (who, when, what, from which unit, before/after)."""
+        entry = AuditEntry(
+            at=at or self.clock(), actor_id=actor.user_id if actor else None,
+            actor_unit=unit if unit is not None else (actor.unit_code if actor else None), action=action,
+            entity=entity, entity_id=None if entity_id is None else str(entity_id), dossier_id=dossier_id,
+            task_id=task_id, step=step, before=before, after=after, detail=detail or {})
+        self.pending_audit.append(entry)
+        return entry
+
     def commit(self) -> None:
+        self.session.flush()
+        seal(self.session, self.pending_audit)
+        self.pending_audit = []
         self.session.commit()

@@ -19,17 +19,23 @@ from engine.clock import LOCAL_TZ
 from engine.config import PROJECT_ROOT, Settings
 from engine.db import Base
 from engine.migrate import upgrade
-from engine.users import create_user
+from engine.models import GENESIS
+from engine.organisation import create_user, save_unit
 
 from . import pgserver
 
 PASSWORD = "mat-khau-thu-nghiem"
-OFFICERS = {
-    "tiepnhan": ["reception"],
-    "chuyenvien": ["specialist"],
-    "lanhdao": ["leader"],
-    "quantri": ["admin"],
-    "tatca": ["reception", "specialist", "leader"],
+UNITS = [  # (code, name, level, parent)
+    ("CM", "Trung tâm Phục vụ hành chính công tỉnh Cà Mau", "province", None),
+    ("CM-AX", "Trung tâm Phục vụ hành chính công phường An Xuyên", "commune", "CM"),
+    ("CM-TT", "Trung tâm Phục vụ hành chính công phường Tân Thành", "commune", "CM"),
+]
+OFFICERS = {  # username -> memberships (unit, role)
+    "tiepnhan": [("CM-AX", "reception")],
+    "chuyenvien": [("CM-AX", "specialist")],
+    "lanhdao": [("CM-AX", "leader")],
+    "quantri": [("CM", "admin")],
+    "tatca": [("CM-AX", "reception"), ("CM-AX", "specialist"), ("CM-AX", "leader")],
 }
 _db_counter = itertools.count()
 
@@ -60,7 +66,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 
 def _truncate(app: Flask) -> None:
     engine = app.extensions["motcua"].engine
-    tables = [t.name for t in Base.metadata.sorted_tables]
+    kept = {"roles"}  # reference data seeded by the migrations
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name not in kept]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
@@ -68,6 +75,7 @@ def _truncate(app: Flask) -> None:
             conn.execute(text("UPDATE procedures SET current_version_id = NULL"))
             for table in reversed(tables):
                 conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :g)"), {"g": GENESIS})
 
 
 @pytest.fixture
@@ -91,8 +99,10 @@ def app_factory(database_url: str) -> Iterator[Any]:
             report = load_folder(session, services.cache, settings.processes_dir, settings.forms_dir)
             assert not report.failed, report.failed
             if not apps:
-                for username, roles in OFFICERS.items():
-                    create_user(session, username, PASSWORD, username.title(), roles)
+                for code, name, level, parent in UNITS:
+                    save_unit(session, code, name, level, parent)
+                for username, memberships in OFFICERS.items():
+                    create_user(session, username, PASSWORD, username.title(), memberships)
             session.commit()
         apps.append(app)
         return app
@@ -147,6 +157,13 @@ class Api:
 
     def post(self, path: str, as_user: str | None = None, **kw: Any) -> Any:
         return self.call("POST", path, as_user, **kw)
+
+    def complete(self, task_id: str, as_user: str, data: dict[str, Any]) -> Any:
+        """Claim (a no-op when already held) and complete, as an officer does."""
+        claimed = self.post(f"/tasks/{task_id}/claim", as_user)
+        if claimed.status_code != 200:
+            return claimed
+        return self.post(f"/tasks/{task_id}/complete", as_user, json={"data": data})
 
 
 @pytest.fixture

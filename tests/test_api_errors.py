@@ -107,11 +107,11 @@ def test_invalid_task_form_gets_422_and_the_workflow_is_untouched(api: Api) -> N
     code = submit(api, "ho-kinh-doanh")["code"]
     task = open_task(api, code)
     bad = {**PATHS["ho-kinh-doanh"]["steps"]["Task_ThamDinh"], "dat_dieu_kien": "có", "khong_co_truong": 1}
-    body = assert_problem(api.post(f"/tasks/{task['id']}/complete", "chuyenvien", json={"data": bad}), 422)
+    body = assert_problem(api.complete(task["id"], "chuyenvien", bad), 422)
     assert set(body["errors"]) == {"dat_dieu_kien", "khong_co_truong"}
     dossier = api.get(f"/dossiers/{code}", "tiepnhan").get_json()
     assert [t["id"] for t in dossier["open_tasks"]] == [task["id"]] and dossier["steps"] == []
-    assert [e["kind"] for e in dossier["history"]] == ["submitted", "received"]
+    assert [e["action"] for e in dossier["history"]] == ["submitted", "received", "claimed"]
 
 
 def test_unknown_ids_get_404(api: Api) -> None:

@@ -45,8 +45,8 @@ def dossier(api: Api, code: str) -> dict[str, Any]:
 
 def complete_next(api: Api, code: str) -> dict[str, Any]:
     task = open_task(api, code)
-    resp = api.post(f"/tasks/{task['id']}/complete", ROLE_USERS[task["role"]],
-                    json={"data": PATHS[dossier(api, code)["procedure"]]["steps"][task["bpmn_id"]]})
+    resp = api.complete(task["id"], ROLE_USERS[task["role"]],
+                        PATHS[dossier(api, code)["procedure"]]["steps"][task["bpmn_id"]])
     assert resp.status_code == 200, resp.get_json()
     return resp.get_json()
 
@@ -100,8 +100,7 @@ def test_supplement_pauses_the_clock_and_resuming_moves_every_due_time(api: Api,
     assert paused["status"] == "supplement_requested" and paused["status_code"] == 5
     assert paused["open_tasks"][0]["state"] == "suspended" and paused["supplement_count"] == 1
     assert api.get("/tasks", "chuyenvien").get_json()["total"] == 0
-    blocked = api.post(f"/tasks/{task['id']}/complete", "chuyenvien",
-                       json={"data": PATHS[HKD]["steps"]["Task_ThamDinh"]})
+    blocked = api.complete(task["id"], "chuyenvien", PATHS[HKD]["steps"]["Task_ThamDinh"])
     assert blocked.status_code == 409
     assert blocked.get_json()["allowed_actions"] == ["supplement_received", "stop", "withdraw"]
     html = api.get(f"/dossiers/{code}/documents/supplement-request", "tiepnhan").get_data(as_text=True)
@@ -226,7 +225,7 @@ def test_result_returned_then_rated_by_the_citizen(api: Api) -> None:
     ok = api.post(f"/public/dossiers/{code}/rating", json={"pin": pin, "rating": 3, "comment": "Nhanh, chu đáo"})
     assert ok.status_code == 200 and ok.get_json()["rating"] == 3
     assert api.post(f"/public/dossiers/{code}/rating", json={"pin": pin, "rating": 1}).status_code == 409
-    assert dossier(api, code)["rating"] == 3 and dossier(api, code)["history"][-1]["kind"] == "rated"
+    assert dossier(api, code)["rating"] == 3 and dossier(api, code)["history"][-1]["action"] == "rated"
 
 
 # --- public tracking ----------------------------------------------------------------------------------

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g
+from typing import Any
 
+from flask import Blueprint, current_app, g, request
+
+from engine.actors import Actor
+from engine.models import User
+from engine.organisation import actor_for
 from engine.users import authenticate
 
 from .. import schemas
-from ..auth import issue_token
+from ..auth import current_actor, issue_token, login_required
 from ..operations import operation, respond
 from ..services import request_uow
 
@@ -18,6 +23,24 @@ bp = Blueprint("auth", __name__)
 def token():  # type: ignore[no-untyped-def]
     uow = request_uow()
     user = authenticate(uow.session, g.body["username"], g.body["password"])
-    body = {"access_token": issue_token(user.id, user.roles), "token_type": "Bearer",
-            "expires_in": current_app.config["TOKEN_TTL"], "user": user}
+    actor = actor_for(uow.session, uow.org, user.id)
+    uow.record(actor, "signed_in", "user", user.id, detail={"client": request.remote_addr})
+    uow.commit()
+    body = {"access_token": issue_token(user.id), "token_type": "Bearer",
+            "expires_in": current_app.config["TOKEN_TTL"], "user": user_view(user, actor)}
     return respond(schemas.TokenResponse(), body)
+
+
+def user_view(user: Any, actor: Actor) -> dict[str, Any]:
+    return {"id": user.id, "username": user.username, "full_name": user.full_name, "email": user.email,
+            "active": user.active, "roles": sorted(actor.roles),
+            "memberships": [{"unit": u, "role": r} for u, r in sorted(actor.memberships)]}
+
+
+@bp.get("/me")
+@login_required()
+@operation("The signed-in officer: memberships (unit x role)", tag="auth", responses={200: schemas.UserOut()})
+def me():  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    user = request_uow().session.get(User, actor.user_id)
+    return respond(schemas.UserOut(), user_view(user, actor))

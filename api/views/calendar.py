@@ -55,6 +55,8 @@ def calendar():  # type: ignore[no-untyped-def]
 def put_override(day: str):  # type: ignore[no-untyped-def]
     uow, actor = request_uow(), current_actor()
     row = set_override(uow.session, _day(day), g.body["working"], g.body["name"], actor.user_id, uow.clock())
+    uow.record(actor, "calendar_override_set", "calendar", row.day.isoformat(),
+               after={"working": row.working, "name": row.name})
     uow.commit()
     services().calendars.invalidate()
     return respond(schemas.OverrideOut(), row)
@@ -67,6 +69,7 @@ def put_override(day: str):  # type: ignore[no-untyped-def]
 def remove_override(day: str):  # type: ignore[no-untyped-def]
     uow = request_uow()
     delete_override(uow.session, _day(day))
+    uow.record(current_actor(), "calendar_override_removed", "calendar", _day(day).isoformat())
     uow.commit()
     services().calendars.invalidate()
     return Response(status=204)

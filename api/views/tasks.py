@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, g
 
+from engine.assignment import assign, candidates, claim, delegate, set_priority, unclaim
 from engine.dossiers import complete_task
-from engine.inbox import TaskItem, TaskQuery, get_task, list_tasks
+from engine.inbox import TaskQuery, get_task, list_tasks
 
 from .. import schemas
 from ..auth import current_actor, login_required
@@ -15,20 +14,14 @@ from ..services import request_uow
 bp = Blueprint("tasks", __name__)
 
 
-def _flat(item: TaskItem) -> dict[str, Any]:
-    task = item.task
-    return {**{k: getattr(task, k) for k in schemas.TaskOut().fields if hasattr(task, k)},
-            "dossier_code": item.dossier_code, "procedure_code": item.procedure_code,
-            "applicant_name": item.applicant_name}
-
-
 @bp.get("/tasks")
 @login_required()
-@operation("Open tasks the caller's roles may work on, oldest first", tag="tasks",
-           query=schemas.TaskQueryIn(), responses={200: schemas.TaskPageOut()})
+@operation("The caller's inbox: own tasks, unclaimed tasks of their units and roles, and (for leaders) the "
+           "unit's tasks; filters, search without diacritics, sorting by due time, priority or age, paging "
+           "with a total.", tag="tasks", query=schemas.TaskQueryIn(), responses={200: schemas.TaskPageOut()})
 def list_open_tasks():  # type: ignore[no-untyped-def]
     page = list_tasks(request_uow(), current_actor(), TaskQuery(**g.query))
-    return respond(schemas.TaskPageOut(), {"items": [_flat(i) for i in page.items], "total": page.total,
+    return respond(schemas.TaskPageOut(), {"items": page.items, "total": page.total,
                                            "limit": g.query["limit"], "offset": g.query["offset"]})
 
 
@@ -38,17 +31,72 @@ def list_open_tasks():  # type: ignore[no-untyped-def]
            responses={200: schemas.TaskDetailOut(), 403: "not your role", 404: "unknown task"})
 def read_task(task_id: str):  # type: ignore[no-untyped-def]
     detail = get_task(request_uow(), current_actor(), task_id)
-    return respond(schemas.TaskDetailOut(), {**_flat(detail.item), "form": detail.form})
+    body = {k: getattr(detail.task, k) for k in schemas.TaskOut().fields if hasattr(detail.task, k)}
+    body.update(dossier_code=detail.task.dossier_code, procedure_code=detail.task.procedure_code,
+                unit_code=detail.task.unit_code, form=detail.form)
+    return respond(schemas.TaskDetailOut(), body)
 
 
 @bp.post("/tasks/<task_id>/complete")
 @login_required()
-@operation("Complete a task with its form data; the dossier runs on to its next human step", tag="tasks",
-           body=schemas.TaskComplete(),
+@operation("Complete a task you hold (claim it first) with its form data; the dossier runs on to its next "
+           "step. A delegate's work on a step marked `returnToOwner` goes back to the owner instead.",
+           tag="tasks", body=schemas.TaskComplete(),
            responses={200: schemas.TaskCompleted(), 403: "not your role", 404: "unknown task",
-                      409: "already completed or lost a race", 422: "invalid form data or process error"})
+                      409: "not claimed by you, already completed, paused, or lost a race",
+                      422: "invalid form data or process error"})
 def complete(task_id: str):  # type: ignore[no-untyped-def]
     done = complete_task(request_uow(), current_actor(), task_id, g.body["data"])
     return respond(schemas.TaskCompleted(), {
         "id": done.task.id, "state": done.task.state, "dossier": done.dossier.code,
         "dossier_status": done.dossier.status, "next_tasks": done.next_tasks})
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required()
+@operation("Take an unclaimed task of your unit and role", tag="tasks",
+           responses={200: schemas.TaskOut(), 403: "not your role", 409: "already claimed"})
+def claim_task(task_id: str):  # type: ignore[no-untyped-def]
+    return respond(schemas.TaskOut(), claim(request_uow(), current_actor(), task_id))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@login_required()
+@operation("Give a task back to the unit's queue (its assignee, or a leader)", tag="tasks",
+           responses={200: schemas.TaskOut(), 403: "not yours"})
+def unclaim_task(task_id: str):  # type: ignore[no-untyped-def]
+    return respond(schemas.TaskOut(), unclaim(request_uow(), current_actor(), task_id))
+
+
+@bp.post("/tasks/<task_id>/assign")
+@login_required("leader")
+@operation("A leader of the task's unit assigns it to an officer holding its role", tag="tasks",
+           body=schemas.UserRef(), responses={200: schemas.TaskOut(), 403: "not a leader of the unit",
+                                              422: "that officer cannot work this task"})
+def assign_task(task_id: str):  # type: ignore[no-untyped-def]
+    return respond(schemas.TaskOut(), assign(request_uow(), current_actor(), task_id, g.body["user_id"]))
+
+
+@bp.post("/tasks/<task_id>/delegate")
+@login_required()
+@operation("The assignee hands the task to a colleague with the role, staying its owner", tag="tasks",
+           body=schemas.UserRef(), responses={200: schemas.TaskOut(), 409: "not your task",
+                                              422: "that officer cannot work this task"})
+def delegate_task(task_id: str):  # type: ignore[no-untyped-def]
+    return respond(schemas.TaskOut(), delegate(request_uow(), current_actor(), task_id, g.body["user_id"]))
+
+
+@bp.post("/tasks/<task_id>/priority")
+@login_required("leader")
+@operation("A leader of the unit sets the task's priority (higher first)", tag="tasks",
+           body=schemas.PriorityIn(), responses={200: schemas.TaskOut()})
+def prioritise(task_id: str):  # type: ignore[no-untyped-def]
+    return respond(schemas.TaskOut(), set_priority(request_uow(), current_actor(), task_id, g.body["priority"]))
+
+
+@bp.get("/tasks/<task_id>/candidates")
+@login_required("leader")
+@operation("Officers who may take the task, with their open and overdue task counts", tag="tasks",
+           responses={200: schemas.CandidateList(), 403: "not a leader of the unit"})
+def task_candidates(task_id: str):  # type: ignore[no-untyped-def]
+    return respond(schemas.CandidateList(), {"items": candidates(request_uow(), current_actor(), task_id)})

@@ -1,13 +1,12 @@
-"""The persistent model. Each table has one job; see docs/architecture.md for why it is shaped so."""
+"""Dossiers, the task projection, and the counters for dossier codes."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
-    Date,
     ForeignKey,
     Index,
     Integer,
@@ -19,57 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import Base, JSONType, UTCDateTime, utcnow
-
-
-class User(Base):
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    full_name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(200))
-    roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    unit_code: Mapped[str | None] = mapped_column(String(64))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class Procedure(Base):
-    """A procedure by its stable code; its content lives in immutable versions."""
-
-    __tablename__ = "procedures"
-
-    code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name_vi: Mapped[str] = mapped_column(String(500))
-    name_en: Mapped[str] = mapped_column(String(500))
-    current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("procedure_versions.id", use_alter=True, name="fk_procedures_current_version"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ProcedureVersion(Base):
-    """An immutable, content-hashed snapshot of a procedure package (BPMN, DMN, metadata, forms).
-
-    `spec` holds the serialized SpiffWorkflow spec once per version, so dossiers never carry it.
-    """
-
-    __tablename__ = "procedure_versions"
-    __table_args__ = (
-        UniqueConstraint("procedure_code", "content_hash"),
-        UniqueConstraint("procedure_code", "number", name="uq_procedure_versions_code_number"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    procedure_code: Mapped[str] = mapped_column(ForeignKey("procedures.code"))
-    number: Mapped[int] = mapped_column(Integer)
-    content_hash: Mapped[str] = mapped_column(String(64))
-    process_id: Mapped[str] = mapped_column(String(200))
-    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType)
-    files: Mapped[dict[str, str]] = mapped_column(JSONType)
-    forms: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    spec: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+from ..db import Base, JSONType, UTCDateTime, utcnow
 
 
 class Dossier(Base):
@@ -105,6 +54,8 @@ class Dossier(Base):
     state: Mapped[bytes | None] = mapped_column(LargeBinary)  # None until received (the workflow starts then)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The officer answerable for the dossier at the desk (received it, returns the result); hand-over moves it.
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -137,7 +88,10 @@ class TaskRecord(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_open_role", "role", "created_at", postgresql_where=text("state = 'open'"),
+        # The inbox: open tasks of a unit and role by due time, and each officer's own open tasks.
+        Index("ix_tasks_inbox", "unit_code", "role", "due_at", postgresql_where=text("state = 'open'"),
+              sqlite_where=text("state = 'open'")),
+        Index("ix_tasks_assignee", "assignee_id", "due_at", postgresql_where=text("state = 'open'"),
               sqlite_where=text("state = 'open'")),
     )
 
@@ -155,44 +109,16 @@ class TaskRecord(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     on_time: Mapped[bool | None] = mapped_column(Boolean)  # recorded at completion when the step had a budget
-
-
-class DossierEvent(Base):
-    """What happened to a dossier, in order: its history as shown to officers."""
-
-    __tablename__ = "dossier_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[str] = mapped_column(String(32))
-    task_id: Mapped[str | None] = mapped_column(String(36))
-    step: Mapped[str | None] = mapped_column(String(500))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-
-
-class CalendarOverride(Base):
-    """A day whose working status differs from the holiday package: an extra day off, a moved make-up day."""
-
-    __tablename__ = "calendar_overrides"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    working: Mapped[bool] = mapped_column(Boolean)
-    name: Mapped[str] = mapped_column(String(200), default="")
-    source: Mapped[str] = mapped_column(String(16), default="file")  # file | api
-    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class LookupFailure(Base):
-    """Failed public look-ups per key (a dossier code, a client address), counted per time window."""
-
-    __tablename__ = "lookup_failures"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
-    count: Mapped[int] = mapped_column(Integer, default=0)
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # higher first; a leader may raise it
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Delegation: the owner hands the work to a colleague; on steps that say so it comes back to the owner.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # a delegate's work awaiting the owner
+    # Copied from the dossier so that the inbox needs no join (and can search without one).
+    dossier_code: Mapped[str] = mapped_column(String(40), default="")
+    procedure_code: Mapped[str] = mapped_column(String(64), default="")
+    applicant_name: Mapped[str] = mapped_column(String(200), default="")
+    search_text: Mapped[str] = mapped_column(String(300), default="")  # code + name, without diacritics
 
 
 class CodeSequence(Base):
@@ -202,7 +128,3 @@ class CodeSequence(Base):
 
     scope: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
-
-
-__all__ = ["Base", "CalendarOverride", "CodeSequence", "Dossier", "DossierEvent", "LookupFailure", "Procedure",
-           "ProcedureVersion", "TaskRecord", "User"]

@@ -1,0 +1,89 @@
+"""The audit trail: every state change appends an entry in the same transaction, chained by hash.
+
+Entries are collected by the unit of work and sealed just before its commit: one UPDATE of the chain's head
+row (`... RETURNING`) reserves their positions and yields the previous hash while holding that row's lock,
+so concurrent transactions chain one after the other instead of forking. Sealing last keeps the lock short.
+`verify` recomputes the chain; any edited, removed or reordered entry breaks it from that point on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .models import GENESIS, AuditEntry, AuditHead
+
+HASHED_FIELDS = ("seq", "at", "actor_id", "actor_unit", "action", "entity", "entity_id", "dossier_id",
+                 "task_id", "step", "before", "after", "detail", "prev_hash")
+
+
+def entry_hash(values: dict[str, Any]) -> str:
+    """SHA-256 over the entry's content in canonical JSON (sorted keys, UTC timestamps)."""
+    canonical = {k: values.get(k) for k in HASHED_FIELDS}
+    at = canonical["at"]
+    if isinstance(at, datetime):
+        canonical["at"] = at.astimezone(UTC).isoformat(timespec="microseconds")
+    return hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+
+
+def seal(session: Session, entries: list[AuditEntry]) -> None:
+    """Give pending entries their chain positions and hashes, and add them, in the caller's transaction."""
+    if not entries:
+        return
+    last_seq, prev = session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + len(entries))
+        .returning(AuditHead.seq, AuditHead.hash)).one()
+    seq = last_seq - len(entries)
+    for entry in entries:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, prev
+        entry.at = entry.at.astimezone(UTC)
+        entry.detail = entry.detail or {}
+        entry.hash = prev = entry_hash({k: getattr(entry, k) for k in HASHED_FIELDS})
+        session.add(entry)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    checked: int
+    broken_at: int | None = None
+    reason: str = ""
+
+
+def verify(session: Session, batch: int = 5000) -> Verification:
+    """Walk the chain in order; report the first entry whose hash or link does not hold."""
+    prev, expected_seq, checked = GENESIS, 1, 0
+    for entry in _entries(session, batch):
+        values = {k: getattr(entry, k) for k in HASHED_FIELDS}
+        if entry.seq != expected_seq:
+            return Verification(False, checked, entry.seq, f"entry {expected_seq} is missing")
+        if entry.prev_hash != prev:
+            return Verification(False, checked, entry.seq, "the link to the previous entry is broken")
+        if entry_hash(values) != entry.hash:
+            return Verification(False, checked, entry.seq, "the entry's content does not match its hash")
+        prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    head = session.get(AuditHead, 1)
+    if head is None or head.seq != checked or head.hash != prev:
+        return Verification(False, checked, checked + 1, "entries after the last one were removed")
+    return Verification(True, checked)
+
+
+def _entries(session: Session, batch: int) -> Iterator[AuditEntry]:
+    after = 0
+    while True:
+        rows = list(session.scalars(select(AuditEntry).where(AuditEntry.seq > after)
+                                    .order_by(AuditEntry.seq).limit(batch)))
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].seq
+        session.expunge_all()
