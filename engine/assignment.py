@@ -154,12 +154,12 @@ def candidates(uow: UnitOfWork, actor: Actor, task_id: str) -> list[Candidate]:
             .group_by(TaskRecord.assignee_id).subquery())
     tree = uow.org.tree(uow.session)
     units = [u for u in tree.parent if task.unit_code in tree.covered(u)]  # the unit and the levels above it
+    holders = select(Membership.user_id).where(Membership.role_code == task.role, Membership.unit_code.in_(units))
+    open_count = func.coalesce(load.c.open, 0)
     rows = uow.session.execute(
-        select(User.id, User.username, User.full_name, func.coalesce(load.c.open, 0),
-               func.coalesce(load.c.overdue, 0))
-        .join(Membership, Membership.user_id == User.id).outerjoin(load, load.c.uid == User.id)
-        .where(User.active.is_(True), Membership.role_code == task.role, Membership.unit_code.in_(units))
-        .distinct().order_by(func.coalesce(load.c.open, 0), User.username)).all()
+        select(User.id, User.username, User.full_name, open_count, func.coalesce(load.c.overdue, 0))
+        .outerjoin(load, load.c.uid == User.id)
+        .where(User.active.is_(True), User.id.in_(holders)).order_by(open_count, User.username)).all()
     return [Candidate(*row) for row in rows]
 
 

@@ -65,7 +65,7 @@ def verify(session: Session, batch: int = 5000) -> Verification:
     for entry in _entries(session, batch):
         values = {k: getattr(entry, k) for k in HASHED_FIELDS}
         if entry.seq != expected_seq:
-            return Verification(False, checked, entry.seq, f"entry {expected_seq} is missing")
+            return Verification(False, checked, expected_seq, f"entry {expected_seq} is missing")
         if entry.prev_hash != prev:
             return Verification(False, checked, entry.seq, "the link to the previous entry is broken")
         if entry_hash(values) != entry.hash:

@@ -37,8 +37,9 @@ def perform(uow: UnitOfWork, actor: Actor, code: str, action: str, params: dict[
     if dossier.status not in rule.from_statuses:
         raise Conflict(f"'{action}' is not possible while the dossier is {dossier.status}",
                        dossier_status=dossier.status, allowed_actions=allowed_actions(dossier.status, actor))
-    if not actor.roles & rule.roles:
-        raise Forbidden(f"'{action}' needs one of the roles: {', '.join(sorted(rule.roles))}")
+    units = (dossier.reception_unit, dossier.competent_unit)
+    if not any(actor.has_role(role, unit) for role in rule.roles for unit in units):
+        raise Forbidden(f"'{action}' needs one of the roles {', '.join(sorted(rule.roles))} in the dossier's unit")
     now = uow.clock()
     before = dossier.status
     detail = HANDLERS[action](uow, dossier, actor, now, params)

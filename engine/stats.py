@@ -103,9 +103,10 @@ def compute(uow: UnitOfWork, actor: Actor, query: StatsQuery) -> list[Figures]:
     start, end = _utc(query.start), _utc(query.end)
     as_of = min(uow.clock(), end)
     scope: list[Any] = []
-    unit = actor.unit_code or query.unit  # an officer of a unit sees that unit's figures only
-    if unit:
-        scope.append(or_(Dossier.competent_unit == unit, Dossier.reception_unit == unit))
+    units = sorted(actor.units)  # the units the caller's memberships cover, communes below a province included
+    if query.unit:
+        units = [u for u in units if u == query.unit]
+    scope.append(or_(Dossier.competent_unit.in_(units), Dossier.reception_unit.in_(units)))
     if query.procedure:
         scope.append(Dossier.procedure_code == query.procedure)
 
