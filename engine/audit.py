@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .models import GENESIS, AuditEntry, AuditHead
@@ -33,22 +33,27 @@ def entry_hash(values: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
 
 
-def seal(session: Session, entries: list[AuditEntry]) -> None:
-    """Give pending entries their chain positions and hashes, and add them, in the caller's transaction."""
+_HEAD, _LOG = AuditHead.__table__, AuditEntry.__table__
+# Core statements built once: sealing runs in every writing request.
+_RESERVE = (_HEAD.update().where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + bindparam("n"))
+            .returning(_HEAD.c.seq, _HEAD.c.hash))
+_ADVANCE = _HEAD.update().where(_HEAD.c.id == 1).values(hash=bindparam("new_hash"))
+_INSERT = _LOG.insert()
+
+
+def seal(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Give pending entries their chain positions and hashes, and insert them, in the caller's transaction."""
     if not entries:
         return
-    last_seq, prev = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + len(entries))
-        .returning(AuditHead.seq, AuditHead.hash)).one()
+    conn = session.connection()
+    last_seq, prev = conn.execute(_RESERVE, {"n": len(entries)}).one()
     seq = last_seq - len(entries)
     for entry in entries:
         seq += 1
-        entry.seq, entry.prev_hash = seq, prev
-        entry.at = entry.at.astimezone(UTC)
-        entry.detail = entry.detail or {}
-        entry.hash = prev = entry_hash({k: getattr(entry, k) for k in HASHED_FIELDS})
-        session.add(entry)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
+        entry["seq"], entry["prev_hash"] = seq, prev
+        entry["hash"] = prev = entry_hash(entry)
+    conn.execute(_INSERT, entries)
+    conn.execute(_ADVANCE, {"new_hash": prev})
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ chain (taking the chain's head lock last, so every transaction locks in the same
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -17,7 +17,6 @@ from .audit import seal
 from .calendar_store import CalendarProvider
 from .catalog import SpecCache
 from .clock import Clock, system_clock
-from .models import AuditEntry
 from .organisation import OrgCache
 from .working_time import WorkingCalendar, WorkingHours
 
@@ -37,7 +36,7 @@ class UnitOfWork:
         self.code_prefix = code_prefix
         self.pin_secret = pin_secret
         self.session: Session
-        self.pending_audit: list[AuditEntry] = []
+        self.pending_audit: list[dict[str, Any]] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
@@ -59,15 +58,13 @@ class UnitOfWork:
     def record(self, actor: Actor | None, action: str, entity: str, entity_id: str | int | None = None, *,
                unit: str | None = None, dossier_id: int | None = None, task_id: str | None = None,
                step: str | None = None, before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-               detail: dict[str, Any] | None = None, at: datetime | None = None) -> AuditEntry:
+               detail: dict[str, Any] | None = None, at: datetime | None = None) -> None:
         """Append an audit entry to this transaction (who, when, what, from which unit, before/after)."""
-        entry = AuditEntry(
-            at=at or self.clock(), actor_id=actor.user_id if actor else None,
-            actor_unit=unit if unit is not None else (actor.unit_code if actor else None), action=action,
-            entity=entity, entity_id=None if entity_id is None else str(entity_id), dossier_id=dossier_id,
-            task_id=task_id, step=step, before=before, after=after, detail=detail or {})
-        self.pending_audit.append(entry)
-        return entry
+        self.pending_audit.append({
+            "at": (at or self.clock()).astimezone(UTC), "actor_id": actor.user_id if actor else None,
+            "actor_unit": unit if unit is not None else (actor.unit_code if actor else None), "action": action,
+            "entity": entity, "entity_id": None if entity_id is None else str(entity_id), "dossier_id": dossier_id,
+            "task_id": task_id, "step": step, "before": before, "after": after, "detail": detail or {}})
 
     def commit(self) -> None:
         self.session.flush()

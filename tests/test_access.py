@@ -21,8 +21,9 @@ def world(app: Any) -> tuple[Api, str, str]:
     for username, memberships in OTHERS.items():
         make_officer(app, username, memberships)
     api = Api(app.test_client())
-    code = api.post("/dossiers", "tiepnhan", json={"procedure": "ho-kinh-doanh", "data": PATHS["ho-kinh-doanh"]["start"],
-                                                   "applicant": PATHS["ho-kinh-doanh"]["applicant"]}).get_json()["code"]
+    body = {"procedure": "ho-kinh-doanh", "data": PATHS["ho-kinh-doanh"]["start"],
+            "applicant": PATHS["ho-kinh-doanh"]["applicant"]}
+    code = api.post("/dossiers", "tiepnhan", json=body).get_json()["code"]
     task = api.get(f"/tasks?dossier={code}", "chuyenvien").get_json()["items"][0]["id"]
     return api, code, task
 
