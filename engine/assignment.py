@@ -59,6 +59,12 @@ def _set_assignee(uow: UnitOfWork, task: TaskRecord, expected: int | None, new: 
     uow.session.expire(task)
 
 
+def _record(uow: UnitOfWork, actor: Actor, action: str, task: TaskRecord, before: dict[str, Any],
+            after: dict[str, Any], now: datetime | None = None) -> None:
+    uow.record(actor, action, "task", task.id, unit=task.unit_code, dossier_id=task.dossier_id, task_id=task.id,
+               step=task.name, before=before, after=after, at=now)
+
+
 def claim(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskRecord:
     task = _task(uow, actor, task_id)
     if not may_work_task(actor, task):
@@ -69,8 +75,7 @@ def claim(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskRecord:
         raise Conflict("the task is already claimed", assignee_id=task.assignee_id)
     now = uow.clock()
     _set_assignee(uow, task, None, actor.user_id, now)
-    uow.record(actor, "claimed", "task", task.id, unit=task.unit_code, dossier_id=task.dossier_id, task_id=task.id,
-               step=task.name, before={"assignee_id": None}, after={"assignee_id": actor.user_id}, at=now)
+    _record(uow, actor, "claimed", task, {"assignee_id": None}, {"assignee_id": actor.user_id}, now)
     uow.commit()
     return task
 
@@ -84,8 +89,7 @@ def unclaim(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskRecord:
     now, before = uow.clock(), task.assignee_id
     _set_assignee(uow, task, before, None, now)
     task.owner_id = None
-    uow.record(actor, "unclaimed", "task", task.id, unit=task.unit_code, dossier_id=task.dossier_id, task_id=task.id,
-               step=task.name, before={"assignee_id": before}, after={"assignee_id": None}, at=now)
+    _record(uow, actor, "unclaimed", task, {"assignee_id": before}, {"assignee_id": None}, now)
     uow.commit()
     return task
 
@@ -98,8 +102,7 @@ def assign(uow: UnitOfWork, actor: Actor, task_id: str, user_id: int) -> TaskRec
     _candidate(uow, user_id, task)
     now, before = uow.clock(), task.assignee_id
     _set_assignee(uow, task, before, user_id, now)
-    uow.record(actor, "assigned", "task", task.id, unit=task.unit_code, dossier_id=task.dossier_id, task_id=task.id,
-               step=task.name, before={"assignee_id": before}, after={"assignee_id": user_id}, at=now)
+    _record(uow, actor, "assigned", task, {"assignee_id": before}, {"assignee_id": user_id}, now)
     uow.commit()
     return task
 
@@ -115,9 +118,8 @@ def delegate(uow: UnitOfWork, actor: Actor, task_id: str, user_id: int) -> TaskR
     now = uow.clock()
     _set_assignee(uow, task, actor.user_id, user_id, now)
     task.owner_id = task.owner_id or actor.user_id
-    uow.record(actor, "delegated", "task", task.id, unit=task.unit_code, dossier_id=task.dossier_id, task_id=task.id,
-               step=task.name, before={"assignee_id": actor.user_id},
-               after={"assignee_id": user_id, "owner_id": task.owner_id}, at=now)
+    _record(uow, actor, "delegated", task, {"assignee_id": actor.user_id},
+            {"assignee_id": user_id, "owner_id": task.owner_id}, now)
     uow.commit()
     return task
 
@@ -127,8 +129,7 @@ def set_priority(uow: UnitOfWork, actor: Actor, task_id: str, priority: int) -> 
     if not _is_leader_of(actor, task):
         raise Forbidden("only a leader of the unit sets priorities")
     before, task.priority = task.priority, priority
-    uow.record(actor, "prioritised", "task", task.id, unit=task.unit_code, dossier_id=task.dossier_id,
-               task_id=task.id, step=task.name, before={"priority": before}, after={"priority": priority})
+    _record(uow, actor, "prioritised", task, {"priority": before}, {"priority": priority})
     uow.commit()
     return task
 
@@ -205,9 +206,8 @@ def handover(uow: UnitOfWork, actor: Actor, from_user: int, to_user: int, deacti
         if task.owner_id == from_user:
             task.owner_id = to_user
         report.moved_tasks.append(task.id)
-        uow.record(actor, "handed_over", "task", task.id, unit=task.unit_code, dossier_id=task.dossier_id,
-                   task_id=task.id, step=task.name, before=before,
-                   after={"assignee_id": task.assignee_id, "owner_id": task.owner_id}, at=now)
+        _record(uow, actor, "handed_over", task, before,
+                {"assignee_id": task.assignee_id, "owner_id": task.owner_id}, now)
     units = newcomer.units
     dossiers = session.scalars(select(Dossier).where(
         Dossier.handler_id == from_user, Dossier.status.not_in(sorted(FINAL_STATUSES - {"processed"}))))

@@ -6,8 +6,6 @@ made the change), with no restart.
 
 from __future__ import annotations
 
-import threading
-import time as monotonic
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -18,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from .errors import NotFound, ValidationFailed
 from .models import CalendarOverride
+from .refreshing import Refreshing
 from .working_time import Override, WorkingCalendar, WorkingHours
 
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -88,27 +87,14 @@ def delete_override(session: Session, day: date) -> None:
     session.delete(row)
 
 
-class CalendarProvider:
-    """Builds the working calendar from the hours and the stored overrides, cached for `ttl` seconds."""
+class CalendarProvider(Refreshing[WorkingCalendar]):
+    """The working calendar: the configured hours and the stored overrides."""
 
     def __init__(self, hours: WorkingHours, ttl: float = 30.0) -> None:
         self.hours = hours
-        self.ttl = ttl
-        self._cached: WorkingCalendar | None = None
-        self._loaded_at = 0.0
-        self._lock = threading.Lock()
+        super().__init__(self._build, ttl)
 
-    def get(self, session: Session) -> WorkingCalendar:
-        cached = self._cached
-        if cached is not None and monotonic.monotonic() - self._loaded_at < self.ttl:
-            return cached
+    def _build(self, session: Session) -> WorkingCalendar:
         overrides = {row.day: Override(row.day, row.working, row.name)
                      for row in session.scalars(select(CalendarOverride))}
-        calendar = WorkingCalendar(hours=self.hours, overrides=overrides)
-        with self._lock:
-            self._cached, self._loaded_at = calendar, monotonic.monotonic()
-        return calendar
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._cached = None
+        return WorkingCalendar(hours=self.hours, overrides=overrides)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time as monotonic
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ from .actors import Actor
 from .errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from .models import Membership, Role, Unit, User
 from .passwords import hash_password
+from .refreshing import Refreshing
 
 LEVELS = ("province", "commune")
 
@@ -43,29 +42,20 @@ class UnitTree:
         return frozenset(found)
 
 
-class OrgCache:
+def _load_tree(session: Session) -> UnitTree:
+    units = list(session.execute(select(Unit.code, Unit.parent_code, Unit.level, Unit.name)))
+    return UnitTree({u.code: u.parent_code for u in units}, {u.code: u.level for u in units},
+                    {u.code: u.name for u in units})
+
+
+class OrgCache(Refreshing[UnitTree]):
     """The unit tree, reloaded every `ttl` seconds and at once after a change in this process."""
 
     def __init__(self, ttl: float = 30.0) -> None:
-        self.ttl = ttl
-        self._tree: UnitTree | None = None
-        self._loaded_at = 0.0
-        self._lock = threading.Lock()
+        super().__init__(_load_tree, ttl)
 
     def tree(self, session: Session) -> UnitTree:
-        tree = self._tree
-        if tree is not None and monotonic.monotonic() - self._loaded_at < self.ttl:
-            return tree
-        units = list(session.execute(select(Unit.code, Unit.parent_code, Unit.level, Unit.name)))
-        tree = UnitTree({u.code: u.parent_code for u in units}, {u.code: u.level for u in units},
-                        {u.code: u.name for u in units})
-        with self._lock:
-            self._tree, self._loaded_at = tree, monotonic.monotonic()
-        return tree
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._tree = None
+        return self.get(session)
 
 
 _ACTOR = (select(User.username, User.active, Membership.unit_code, Membership.role_code)
