@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import secrets
@@ -136,16 +137,43 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from api import create_app
 
+    schedulers: list[object] = []
+
+    def when_ready(server: object) -> None:  # in gunicorn's master: one scheduler however many workers
+        if settings.scheduler and not args.no_scheduler:
+            from engine.scheduling import build_scheduler, context_from_settings
+
+            scheduler = build_scheduler(settings, context_from_settings(settings))
+            scheduler.start()
+            schedulers.append(scheduler)
+            print("scheduler started (timers, escalation sweep, outbox delivery)")
+
+    def on_exit(server: object) -> None:
+        for scheduler in schedulers:
+            scheduler.shutdown(wait=False)  # type: ignore[attr-defined]
+
     class _App(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{args.host or settings.host}:{args.port or settings.port}")
             self.cfg.set("workers", args.workers)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("when_ready", when_ready)
+            self.cfg.set("on_exit", on_exit)
 
         def load(self):  # type: ignore[no-untyped-def]
             return create_app(settings)
 
     _App().run()
+    return 0
+
+
+def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
+    from engine.scheduling import build_scheduler, context_from_settings
+
+    print("scheduler running (timers, escalation sweep, outbox delivery); Ctrl-C stops it")
+    scheduler = build_scheduler(settings, context_from_settings(settings), blocking=True)
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
     return 0
 
 
@@ -157,7 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int, default=int(os.environ.get("MOTCUA_WORKERS", "2")))
+    serve.add_argument("--no-scheduler", action="store_true", help="run the scheduler elsewhere (motcua scheduler)")
     serve.set_defaults(func=cmd_serve)
+
+    sched = sub.add_parser("scheduler", help="run the scheduler on its own (timers, escalations, outbox)")
+    sched.set_defaults(func=cmd_scheduler)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
     up = db.add_parser("upgrade", help="apply migrations")

@@ -58,6 +58,14 @@ class Settings:
     timezone: str = field(default_factory=lambda: os.environ.get("MOTCUA_TIMEZONE", "Asia/Ho_Chi_Minh"))
     host: str = field(default_factory=lambda: os.environ.get("MOTCUA_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_PORT", "8000")))
+    smtp_host: str | None = field(default_factory=lambda: os.environ.get("MOTCUA_SMTP_HOST") or None)
+    smtp_port: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_SMTP_PORT", "25")))
+    smtp_sender: str = field(default_factory=lambda: os.environ.get("MOTCUA_SMTP_SENDER", "motcua@localhost"))
+    webhook_url: str | None = field(default_factory=lambda: os.environ.get("MOTCUA_WEBHOOK_URL") or None)
+    scheduler: bool = field(default_factory=lambda: os.environ.get("MOTCUA_SCHEDULER", "1") != "0")
+    timer_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_TIMER_INTERVAL", "1")))
+    sweep_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_SWEEP_INTERVAL", "30")))
+    delivery_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_DELIVERY_INTERVAL", "10")))
     sql_echo: bool = field(default_factory=lambda: os.environ.get("MOTCUA_SQL_ECHO", "") == "1")
 
     def with_overrides(self, **overrides: object) -> Settings:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,13 +20,14 @@ from .catalog import current_version
 from .codes import new_pin, next_code
 from .deadlines import dossier_due
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .models import AuditEntry, Dossier, TaskRecord
+from .escalation_rules import apology_at
+from .models import AuditEntry, Dossier, Escalation, TaskRecord
 from .projection import COMPLETED, OPEN, SUSPENDED, sync_tasks
 from .serialization import dump_workflow
 from .specs import CompiledProcedure
 from .status import CHANNELS, STATUS_CODES
 from .uow import UnitOfWork
-from .workflows import advance, end_status, new_workflow, ready_user_task, restore_workflow
+from .workflows import advance, end_status, new_workflow, ready_user_task, restore_workflow, schedule_timers
 
 RETURN_PROPERTY = "returnToOwner"  # on a step: work done by a delegate comes back to the owner
 
@@ -103,8 +104,8 @@ def receive(session: Session, uow: UnitOfWork, dossier: Dossier, compiled: Compi
     advance(workflow)
     dossier.status, dossier.received_at = "received", now
     dossier.due_at = dossier_due(calendar, compiled.meta, now)
-    dossier.state = dump_workflow(workflow)
-    _finish_if_completed(dossier, workflow, now)
+    dossier.apology_at = apology_at(calendar, compiled.meta, dossier.due_at)
+    save_workflow(dossier, workflow, calendar, now)
     session.flush()
     sync_tasks(session, dossier, workflow, compiled, now, calendar, known_open=[])
     uow.record(actor, "received", "dossier", dossier.code, unit=dossier.reception_unit, dossier_id=dossier.id,
@@ -115,7 +116,7 @@ def receive(session: Session, uow: UnitOfWork, dossier: Dossier, compiled: Compi
 HOT_COLUMNS = (Dossier.id, Dossier.code, Dossier.status, Dossier.state, Dossier.lock_version,
                Dossier.procedure_code, Dossier.applicant_name,
                Dossier.procedure_version_id, Dossier.reception_unit, Dossier.competent_unit, Dossier.updated_at,
-               Dossier.processed_at, Dossier.finished_at)
+               Dossier.processed_at, Dossier.finished_at, Dossier.next_timer_at, Dossier.apology_at)
 
 
 # One query brings the task, its dossier, and the dossier's other open tasks (for the projection). Built
@@ -169,11 +170,11 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Com
     advance(workflow)
 
     now, before = uow.clock(), dossier.status
-    dossier.state = dump_workflow(workflow)
-    dossier.updated_at = now
     if dossier.status == "received":
         dossier.status = "processing"
-    _finish_if_completed(dossier, workflow, now)
+    save_workflow(dossier, workflow, uow.calendar, now)
+    if row.escalation_level >= 2 or dossier.finished_at is not None:
+        resolve_escalations(session, dossier.id, None if dossier.finished_at else task_id, now)
     row.state, row.completed_at, row.completed_by = COMPLETED, now, actor.user_id
     row.on_time = None if row.due_at is None else now <= row.due_at
     created = sync_tasks(session, dossier, workflow, compiled, now, uow.calendar, known_open=rows)
@@ -207,10 +208,22 @@ def validate_form(compiled: CompiledProcedure, form_key: str | None, data: Any) 
     return compiled.forms[form_key].validate(data if data is not None else {})
 
 
-def _finish_if_completed(dossier: Dossier, workflow: Any, now: datetime) -> None:
+def save_workflow(dossier: Dossier, workflow: Any, calendar: Any, now: datetime) -> None:
+    """Store the workflow with what the scheduler needs to know of it, and finish the dossier at its end."""
+    dossier.next_timer_at = schedule_timers(workflow, calendar, now)
+    dossier.state = dump_workflow(workflow)
+    dossier.updated_at = now
     if workflow.is_completed():
         dossier.status = end_status(workflow) or "processed"
         dossier.processed_at = dossier.finished_at = now
+        dossier.apology_at = dossier.next_timer_at = None
+
+
+def resolve_escalations(session: Session, dossier_id: int, task_id: str | None, now: datetime) -> None:
+    """Close the open escalations of a completed step (or, with no step, of a finished dossier)."""
+    condition = Escalation.task_id == task_id if task_id else Escalation.dossier_id == dossier_id
+    session.execute(update(Escalation).where(condition, Escalation.resolved_at.is_(None))
+                    .values(resolved_at=now).execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)

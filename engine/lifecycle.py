@@ -18,8 +18,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from .actions import ACTIONS, PAUSED_STATUSES, allowed_actions
 from .actors import Actor
 from .deadlines import paused_time, shift
-from .dossiers import find_dossier, receive
+from .dossiers import find_dossier, receive, resolve_escalations
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .escalation_rules import next_escalation, rules_for
 from .models import Dossier, TaskRecord
 from .projection import CANCELLED, OPEN, SUSPENDED
 from .uow import UnitOfWork
@@ -109,9 +110,15 @@ def _resume(uow: UnitOfWork, dossier: Dossier, now: datetime) -> timedelta:
     calendar = uow.calendar
     paused = paused_time(calendar, dossier.paused_at, now) if dossier.paused_at else timedelta(0)
     if dossier.finished_at is None:  # after processing, paused time no longer moves anything
+        compiled = uow.cache.get(uow.session, dossier.procedure_version_id)
         dossier.due_at = shift(calendar, dossier.due_at, paused)
+        dossier.apology_at = shift(calendar, dossier.apology_at, paused)
         for task in _tasks(uow.session, dossier, SUSPENDED):
             task.state, task.due_at = OPEN, shift(calendar, task.due_at, paused)
+            step = compiled.steps.get(task.bpmn_id)
+            _level, task.next_escalation_at = next_escalation(
+                calendar, rules_for(compiled.meta, task.bpmn_id), task.escalation_level, task.due_at,
+                step.time_budget if step else None)
     dossier.paused_seconds = (dossier.paused_seconds or 0) + int(paused.total_seconds())
     dossier.status, dossier.resume_status, dossier.paused_at = dossier.resume_status or "processing", None, None
     return paused
@@ -156,6 +163,8 @@ def _end(uow: UnitOfWork, dossier: Dossier, now: datetime, status: str) -> None:
     if dossier.status in PAUSED_STATUSES:
         _resume(uow, dossier, now)
     dossier.status, dossier.finished_at = status, now
+    dossier.apology_at = dossier.next_timer_at = None
+    resolve_escalations(uow.session, dossier.id, None, now)
     for state in (OPEN, SUSPENDED):
         for task in _tasks(uow.session, dossier, state):
             task.state, task.completed_at = CANCELLED, now

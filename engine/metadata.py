@@ -56,6 +56,23 @@ class LegalSource(_Strict):
     documents = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
 
 
+class StepEscalation(_Strict):
+    warn_remaining = fields.Float(validate=validate.Range(min=0, max=1))
+    escalate_at_due = fields.Boolean()
+    reescalate_after_hours = fields.Float(validate=validate.Range(min=0))
+
+
+class Escalation(_Strict):
+    """When to warn and escalate (data a reform officer edits); a step may override the first three."""
+
+    warn_remaining = fields.Float(load_default=0.25, validate=validate.Range(min=0, max=1))
+    escalate_at_due = fields.Boolean(load_default=True)
+    reescalate_after_hours = fields.Float(load_default=8.0, validate=validate.Range(min=0))
+    apology_before_days = fields.Float(load_default=1.0, validate=validate.Range(min=0, max=10))
+    apology_extension_days = fields.Integer(load_default=2, validate=validate.Range(min=1, max=60))
+    steps = fields.Dict(keys=fields.String(), values=fields.Nested(StepEscalation), load_default=dict)
+
+
 class Metadata(_Strict):
     code = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
     bpmn = fields.String(required=True)
@@ -69,6 +86,7 @@ class Metadata(_Strict):
     documents = fields.List(fields.Nested(Document), required=True)
     result = fields.Nested(Result, required=True)
     legal_source = fields.Nested(LegalSource, required=True)
+    escalation = fields.Nested(Escalation, load_default=lambda: Escalation().load({}))
 
 
 METADATA_FILE = "procedure.toml"

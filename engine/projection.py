@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .deadlines import step_due
+from .escalation_rules import next_escalation, rules_for
 from .models import Dossier, TaskRecord
 from .specs import CompiledProcedure
 from .text import fold
@@ -62,8 +63,10 @@ def sync_tasks(session: Session, dossier: Dossier, workflow: BpmnWorkflow, compi
             name=step.name if step else (task.task_spec.bpmn_name or task.task_spec.name),
             role=task.task_spec.lane, unit_code=responsible_unit(dossier, task.task_spec.lane), state=OPEN,
             form_key=step.form_key if step else None, created_at=now,
-            due_at=step_due(calendar, step.time_budget if step else None, now),
+            due_at=step_due(calendar, step.time_budget if step else None, now), escalation_level=0,
         )
+        _level, row.next_escalation_at = next_escalation(
+            calendar, rules_for(compiled.meta, row.bpmn_id), 0, row.due_at, step.time_budget if step else None)
         session.add(row)
         created.append(row)
     return created

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -16,6 +18,7 @@ from .sandbox import SandboxViolation, script_engine
 from .serialization import load_workflow
 from .specs import CompiledProcedure
 from .status import END_STATUS_PROPERTY
+from .working_time import WorkingCalendar, parse_budget
 
 SCRIPT_ENGINE = script_engine()
 
@@ -65,6 +68,45 @@ def ready_user_task(workflow: BpmnWorkflow, task_id: str) -> Task:
     if not task.task_spec.manual or task.state != TaskState.READY:
         raise Conflict(f"task {task_id} is not waiting to be completed")
     return task
+
+
+WORKING_DURATION_PROPERTY = "workingDuration"  # on a timer event: its duration in working time (PT4H, P2D)
+
+
+def schedule_timers(workflow: BpmnWorkflow, calendar: WorkingCalendar, now: datetime) -> datetime | None:
+    """Put working-time timers on the calendar, and return when the earliest waiting timer fires.
+
+    SpiffWorkflow computes a duration timer's fire time in wall-clock time when the timer starts waiting;
+    a timer marked with `workingDuration` gets its fire time from the working calendar instead, once.
+    """
+    earliest: datetime | None = None
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        event = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(event, TimerEventDefinition):
+            continue
+        props = (getattr(task.task_spec, "extensions", None) or {}).get("properties") or {}
+        if props.get(WORKING_DURATION_PROPERTY) and not task.internal_data.get("working_time"):
+            fire = calendar.add_working_time(now, parse_budget(props[WORKING_DURATION_PROPERTY],
+                                                               calendar.hours.day_length))
+            task.internal_data["event_value"] = fire.isoformat()
+            task.internal_data["working_time"] = True
+        value = event.details(task).value
+        if isinstance(value, str):
+            try:
+                fire_at = TimerEventDefinition.get_datetime(value)
+            except ValueError:
+                continue
+            earliest = fire_at if earliest is None or fire_at < earliest else earliest
+    return earliest
+
+
+def fire_due_timers(workflow: BpmnWorkflow) -> None:
+    """Let timers whose time has come fire, and run on (SpiffWorkflow does not fire them by itself)."""
+    try:
+        workflow.refresh_timers()
+    except SpiffWorkflowException as exc:
+        raise ProcessError(_describe(exc)) from exc
+    advance(workflow)
 
 
 def end_status(workflow: BpmnWorkflow) -> str | None:

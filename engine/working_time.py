@@ -133,6 +133,23 @@ class WorkingCalendar:
             day += timedelta(days=1)
         raise ValueError("working time too long to add")
 
+    def subtract_working_time(self, instant: datetime, amount: timedelta) -> datetime:
+        """The instant `amount` of working time before `instant` (the mirror of add_working_time)."""
+        if amount < timedelta(0):
+            raise ValueError("cannot subtract negative working time")
+        local = self._local(instant)
+        remaining, day = amount, local.date()
+        for _ in range(3660):
+            for start, end in reversed(list(self._periods(day))):
+                end = min(end, local)
+                if end <= start:
+                    continue
+                if remaining <= end - start:
+                    return self._utc(end - remaining)
+                remaining -= end - start
+            day -= timedelta(days=1)
+        raise ValueError("working time too long to subtract")
+
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Working time in [start, end); zero if end is not after start."""
         a, b = self._local(start), self._local(end)

@@ -36,6 +36,8 @@ class TaskOut(TaskBrief):
     owner_id = fields.Integer(allow_none=True)
     claimed_at = LocalDateTime(allow_none=True)
     draft = fields.Dict(allow_none=True)
+    escalation_level = fields.Integer()
+    overdue = fields.Boolean(metadata={"description": "past its due time now"})
 
 
 class TaskPageOut(Schema):

@@ -20,9 +20,16 @@ bp = Blueprint("tasks", __name__)
            "unit's tasks; filters, search without diacritics, sorting by due time, priority or age, paging "
            "with a total.", tag="tasks", query=schemas.TaskQueryIn(), responses={200: schemas.TaskPageOut()})
 def list_open_tasks():  # type: ignore[no-untyped-def]
-    page = list_tasks(request_uow(), current_actor(), TaskQuery(**g.query))
-    return respond(schemas.TaskPageOut(), {"items": page.items, "total": page.total,
+    uow = request_uow()
+    page = list_tasks(uow, current_actor(), TaskQuery(**g.query))
+    now = uow.clock()
+    items = [{**{k: getattr(t, k) for k in _TASK_FIELDS}, "overdue": t.due_at is not None and t.due_at < now}
+             for t in page.items]
+    return respond(schemas.TaskPageOut(), {"items": items, "total": page.total,
                                            "limit": g.query["limit"], "offset": g.query["offset"]})
+
+
+_TASK_FIELDS = [f.attribute or name for name, f in schemas.TaskOut().fields.items() if name != "overdue"]
 
 
 @bp.get("/tasks/<task_id>")

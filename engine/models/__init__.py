@@ -5,7 +5,8 @@ from .audit import GENESIS, AuditEntry, AuditHead
 from .dossiers import CodeSequence, Dossier, TaskRecord
 from .organisation import Membership, Role, Unit, User
 from .procedures import Procedure, ProcedureVersion
-from .support import CalendarOverride, LookupFailure
+from .support import CalendarOverride, Escalation, JobRun, LookupFailure, OutboxMessage
 
-__all__ = ["GENESIS", "AuditEntry", "AuditHead", "Base", "CalendarOverride", "CodeSequence", "Dossier",
-           "LookupFailure", "Membership", "Procedure", "ProcedureVersion", "Role", "TaskRecord", "Unit", "User"]
+__all__ = ["GENESIS", "AuditEntry", "AuditHead", "Base", "CalendarOverride", "CodeSequence", "Dossier", "Escalation",
+           "JobRun", "LookupFailure", "Membership", "OutboxMessage", "Procedure", "ProcedureVersion", "Role",
+           "TaskRecord", "Unit", "User"]

@@ -34,6 +34,10 @@ class Dossier(Base):
         Index("ix_dossiers_received", "received_at"),
         Index("ix_dossiers_open_due", "due_at", postgresql_where=text("finished_at IS NULL"),
               sqlite_where=text("finished_at IS NULL")),
+        Index("ix_dossiers_next_timer", "next_timer_at", postgresql_where=text("next_timer_at IS NOT NULL"),
+              sqlite_where=text("next_timer_at IS NOT NULL")),
+        Index("ix_dossiers_apology", "apology_at", postgresql_where=text("apology_at IS NOT NULL"),
+              sqlite_where=text("apology_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +78,11 @@ class Dossier(Base):
     rating: Mapped[int | None] = mapped_column(Integer)  # 1 dissatisfied, 2 satisfied, 3 very satisfied
     rating_comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The earliest waiting BPMN timer, kept when the workflow is saved: the scheduler fires it on time
+    # without loading any other workflow.
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When to draft the apology (form 04) if the dossier is still not processed; cleared once drafted.
+    apology_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Optimistic locking: every UPDATE says WHERE lock_version = <the one read>; a lost race updates no row.
     __mapper_args__ = {"version_id_col": lock_version}
@@ -92,6 +101,8 @@ class TaskRecord(Base):
         Index("ix_tasks_inbox", "unit_code", "role", "due_at", postgresql_where=text("state = 'open'"),
               sqlite_where=text("state = 'open'")),
         Index("ix_tasks_assignee", "assignee_id", "due_at", postgresql_where=text("state = 'open'"),
+              sqlite_where=text("state = 'open'")),
+        Index("ix_tasks_escalation", "next_escalation_at", postgresql_where=text("state = 'open'"),
               sqlite_where=text("state = 'open'")),
     )
 
@@ -119,6 +130,9 @@ class TaskRecord(Base):
     procedure_code: Mapped[str] = mapped_column(String(64), default="")
     applicant_name: Mapped[str] = mapped_column(String(200), default="")
     search_text: Mapped[str] = mapped_column(String(300), default="")  # code + name, without diacritics
+    # Escalation: the level reached (1 warned, 2 escalated, 3 re-escalated) and when the next one is due.
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CodeSequence(Base):
