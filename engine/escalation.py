@@ -113,7 +113,7 @@ def _sweep_apologies(uow: UnitOfWork, limit: int, webhook_url: str | None, resul
             continue
         meta = uow.cache.get(session, row.procedure_version_id).meta
         extension = int({**DEFAULTS, **(meta.get("escalation") or {})}["apology_extension_days"])
-        proposed = calendar.add_working_days(max(now, row.due_at), extension)
+        proposed = calendar.add_working_time(max(now, row.due_at), calendar.hours.day_length * extension)
         session.add(Escalation(kind="apology", dossier_id=row.id, unit_code=row.competent_unit, due_at=row.due_at,
                                fired_at=now, scheduled_at=row.apology_at, proposed_due_at=proposed))
         leaders = officers_with_role(session, [row.competent_unit], "leader")

@@ -80,7 +80,7 @@ def test_malformed_bodies_get_400(api: Api) -> None:
     headers = {"Content-Type": "application/json"}
     assert_problem(api.post("/dossiers", "tiepnhan", data=b"{not json", headers=headers), 400)
     assert_problem(api.post("/dossiers", "tiepnhan", data=b"[1, 2]", headers=headers), 400)
-    assert_problem(api.post("/dossiers", "tiepnhan", data=b"", headers=headers), 400)
+    assert_problem(api.post("/dossiers", "tiepnhan", data=b"", headers=headers), 422)  # no body: fields missing
     assert_problem(api.post("/dossiers", "tiepnhan", data=b"a=b",
                             headers={"Content-Type": "application/x-www-form-urlencoded"}), 400)
     assert_problem(api.client.post("/api/v1/auth/token", data=b"\xff\xfe", headers=headers), 400)
