@@ -1,6 +1,7 @@
 """Escalation rules, from a procedure's metadata (`[escalation]` and `[escalation.steps.<bpmn id>]`):
 
-level 1  warn the assignee when `warn_remaining` of the step's time budget is left;
+level 1  warn the assignee when `warn_remaining` of the step's time budget is left (or, with
+         `warn_before_hours`, that many working hours before the due time);
 level 2  escalate to the leaders of the task's unit at the step's due time;
 level 3  re-escalate to the leaders of the parent unit `reescalate_after_hours` working hours later;
 and, per dossier, draft the apology (form 04) `apology_before_days` working days before the legal date.
@@ -15,7 +16,8 @@ from typing import Any
 
 from .working_time import WorkingCalendar, parse_budget
 
-DEFAULTS: dict[str, Any] = {"warn_remaining": 0.25, "escalate_at_due": True, "reescalate_after_hours": 8.0,
+DEFAULTS: dict[str, Any] = {"warn_remaining": 0.25, "warn_before_hours": None, "escalate_at_due": True,
+                            "reescalate_after_hours": 8.0,
                             "apology_before_days": 1.0, "apology_extension_days": 2, "steps": {}}
 
 
@@ -24,6 +26,7 @@ class StepRules:
     warn_remaining: float
     escalate_at_due: bool
     reescalate_after_hours: float
+    warn_before_hours: float | None = None
 
 
 def rules_for(meta: dict[str, Any], bpmn_id: str) -> StepRules:
@@ -31,7 +34,8 @@ def rules_for(meta: dict[str, Any], bpmn_id: str) -> StepRules:
     step = rules["steps"].get(bpmn_id, {})
     return StepRules(step.get("warn_remaining", rules["warn_remaining"]),
                      step.get("escalate_at_due", rules["escalate_at_due"]),
-                     step.get("reescalate_after_hours", rules["reescalate_after_hours"]))
+                     step.get("reescalate_after_hours", rules["reescalate_after_hours"]),
+                     step.get("warn_before_hours", rules["warn_before_hours"]))
 
 
 def threshold(calendar: WorkingCalendar, rules: StepRules, level: int, due_at: datetime | None,
@@ -40,6 +44,8 @@ def threshold(calendar: WorkingCalendar, rules: StepRules, level: int, due_at: d
     if due_at is None:
         return None
     if level == 1:
+        if rules.warn_before_hours is not None:
+            return calendar.subtract_working_time(due_at, timedelta(hours=rules.warn_before_hours))
         if not budget or rules.warn_remaining <= 0:
             return None
         share = parse_budget(budget, calendar.hours.day_length) * rules.warn_remaining

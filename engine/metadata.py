@@ -58,6 +58,7 @@ class LegalSource(_Strict):
 
 class StepEscalation(_Strict):
     warn_remaining = fields.Float(validate=validate.Range(min=0, max=1))
+    warn_before_hours = fields.Float(allow_none=True, validate=validate.Range(min=0))
     escalate_at_due = fields.Boolean()
     reescalate_after_hours = fields.Float(validate=validate.Range(min=0))
 
@@ -66,6 +67,8 @@ class Escalation(_Strict):
     """When to warn and escalate (data a reform officer edits); a step may override the first three."""
 
     warn_remaining = fields.Float(load_default=0.25, validate=validate.Range(min=0, max=1))
+    # instead of a share: warn this many working hours before the due time (8 = one working day)
+    warn_before_hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
     escalate_at_due = fields.Boolean(load_default=True)
     reescalate_after_hours = fields.Float(load_default=8.0, validate=validate.Range(min=0))
     apology_before_days = fields.Float(load_default=1.0, validate=validate.Range(min=0, max=10))

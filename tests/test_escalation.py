@@ -267,3 +267,25 @@ def test_boundary_timer_fires_on_time_and_working_timers_use_the_calendar(app_fa
             TaskRecord.dossier_id == dossier.id)) if t.completed_at)
         expected = uow.calendar.add_working_time(completed, timedelta(hours=1))
         assert abs((dossier.next_timer_at - expected).total_seconds()) < 1
+
+
+def test_rules_come_from_the_procedure_and_its_steps(api: Api, app: Flask, clock: FakeClock) -> None:
+    """gpxd-nha-o says: warn one working day (8 h) before; its approval step, 4 h before."""
+    clock.at("2026-03-02 09:00")
+    code = submit(api, "gpxd-nha-o")["code"]  # first step P4D: due Fri 6 Mar 09:00
+    task = api.get(f"/tasks?dossier={code}", "chuyenvien").get_json()["items"][0]
+    assert task["due_at"] == "2026-03-06T09:00:00+07:00"
+    clock.at("2026-03-05 08:59")
+    assert run_sweep(app) == {}
+    clock.at("2026-03-05 09:00")
+    assert run_sweep(app) == {"warning": 1}
+
+
+def test_step_rules_override_the_procedures() -> None:
+    from engine.escalation_rules import rules_for
+
+    meta = {"escalation": {"warn_before_hours": 8, "reescalate_after_hours": 8, "warn_remaining": 0.25,
+                           "escalate_at_due": True, "steps": {"Task_PheDuyet": {"warn_before_hours": 4}}}}
+    assert rules_for(meta, "Task_PheDuyet").warn_before_hours == 4
+    assert rules_for(meta, "Task_ThamDinh").warn_before_hours == 8
+    assert rules_for({}, "Task_ThamDinh").warn_remaining == 0.25  # defaults when a procedure says nothing
