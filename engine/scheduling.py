@@ -78,7 +78,7 @@ def _run(job: str, work: Callable[[UnitOfWork, JobContext], tuple[int, float]]) 
 
 
 def job_timers() -> int:
-    return _run("timers", lambda uow, ctx: fire_timers(uow))
+    return _run("timers", lambda uow, ctx: fire_timers(ctx.uow))
 
 
 def job_sweep() -> int:

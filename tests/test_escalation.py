@@ -289,3 +289,30 @@ def test_step_rules_override_the_procedures() -> None:
     assert rules_for(meta, "Task_PheDuyet").warn_before_hours == 4
     assert rules_for(meta, "Task_ThamDinh").warn_before_hours == 8
     assert rules_for({}, "Task_ThamDinh").warn_remaining == 0.25  # defaults when a procedure says nothing
+
+
+def test_two_real_schedulers_on_one_database(app: Flask, api: Api, clock: FakeClock, database_url: str) -> None:
+    """Two APScheduler instances sharing the job store and the database: each escalation fires once."""
+    clock.at("2026-03-02 09:00")
+    for _ in range(8):
+        submit(api)
+    clock.at("2026-03-05 08:00")
+    settings = make_settings(database_url, sweep_interval=0.1, timer_interval=5, delivery_interval=5)
+    schedulers = [build_scheduler(settings, context_from_settings(settings, clock=clock)) for _ in range(2)]
+    for scheduler in schedulers:
+        scheduler.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with app.extensions["motcua"].session_factory() as session:
+                if session.scalar(select(func.count()).select_from(Escalation)) >= 32:
+                    break
+            time.sleep(0.2)
+        time.sleep(1.0)  # let both run a few more passes: nothing more may fire
+    finally:
+        for scheduler in schedulers:
+            scheduler.shutdown()
+    with app.extensions["motcua"].session_factory() as session:
+        kinds = list(session.scalars(select(Escalation.kind)))
+    assert sorted({k: kinds.count(k) for k in set(kinds)}.items()) == [
+        ("apology", 8), ("escalation", 8), ("reescalation", 8), ("warning", 8)]
