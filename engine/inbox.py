@@ -77,9 +77,10 @@ def list_tasks(uow: UnitOfWork, actor: Actor, query: TaskQuery) -> TaskPage:
     if query.q and fold(query.q):
         pattern = "%" + fold(query.q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(TaskRecord.search_text.like(pattern, escape="\\"))
+    due_first = TaskRecord.due_at.asc().nulls_last()  # the open-tasks-by-due index's own order
     order = {
-        "due": (TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at),
-        "priority": (TaskRecord.priority.desc(), TaskRecord.due_at.is_(None), TaskRecord.due_at),
+        "due": (due_first, TaskRecord.created_at),
+        "priority": (TaskRecord.priority.desc(), due_first),
         "age": (TaskRecord.created_at,),
     }[query.sort]
     total = uow.session.scalar(select(func.count()).select_from(TaskRecord).where(*conditions)) or 0

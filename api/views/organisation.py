@@ -17,6 +17,8 @@ from engine.accounts import (
 )
 from engine.assignment import handover
 from engine.dossiers import find_dossier
+from engine.models import User
+from engine.organisation import memberships_of
 
 from .. import schemas
 from ..auth import current_actor, login_required
@@ -99,9 +101,6 @@ def remove_member(user_id: int, unit: str, role: str):  # type: ignore[no-untype
 
 
 def _user_response(user_id: int) -> Response:
-    from engine.models import User
-    from engine.organisation import memberships_of
-
     uow = request_uow()
     return respond(schemas.UserOut(), _user_body(uow.session.get(User, user_id), memberships_of(uow.session, user_id)))
 

@@ -104,6 +104,9 @@ class TaskRecord(Base):
               sqlite_where=text("state = 'open'")),
         Index("ix_tasks_escalation", "next_escalation_at", postgresql_where=text("state = 'open'"),
               sqlite_where=text("state = 'open'")),
+        # Wide views (a province's leaders see every commune) read open tasks in due order and filter units.
+        Index("ix_tasks_open_due", "due_at", postgresql_where=text("state = 'open'"),
+              sqlite_where=text("state = 'open'")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
