@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.exc import StaleDataError
@@ -105,7 +105,7 @@ def receive(session: Session, uow: UnitOfWork, dossier: Dossier, compiled: Compi
     dossier.status, dossier.received_at = "received", now
     dossier.due_at = dossier_due(calendar, compiled.meta, now)
     dossier.apology_at = apology_at(calendar, compiled.meta, dossier.due_at)
-    save_workflow(dossier, workflow, calendar, now)
+    save_workflow(dossier, workflow, calendar, now, compiled.has_timers)
     session.flush()
     sync_tasks(session, dossier, workflow, compiled, now, calendar, known_open=[])
     uow.record(actor, "received", "dossier", dossier.code, unit=dossier.reception_unit, dossier_id=dossier.id,
@@ -172,7 +172,7 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Com
     now, before = uow.clock(), dossier.status
     if dossier.status == "received":
         dossier.status = "processing"
-    save_workflow(dossier, workflow, uow.calendar, now)
+    save_workflow(dossier, workflow, uow.calendar, now, compiled.has_timers)
     if row.escalation_level >= 2 or dossier.finished_at is not None:
         resolve_escalations(session, dossier.id, None if dossier.finished_at else task_id, now)
     row.state, row.completed_at, row.completed_by = COMPLETED, now, actor.user_id
@@ -208,9 +208,9 @@ def validate_form(compiled: CompiledProcedure, form_key: str | None, data: Any) 
     return compiled.forms[form_key].validate(data if data is not None else {})
 
 
-def save_workflow(dossier: Dossier, workflow: Any, calendar: Any, now: datetime) -> None:
+def save_workflow(dossier: Dossier, workflow: Any, calendar: Any, now: datetime, has_timers: bool = True) -> None:
     """Store the workflow with what the scheduler needs to know of it, and finish the dossier at its end."""
-    dossier.next_timer_at = schedule_timers(workflow, calendar, now)
+    dossier.next_timer_at = schedule_timers(workflow, calendar, now) if has_timers else None
     dossier.state = dump_workflow(workflow)
     dossier.updated_at = now
     if workflow.is_completed():
@@ -219,11 +219,17 @@ def save_workflow(dossier: Dossier, workflow: Any, calendar: Any, now: datetime)
         dossier.apology_at = dossier.next_timer_at = None
 
 
+_ESCALATIONS = Escalation.__table__
+_RESOLVE_TASK = (_ESCALATIONS.update().values(resolved_at=bindparam("now"))
+                 .where(_ESCALATIONS.c.task_id == bindparam("key"), _ESCALATIONS.c.resolved_at.is_(None)))
+_RESOLVE_DOSSIER = (_ESCALATIONS.update().values(resolved_at=bindparam("now"))
+                    .where(_ESCALATIONS.c.dossier_id == bindparam("key"), _ESCALATIONS.c.resolved_at.is_(None)))
+
+
 def resolve_escalations(session: Session, dossier_id: int, task_id: str | None, now: datetime) -> None:
     """Close the open escalations of a completed step (or, with no step, of a finished dossier)."""
-    condition = Escalation.task_id == task_id if task_id else Escalation.dossier_id == dossier_id
-    session.execute(update(Escalation).where(condition, Escalation.resolved_at.is_(None))
-                    .values(resolved_at=now).execution_options(synchronize_session=False))
+    statement, key = (_RESOLVE_TASK, task_id) if task_id else (_RESOLVE_DOSSIER, dossier_id)
+    session.connection().execute(statement, {"now": now, "key": key})
 
 
 @dataclass(frozen=True)

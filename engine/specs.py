@@ -11,6 +11,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
@@ -50,6 +51,7 @@ class CompiledProcedure:
     start_form: str | None = None
     version_id: int | None = None
     version_number: int | None = None
+    has_timers: bool = False  # lets saving skip looking for waiting timers in procedures that have none
 
 
 def compile_package(package: ProcedurePackage) -> CompiledProcedure:
@@ -158,6 +160,9 @@ def _sources(task_spec: Any) -> list[tuple[str, str]]:
 def collect_steps(compiled: CompiledProcedure, bpmn_file: str) -> list[Problem]:
     """Index the human steps and the start form; report form keys that name no form."""
     problems: list[Problem] = []
+    compiled.has_timers = any(isinstance(getattr(spec, "event_definition", None), TimerEventDefinition)
+                              for process in _all_specs(compiled.spec, compiled.subprocess_specs)
+                              for spec in process.task_specs.values())
     start = compiled.spec.start
     for process in _all_specs(compiled.spec, compiled.subprocess_specs):
         for task_spec in process.task_specs.values():
