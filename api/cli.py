@@ -66,6 +66,19 @@ def cmd_procedures_load(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def cmd_procedure_validate(settings: Settings, args: argparse.Namespace) -> int:
+    """The same checks as the API, for a procedure repository's CI: exit 1 when there are errors."""
+    from engine.packages import read_package
+    from engine.validation import has_errors, validate_package
+
+    findings = validate_package(read_package(args.dir, args.forms or settings.forms_dir))
+    for f in findings:
+        where = f" [{f.element}]" if f.element else ""
+        print(f"{f.severity.upper():7s} {f.code}{where}: {f.message_en if args.english else f.message_vi}")
+    print(f"{args.dir.name}: {len(findings)} problem(s)" if findings else f"{args.dir.name}: valid")
+    return 1 if has_errors(findings) else 0
+
+
 def cmd_calendar_load(settings: Settings, args: argparse.Namespace) -> int:
     with _session(settings) as session:
         count = load_file_overrides(session, settings.calendar_file)
@@ -201,6 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
     load = procs.add_parser("load", help="load processes/ into versions (only changed content)")
     load.add_argument("--dir", type=Path)
     load.set_defaults(func=cmd_procedures_load)
+
+    proc = sub.add_parser("procedure", help="one procedure package").add_subparsers(dest="action", required=True)
+    validate = proc.add_parser("validate", help="check a procedure folder; exit 1 on errors")
+    validate.add_argument("dir", type=Path)
+    validate.add_argument("--forms", type=Path)
+    validate.add_argument("--english", action="store_true")
+    validate.set_defaults(func=cmd_procedure_validate)
 
     cal = sub.add_parser("calendar", help="working calendar").add_subparsers(dest="action", required=True)
     cal_load = cal.add_parser("load", help="store the overrides of MOTCUA_CALENDAR_FILE (API changes win)")

@@ -40,7 +40,19 @@ from .organisation import (
     UserRef,
     VerificationOut,
 )
-from .procedures import DocumentOut, Fee, LegalTime, Names, ProcedureDetail, ProcedureList, ProcedureSummary, StepOut
+from .procedures import (
+    DocumentOut,
+    Fee,
+    FindingOut,
+    LegalTime,
+    Names,
+    PackageIn,
+    ProcedureDetail,
+    ProcedureList,
+    ProcedureSummary,
+    StepOut,
+    ValidationOut,
+)
 from .reporting import CalendarDay, CalendarOut, FiguresOut, OverrideIn, OverrideOut, StatsOut, StatsQueryIn
 from .tasks import (
     CandidateList,
@@ -71,6 +83,7 @@ __all__ = [
     "EscalationOut",
     "Fee",
     "FiguresOut",
+    "FindingOut",
     "HandoverIn",
     "HandoverOut",
     "JobMetricsList",
@@ -83,6 +96,7 @@ __all__ = [
     "NotificationOut",
     "OverrideIn",
     "OverrideOut",
+    "PackageIn",
     "PriorityIn",
     "Problem",
     "ProcedureDetail",
@@ -114,5 +128,6 @@ __all__ = [
     "UserOut",
     "UserPatch",
     "UserRef",
+    "ValidationOut",
     "VerificationOut",
 ]

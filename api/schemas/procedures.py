@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from .common import Strict
 
 
 class Names(Schema):
@@ -61,3 +63,26 @@ class ProcedureDetail(ProcedureSummary):
 
 class ProcedureList(Schema):
     items = fields.List(fields.Nested(ProcedureSummary))
+
+
+class PackageIn(Strict):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$"))
+    files = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[A-Za-z0-9._-]{1,100}$")),
+                        values=fields.String(validate=validate.Length(max=2_000_000)), required=True,
+                        metadata={"description": "procedure.toml, the BPMN and any DMN, by file name"})
+    forms = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict,
+                        metadata={"description": "form-js schemas by form name"})
+
+
+class FindingOut(Schema):
+    code = fields.String()
+    severity = fields.String()
+    element = fields.String()
+    message_vi = fields.String()
+    message_en = fields.String()
+    file = fields.String()
+
+
+class ValidationOut(Schema):
+    valid = fields.Boolean()
+    problems = fields.List(fields.Nested(FindingOut))

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, g
 from sqlalchemy import select
 
 from engine.catalog import current_version
 from engine.models import Procedure
+from engine.organisation import known_roles
+from engine.packages import ProcedurePackage
 from engine.specs import CompiledProcedure
+from engine.validation import has_errors, validate_package
 
 from .. import schemas
+from ..auth import login_required
 from ..operations import operation, respond
 from ..services import request_uow
 
@@ -31,6 +35,20 @@ def list_procedures():  # type: ignore[no-untyped-def]
         compiled = uow.cache.get(uow.session, procedure.current_version_id)
         items.append(_summary(compiled))
     return respond(schemas.ProcedureList(), {"items": items})
+
+
+@bp.post("/procedures/validate")
+@login_required("designer", "reform_officer", "admin")
+@operation("Check a procedure package without storing it: each problem names its BPMN element, a code and a "
+           "message in Vietnamese and English; errors would block publishing, warnings would not",
+           tag="procedures", body=schemas.PackageIn(), responses={200: schemas.ValidationOut()})
+def validate_package_view():  # type: ignore[no-untyped-def]
+    body = g.body
+    files = {name: text.encode("utf-8") for name, text in body["files"].items()}
+    package = ProcedurePackage(code=body["code"], files=files, forms=body["forms"])
+    findings = validate_package(package, known_roles(request_uow().session))
+    return respond(schemas.ValidationOut(), {"valid": not has_errors(findings),
+                                             "problems": [f.as_dict() for f in findings]})
 
 
 @bp.get("/procedures/<code>")

@@ -1,0 +1,117 @@
+"""Each validation rule, pinned with a broken copy of a shipped procedure; the API and the CLI agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.cli import main as cli_main
+from engine.packages import read_package
+from engine.validation import has_errors, validate_package
+
+from .conftest import Api
+from .test_loading import edit, package_dir  # noqa: F401 (fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def findings(folder: Path) -> list[dict[str, Any]]:
+    return [f.as_dict() for f in validate_package(read_package(folder, folder.parent.parent / "forms"))]
+
+
+def codes(folder: Path) -> set[tuple[str, str | None]]:
+    return {(f["code"], f.get("element")) for f in findings(folder)}
+
+
+def test_shipped_procedures_are_valid() -> None:
+    for folder in (ROOT / "processes").iterdir():
+        assert validate_package(read_package(folder, ROOT / "forms")) == [], folder.name
+
+
+def test_task_without_lane(package_dir: Path) -> None:  # noqa: F811
+    edit(package_dir / "process.bpmn", "<bpmn:flowNodeRef>Task_ThamDinh</bpmn:flowNodeRef>", "")
+    assert ("task-no-lane", "Task_ThamDinh") in codes(package_dir)
+
+
+def test_lane_naming_no_known_role(package_dir: Path) -> None:  # noqa: F811
+    edit(package_dir / "process.bpmn", 'name="specialist"', 'name="chuyen-gia"')
+    found = [f for f in findings(package_dir) if f["code"] == "lane-unknown-role"]
+    assert found[0]["element"] == "Task_ThamDinh" and found[0]["severity"] == "error"
+    assert "chuyen-gia" in found[0]["message_vi"] and "known role" in found[0]["message_en"]
+
+
+def test_step_without_budget_is_a_warning(package_dir: Path) -> None:  # noqa: F811
+    edit(package_dir / "process.bpmn", '<spiffworkflow:property name="timeBudget" value="PT4H" />', "")
+    found = [f for f in findings(package_dir) if f["code"] == "step-no-budget"]
+    assert len(found) == 1 and found[0]["severity"] == "warning"
+    assert not has_errors(validate_package(read_package(package_dir, package_dir.parent.parent / "forms")))
+
+
+def test_bad_budget(package_dir: Path) -> None:  # noqa: F811
+    edit(package_dir / "process.bpmn", 'value="PT12H"', 'value="12 giờ"')
+    assert ("step-bad-budget", "Task_ThamDinh") in codes(package_dir)
+
+
+def test_budgets_exceeding_the_legal_time(package_dir: Path) -> None:  # noqa: F811
+    edit(package_dir / "process.bpmn", 'value="PT12H"', 'value="P3D"')  # 24 + 4 + 4 h > 3 working days
+    found = [f for f in findings(package_dir) if f["code"] == "budget-exceeds-legal"]
+    assert found and "32" in found[0]["message_en"] and "24" in found[0]["message_en"]
+
+
+def test_missing_form(package_dir: Path) -> None:  # noqa: F811
+    edit(package_dir / "process.bpmn", 'value="hkd-phe-duyet"', 'value="khong-co"')
+    assert ("form-unknown", "Task_PheDuyet") in codes(package_dir)
+
+
+def test_unreachable_element_and_dead_end(package_dir: Path) -> None:  # noqa: F811
+    bpmn = package_dir / "process.bpmn"
+    edit(bpmn, '<bpmn:endEvent id="EndEvent_CoKetQua"', '<bpmn:userTask id="Task_ThuaRa" name="Bước thừa">'
+         '<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="timeBudget" '
+         'value="PT1H" /></spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>\n'
+         '    <bpmn:endEvent id="EndEvent_CoKetQua"')
+    edit(bpmn, "<bpmn:flowNodeRef>Task_NhanKetQua</bpmn:flowNodeRef>",
+         "<bpmn:flowNodeRef>Task_NhanKetQua</bpmn:flowNodeRef><bpmn:flowNodeRef>Task_ThuaRa</bpmn:flowNodeRef>")
+    found = codes(package_dir)
+    assert ("unreachable", "Task_ThuaRa") in found and ("dead-end", "Task_ThuaRa") in found
+
+
+def test_gateway_without_default_and_complete_conditions(package_dir: Path) -> None:  # noqa: F811
+    bpmn = package_dir / "process.bpmn"
+    edit(bpmn, ' default="Flow_KhongDuDieuKien"', "")
+    assert ("gateway-incomplete", "Gateway_KetQua") in codes(package_dir)
+    edit(bpmn, '<bpmn:sequenceFlow id="Flow_KhongDuDieuKien" sourceRef="Gateway_KetQua" '
+               'targetRef="Script_LapThongBaoTuChoi" name="Không đủ điều kiện" />',
+         '<bpmn:sequenceFlow id="Flow_KhongDuDieuKien" sourceRef="Gateway_KetQua" '
+         'targetRef="Script_LapThongBaoTuChoi" name="Không đủ điều kiện"><bpmn:conditionExpression>'
+         'dat_dieu_kien == False</bpmn:conditionExpression></bpmn:sequenceFlow>')
+    found = [f for f in findings(package_dir) if f.get("element") == "Gateway_KetQua"]
+    assert [(f["code"], f["severity"]) for f in found] == [("gateway-no-default", "warning")]
+
+
+def test_script_rejected_by_the_sandbox(package_dir: Path) -> None:  # noqa: F811
+    edit(package_dir / "process.bpmn", 'ket_qua = "cap_giay_chung_nhan"', "import os")
+    assert ("script-rejected", "Script_LapGiayChungNhan") in codes(package_dir)
+
+
+def test_xsd_and_parse_errors(package_dir: Path) -> None:  # noqa: F811
+    bpmn = package_dir / "process.bpmn"
+    edit(bpmn, '<bpmn:userTask id="Task_ThamDinh"', '<bpmn:userTask oops="1" id="Task_ThamDinh"')
+    assert {c for c, _ in codes(package_dir)} == {"bpmn-invalid"}
+    (package_dir / "process.bpmn").write_text("<không phải xml", encoding="utf-8")
+    assert {c for c, _ in codes(package_dir)} == {"xml-syntax"}
+
+
+def test_api_and_cli_give_the_same_answer(api: Api, package_dir: Path, capsys: pytest.CaptureFixture[str]  # noqa: F811
+                                          ) -> None:
+    edit(package_dir / "process.bpmn", 'name="specialist"', 'name="chuyen-gia"')
+    forms_dir = package_dir.parent.parent / "forms"
+    package = read_package(package_dir, forms_dir)
+    body = {"code": package.code, "files": package.text_files(), "forms": package.forms}
+    assert api.post("/procedures/validate", "chuyenvien", json=body).status_code == 403
+    resp = api.post("/procedures/validate", "quantri", json=body).get_json()
+    assert resp["valid"] is False and resp["problems"][0]["code"] == "lane-unknown-role"
+    assert cli_main(["procedure", "validate", str(package_dir), "--forms", str(forms_dir), "--english"]) == 1
+    assert "lane-unknown-role [Task_ThamDinh]" in capsys.readouterr().out
+    assert cli_main(["procedure", "validate", str(ROOT / "processes" / "gpxd-nha-o")]) == 0
