@@ -79,6 +79,19 @@ def cmd_procedure_validate(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if has_errors(findings) else 0
 
 
+def cmd_procedure_diff(settings: Settings, args: argparse.Namespace) -> int:
+    """Compare two procedure folders (e.g. the published one and a reform draft) as the API does."""
+    from engine.diff import describe, diff
+    from engine.packages import read_package
+    from engine.specs import compile_package
+
+    forms = args.forms or settings.forms_dir
+    change = diff(compile_package(read_package(args.old, forms)), compile_package(read_package(args.new, forms)))
+    lines = describe(change)["en" if args.english else "vi"]
+    print("\n".join(f"- {line}" for line in lines) if lines else "no change")
+    return 0
+
+
 def cmd_calendar_load(settings: Settings, args: argparse.Namespace) -> int:
     with _session(settings) as session:
         count = load_file_overrides(session, settings.calendar_file)
@@ -221,6 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--forms", type=Path)
     validate.add_argument("--english", action="store_true")
     validate.set_defaults(func=cmd_procedure_validate)
+
+    difference = proc.add_parser("diff", help="what changes between two procedure folders")
+    difference.add_argument("old", type=Path)
+    difference.add_argument("new", type=Path)
+    difference.add_argument("--forms", type=Path)
+    difference.add_argument("--english", action="store_true")
+    difference.set_defaults(func=cmd_procedure_diff)
 
     cal = sub.add_parser("calendar", help="working calendar").add_subparsers(dest="action", required=True)
     cal_load = cal.add_parser("load", help="store the overrides of MOTCUA_CALENDAR_FILE (API changes win)")

@@ -41,6 +41,8 @@ from .organisation import (
     VerificationOut,
 )
 from .procedures import (
+    DiffOut,
+    DiffQuery,
     DocumentOut,
     Fee,
     FindingOut,
@@ -75,6 +77,8 @@ __all__ = [
     "CalendarOut",
     "CandidateList",
     "CandidateOut",
+    "DiffOut",
+    "DiffQuery",
     "DocumentOut",
     "DossierCreate",
     "DossierCreated",

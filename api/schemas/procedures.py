@@ -86,3 +86,19 @@ class FindingOut(Schema):
 class ValidationOut(Schema):
     valid = fields.Boolean()
     problems = fields.List(fields.Nested(FindingOut))
+
+
+class DiffQuery(Strict):
+    from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
+    to = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class DiffOut(Schema):
+    from_version = fields.Integer()
+    to_version = fields.Integer()
+    steps = fields.Dict()
+    legal_time = fields.Dict(allow_none=True)
+    documents = fields.Dict()
+    form_fields = fields.Dict()
+    fee = fields.Dict(allow_none=True)
+    text = fields.Dict(metadata={"description": "readable lines: {vi: [...], en: [...]}"})

@@ -6,6 +6,7 @@ from flask import Blueprint, g
 from sqlalchemy import select
 
 from engine.catalog import current_version
+from engine.diff import describe, diff, version
 from engine.models import Procedure
 from engine.organisation import known_roles
 from engine.packages import ProcedurePackage
@@ -49,6 +50,17 @@ def validate_package_view():  # type: ignore[no-untyped-def]
     findings = validate_package(package, known_roles(request_uow().session))
     return respond(schemas.ValidationOut(), {"valid": not has_errors(findings),
                                              "problems": [f.as_dict() for f in findings]})
+
+
+@bp.get("/procedures/<code>/diff")
+@login_required("designer", "reform_officer", "admin", "leader")
+@operation("What changes between two versions (?from=N&to=M, version numbers), as data and as readable lines",
+           tag="procedures", query=schemas.DiffQuery(), responses={200: schemas.DiffOut(), 404: "unknown version"})
+def diff_versions(code: str):  # type: ignore[no-untyped-def]
+    uow = request_uow()
+    change = diff(version(uow.session, uow.cache, code, g.query["from_"]),
+                  version(uow.session, uow.cache, code, g.query["to"]))
+    return respond(schemas.DiffOut(), {**change, "text": describe(change)})
 
 
 @bp.get("/procedures/<code>")
