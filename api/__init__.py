@@ -39,10 +39,22 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     register_error_handlers(app)
     app.before_request(reject_nul_in_url)
 
-    from .views import auth, calendar, dossiers, lifecycle, organisation, procedures, public, scheduling, stats, tasks
+    from .views import (
+        auth,
+        calendar,
+        dossiers,
+        lifecycle,
+        organisation,
+        procedures,
+        public,
+        reform,
+        scheduling,
+        stats,
+        tasks,
+    )
 
-    for bp in (auth.bp, procedures.bp, dossiers.bp, lifecycle.bp, tasks.bp, public.bp, stats.bp, calendar.bp,
-               organisation.bp, scheduling.bp):
+    for bp in (auth.bp, procedures.bp, reform.bp, dossiers.bp, lifecycle.bp, tasks.bp, public.bp, stats.bp,
+               calendar.bp, organisation.bp, scheduling.bp):
         app.register_blueprint(bp, url_prefix=API_PREFIX)
 
     spec_cache: dict[str, bytes] = {}

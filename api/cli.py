@@ -92,6 +92,37 @@ def cmd_procedure_diff(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _acting(uow: UnitOfWork, username: str) -> object:
+    from engine.organisation import actor_for
+
+    user = uow.session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise SystemExit(f"error: no account '{username}'")
+    return actor_for(uow.session, uow.org, user.id)
+
+
+def cmd_procedure_publish(settings: Settings, args: argparse.Namespace) -> int:
+    from engine.reform import publish
+
+    with _uow(settings) as uow:
+        version = publish(uow, _acting(uow, args.as_user), args.code, args.version, args.note)  # type: ignore[arg-type]
+    print(f"{args.code}: version {version.number} published")
+    return 0
+
+
+def cmd_procedure_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from engine.reform import migrate
+
+    with _uow(settings) as uow:
+        report = migrate(uow, _acting(uow, args.as_user), args.code, args.to,  # type: ignore[arg-type]
+                         args.dossier or None, dry_run=not args.apply)
+    verb = "moved" if args.apply else "can move"
+    print(f"{verb}: {', '.join(report.moved if args.apply else report.movable) or 'none'}")
+    for blocked in report.blocked:
+        print(f"cannot move {blocked['dossier']}: {blocked['reason']}")
+    return 0
+
+
 def cmd_calendar_load(settings: Settings, args: argparse.Namespace) -> int:
     with _session(settings) as session:
         count = load_file_overrides(session, settings.calendar_file)
@@ -241,6 +272,20 @@ def build_parser() -> argparse.ArgumentParser:
     difference.add_argument("--forms", type=Path)
     difference.add_argument("--english", action="store_true")
     difference.set_defaults(func=cmd_procedure_diff)
+
+    pub = proc.add_parser("publish", help="publish a draft version")
+    pub.add_argument("code")
+    pub.add_argument("version", type=int)
+    pub.add_argument("--note", required=True, help="why: the reform decision")
+    pub.add_argument("--as", dest="as_user", required=True, help="the account publishing (audited)")
+    pub.set_defaults(func=cmd_procedure_publish)
+    mig = proc.add_parser("migrate", help="move running dossiers to a published version (dry run unless --apply)")
+    mig.add_argument("code")
+    mig.add_argument("--to", type=int, required=True)
+    mig.add_argument("--dossier", action="append", help="only these dossiers (repeatable)")
+    mig.add_argument("--apply", action="store_true")
+    mig.add_argument("--as", dest="as_user", required=True, help="the account moving them (audited)")
+    mig.set_defaults(func=cmd_procedure_migrate)
 
     cal = sub.add_parser("calendar", help="working calendar").add_subparsers(dest="action", required=True)
     cal_load = cal.add_parser("load", help="store the overrides of MOTCUA_CALENDAR_FILE (API changes win)")

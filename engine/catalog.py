@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .db import utcnow
 from .errors import InvalidPackage, NotFound, Problem
 from .forms import FormDefinition
 from .models import Procedure, ProcedureVersion
@@ -104,6 +105,7 @@ def register_package(session: Session, cache: SpecCache, package: ProcedurePacka
         procedure_code=package.code, number=number, content_hash=package.content_hash,
         process_id=compiled.meta["process_id"], meta=compiled.meta, files=package.text_files(),
         forms=package.forms, spec=dump_spec(compiled.spec, compiled.subprocess_specs),
+        status="published" if make_current else "draft", published_at=utcnow() if make_current else None,
     )
     try:
         with session.begin_nested():

@@ -55,6 +55,16 @@ from .procedures import (
     StepOut,
     ValidationOut,
 )
+from .reform import (
+    DraftIn,
+    DraftOut,
+    MigrationIn,
+    MigrationOut,
+    PublishIn,
+    VersionList,
+    VersionOut,
+    WhatIfOut,
+)
 from .reporting import CalendarDay, CalendarOut, FiguresOut, OverrideIn, OverrideOut, StatsOut, StatsQueryIn
 from .tasks import (
     CandidateList,
@@ -83,6 +93,8 @@ __all__ = [
     "DossierCreate",
     "DossierCreated",
     "DossierOut",
+    "DraftIn",
+    "DraftOut",
     "EscalationList",
     "EscalationOut",
     "Fee",
@@ -95,6 +107,8 @@ __all__ = [
     "LegalTime",
     "LocalDateTime",
     "MembershipIO",
+    "MigrationIn",
+    "MigrationOut",
     "Names",
     "NotificationList",
     "NotificationOut",
@@ -108,6 +122,7 @@ __all__ = [
     "ProcedureSummary",
     "PublicDossier",
     "PublicStep",
+    "PublishIn",
     "RatingIn",
     "RatingOut",
     "RoleList",
@@ -134,4 +149,7 @@ __all__ = [
     "UserRef",
     "ValidationOut",
     "VerificationOut",
+    "VersionList",
+    "VersionOut",
+    "WhatIfOut",
 ]

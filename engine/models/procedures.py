@@ -10,6 +10,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -52,3 +53,8 @@ class ProcedureVersion(Base):
     forms: Mapped[dict[str, Any]] = mapped_column(JSONType)
     spec: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A draft can be replaced and validated; publishing makes it the version new dossiers use, for good.
+    status: Mapped[str] = mapped_column(String(16), default="published")  # draft | published
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)

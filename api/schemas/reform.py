@@ -1,0 +1,60 @@
+"""Drafts, publishing, what-if and migration."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from .common import LocalDateTime, Strict
+from .procedures import FindingOut, PackageIn
+
+
+class VersionOut(Schema):
+    number = fields.Integer()
+    status = fields.String()
+    content_hash = fields.String()
+    created_at = LocalDateTime()
+    published_at = LocalDateTime(allow_none=True)
+    published_by = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class VersionList(Schema):
+    items = fields.List(fields.Nested(VersionOut))
+
+
+class DraftIn(PackageIn):
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class DraftOut(Schema):
+    version = fields.Nested(VersionOut)
+    problems = fields.List(fields.Nested(FindingOut))
+
+
+class PublishIn(Strict):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                         metadata={"description": "why: the reform decision"})
+
+
+class WhatIfOut(Schema):
+    version = fields.Integer()
+    months = fields.Integer()
+    legal_working_hours = fields.Float()
+    actual = fields.Dict()
+    estimate = fields.Dict()
+    removed_steps = fields.Dict()
+    step_budgets = fields.Dict()
+
+
+class MigrationIn(Strict):
+    to_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    dossiers = fields.List(fields.String(), load_default=None)
+    dry_run = fields.Boolean(load_default=True)
+
+
+class MigrationOut(Schema):
+    to_version = fields.Integer()
+    dry_run = fields.Boolean()
+    movable = fields.List(fields.String())
+    moved = fields.List(fields.String())
+    blocked = fields.List(fields.Dict())
