@@ -32,7 +32,12 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(url)
     with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # Batch migrations rebuild tables; SQLite would refuse to drop one that others reference.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
         run(conn)
+        conn.commit()
     engine.dispose()
 
 
