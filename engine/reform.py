@@ -30,6 +30,7 @@ from .specs import CompiledProcedure
 from .uow import UnitOfWork
 from .validation import Finding, has_errors, validate_package
 from .workflows import advance, restore_workflow
+from .working_time import parse_budget
 
 REFORM_ROLES = frozenset({"designer", "reform_officer", "admin"})
 NOT_STARTED = TaskState.FUTURE | TaskState.LIKELY | TaskState.MAYBE
@@ -128,15 +129,24 @@ def what_if(uow: UnitOfWork, actor: Actor, code: str, number: int, months: int =
     legal_hours = legal["value"] * (8 if legal["unit"] == "working_days" else 1)
     actual, estimate = Figures(), Figures()
     removed: dict[str, float] = {}
+    step_figures: dict[str, dict[str, int]] = {}  # per kept step: how many were (and would be) on time
     for dossier in dossiers:
         taken = calendar.working_time_between(dossier.received_at, dossier.processed_at).total_seconds() / 3600
         taken -= dossier.paused_seconds / 3600
         saved = 0.0
         for task in steps.get(dossier.id, []):
+            hours = calendar.working_time_between(task.created_at, task.completed_at).total_seconds() / 3600
             if task.bpmn_id not in target.steps:
-                hours = calendar.working_time_between(task.created_at, task.completed_at).total_seconds() / 3600
                 saved += hours
                 removed[task.bpmn_id] = removed.get(task.bpmn_id, 0.0) + hours
+                continue
+            budget = target.steps[task.bpmn_id].time_budget
+            figures = step_figures.setdefault(task.bpmn_id, {"steps": 0, "on_time": 0, "on_time_with_version": 0})
+            figures["steps"] += 1
+            figures["on_time"] += bool(task.on_time)
+            if budget:  # the version's budget decides (a shortened budget turns slow steps late)
+                figures["on_time_with_version"] += hours <= parse_budget(budget, calendar.hours.day_length
+                                                                         ).total_seconds() / 3600
         actual.dossiers += 1
         actual.hours += taken
         actual.on_time += dossier.processed_at <= dossier.due_at if dossier.due_at else 0
@@ -145,7 +155,7 @@ def what_if(uow: UnitOfWork, actor: Actor, code: str, number: int, months: int =
         estimate.on_time += (taken - saved) <= legal_hours
     return {"version": number, "months": months, "legal_working_hours": legal_hours,
             "actual": actual.as_dict(), "estimate": estimate.as_dict(),
-            "removed_steps": {k: round(v, 2) for k, v in removed.items()},
+            "removed_steps": {k: round(v, 2) for k, v in removed.items()}, "steps": step_figures,
             "step_budgets": {s.bpmn_id: s.time_budget for s in target.steps.values()}}
 
 

@@ -36,6 +36,7 @@ def reformed_package() -> dict[str, Any]:
     bpmn = re.sub(r'\s*<bpmndi:BPMNShape[^>]*bpmnElement="Task_NhanKetQua".*?</bpmndi:BPMNShape>', "", bpmn,
                   flags=re.S)
     bpmn = re.sub(r'\s*<bpmndi:BPMNEdge[^>]*bpmnElement="Flow_KetThuc".*?</bpmndi:BPMNEdge>', "", bpmn, flags=re.S)
+    bpmn = bpmn.replace('value="PT4H"', 'value="PT1H"', 1)  # the approval step: 4 working hours -> 1
     files["process.bpmn"] = bpmn
     toml = files["procedure.toml"].replace("value = 3\n", "value = 2\n", 1)
     start = toml.index('[[documents]]\ncode = "van-ban-uy-quyen-nop-ho-so"')
@@ -90,11 +91,16 @@ def test_reform_end_to_end(api: Api, clock: FakeClock) -> None:
     assert [s["id"] for s in change["steps"]["removed"]] == ["Task_NhanKetQua"]
     assert change["legal_time"]["to"] == {"value": 2.0, "unit": "working_days"}
     assert len(change["documents"]["removed"]) == 1
+    assert change["steps"]["budget_changed"] == [{"id": "Task_PheDuyet", "name": "Phê duyệt, ký kết quả",
+                                                  "from": "PT4H", "to": "PT1H"}]
 
     replay = api.get(f"/procedures/{HKD}/versions/2/what-if?months=3", "quantri").get_json()
     assert replay["actual"] == {"dossiers": 1, "on_time_rate": 100.0, "average_working_hours": 10.0}
     assert replay["estimate"] == {"dossiers": 1, "on_time_rate": 100.0, "average_working_hours": 8.0}
     assert replay["removed_steps"] == {"Task_NhanKetQua": 2.0} and replay["legal_working_hours"] == 16
+    assert replay["steps"]["Task_ThamDinh"] == {"steps": 1, "on_time": 1, "on_time_with_version": 1}
+    # approval took 3.5 working hours: on time with 4 hours, late with the reform's 1 hour
+    assert replay["steps"]["Task_PheDuyet"] == {"steps": 1, "on_time": 1, "on_time_with_version": 0}
 
     published = api.post(f"/procedures/{HKD}/versions/2/publish", "quantri",
                          json={"note": "Quyết định cải cách thủ tục hành chính"})

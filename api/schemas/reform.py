@@ -43,6 +43,7 @@ class WhatIfOut(Schema):
     actual = fields.Dict()
     estimate = fields.Dict()
     removed_steps = fields.Dict()
+    steps = fields.Dict(metadata={"description": "per kept step: steps, on_time (actual), on_time_with_version"})
     step_budgets = fields.Dict()
 
 
