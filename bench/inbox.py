@@ -21,17 +21,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from pgbench_support import postgres_app  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from api import create_app  # noqa: E402
 from engine.catalog import load_folder  # noqa: E402
-from engine.config import Settings  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
 from engine.models import Dossier, ProcedureVersion, TaskRecord  # noqa: E402
 from engine.organisation import create_user, save_unit  # noqa: E402
 from engine.text import fold  # noqa: E402
-from tests import pgserver  # noqa: E402
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
 MIDDLE = ["Văn", "Thị", "Minh", "Hữu", "Ngọc", "Thanh", "Đức", "Quốc", "Thu", "Hoàng"]
@@ -104,11 +102,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    server = pgserver.start(durable=True)
-    try:
-        url = server.create_database("inbox")
-        upgrade(url)
-        app = create_app(Settings().with_overrides(database_url=url, secret_key="bench"))
+    with postgres_app("inbox") as app:
         seed(app, args.tasks)
         client = app.test_client()
         token = {u: client.post("/api/v1/auth/token", json={"username": u, "password": PASSWORD}).get_json()[
@@ -125,9 +119,6 @@ def main() -> None:
         for label, user, path in cases:
             p50, p95, total = timed(client, path, token[user], args.requests)
             print(f"{label:58s} {p50:6.2f}ms {p95:6.2f}ms {total:8d}")
-        app.extensions["motcua"].engine.dispose()
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

@@ -20,13 +20,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from inbox import seed  # noqa: E402
+from pgbench_support import postgres_app  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from api import create_app  # noqa: E402
-from engine.config import Settings  # noqa: E402
 from engine.escalation import sweep  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
-from tests import pgserver  # noqa: E402
 
 
 def main() -> None:
@@ -34,11 +31,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=200_000)
     parser.add_argument("--due", type=int, default=2000)
     args = parser.parse_args()
-    server = pgserver.start(durable=True)
-    try:
-        url = server.create_database("sweep")
-        upgrade(url)
-        app = create_app(Settings().with_overrides(database_url=url, secret_key="bench"))
+    with postgres_app("sweep") as app:
         seed(app, args.tasks)
         services = app.extensions["motcua"]
         now = datetime.now(UTC)
@@ -68,9 +61,6 @@ def main() -> None:
         print(f"sweep of the due ones: {fired} fired in {passes} passes, {elapsed:.2f} s "
               f"({elapsed / max(fired, 1) * 1000:.2f} ms per escalation, notification and audit entry)")
         print(f"idle sweep pass (nothing due among {args.tasks} open tasks): {idle * 1000:.2f} ms")
-        services.engine.dispose()
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from sqlalchemy import case, func, or_, select, update
 
 from .access import may_see_task, may_work_task
 from .actors import Actor
-from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from .models import Dossier, Membership, TaskRecord, User
 from .organisation import actor_for
 from .projection import OPEN, SUSPENDED
@@ -40,7 +40,7 @@ def _is_leader_of(actor: Actor, task: TaskRecord) -> bool:
 def _candidate(uow: UnitOfWork, user_id: int, task: TaskRecord) -> Actor:
     try:
         other = actor_for(uow.session, uow.org, user_id)
-    except Exception:
+    except Unauthorized:
         raise ValidationFailed("unknown or disabled officer", {"user_id": ["No such active officer."]}) from None
     if not may_work_task(other, task):
         raise ValidationFailed("that officer cannot work this task",

@@ -60,12 +60,11 @@ def context_from_settings(settings: Settings, clock: Clock = system_clock) -> Jo
     return JobContext(uow, channels, settings.webhook_url, clock, f"{socket.gethostname()}:{os.getpid()}")
 
 
-def _run(job: str, work: Callable[[UnitOfWork, JobContext], tuple[int, float]]) -> int:
+def _run(job: str, work: Callable[[JobContext], tuple[int, float]]) -> int:
     ctx = CONTEXT["default"]
     started = ctx.clock()
     try:
-        with ctx.uow() as uow:
-            items, lag = work(uow, ctx)
+        items, lag = work(ctx)
     except Exception:
         log.exception("scheduler job %s failed", job)
         return 0
@@ -78,19 +77,21 @@ def _run(job: str, work: Callable[[UnitOfWork, JobContext], tuple[int, float]]) 
 
 
 def job_timers() -> int:
-    return _run("timers", lambda uow, ctx: fire_timers(ctx.uow))
+    return _run("timers", lambda ctx: fire_timers(ctx.uow))  # one transaction per dossier
 
 
 def job_sweep() -> int:
-    def work(uow: UnitOfWork, ctx: JobContext) -> tuple[int, float]:
-        result = sweep(uow, webhook_url=ctx.webhook_url)
+    def work(ctx: JobContext) -> tuple[int, float]:
+        with ctx.uow() as uow:
+            result = sweep(uow, webhook_url=ctx.webhook_url)
         return result.fired, result.max_lag_seconds
     return _run("sweep", work)
 
 
 def job_delivery() -> int:
-    def work(uow: UnitOfWork, ctx: JobContext) -> tuple[int, float]:
-        sent, failed, lag = deliver(uow, ctx.channels)
+    def work(ctx: JobContext) -> tuple[int, float]:
+        with ctx.uow() as uow:
+            sent, failed, lag = deliver(uow, ctx.channels)
         return sent + failed, lag
     return _run("delivery", work)
 
