@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+ASSETS := api/web/static/vendor/.built
+NODE_STAMP := frontend/node_modules/.installed
+
+.PHONY: run test lint bench clean assets
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,7 +15,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# Front-end bundles (bpmn-js, form-js, Chart.js) from the npm lockfile; rebuilt when the sources change.
+$(NODE_STAMP): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+$(ASSETS): $(NODE_STAMP) frontend/build.mjs $(wildcard frontend/src/*)
+	cd frontend && node build.mjs
+	touch $(ASSETS)
+
+assets: $(ASSETS)
+
+run: $(STAMP) $(ASSETS)
 	$(BIN)/motcua db upgrade
 	$(BIN)/motcua procedures load
 	$(BIN)/motcua calendar load
@@ -20,7 +34,7 @@ run: $(STAMP)
 	$(BIN)/motcua user seed-demo
 	$(BIN)/motcua serve
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -30,4 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/throughput.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache frontend/node_modules api/web/static/vendor api/web/translations

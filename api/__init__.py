@@ -18,13 +18,14 @@ from .openapi import build_spec
 from .operations import reject_nul_in_url
 from .problems import register_error_handlers
 from .services import Services, init_request_uow
+from .web import init_web
 
 API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
     settings = settings or Settings()
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
     app.config.update(SECRET_KEY=settings.secret_key, TOKEN_TTL=settings.token_ttl_seconds,
                       MAX_CONTENT_LENGTH=16 * 1024 * 1024, JSON_SORT_KEYS=False)
     check_pattern(settings.dossier_code_pattern)
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         clock=clock or system_clock)
     init_request_uow(app)
     register_error_handlers(app)
+    init_web(app, app.extensions["motcua"])
     app.before_request(reject_nul_in_url)
 
     from .views import (

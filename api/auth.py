@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from engine.actors import Actor
@@ -14,6 +14,7 @@ from engine.errors import Forbidden, Unauthorized
 from engine.organisation import actor_for
 
 from .services import request_uow
+from .sessions import check_csrf, session_user_id
 
 F = TypeVar("F", bound=Callable[..., Any])
 _SALT = "motcua-api-token"
@@ -26,6 +27,15 @@ def _serializer() -> URLSafeTimedSerializer:
 def issue_token(user_id: int) -> str:
     # Roles are not trusted from the token: memberships are read again on every request.
     return _serializer().dumps({"uid": user_id})
+
+
+def _request_user_id() -> int:
+    """A bearer token if one is sent; otherwise the web pages' session cookie, whose unsafe calls need CSRF."""
+    if "Authorization" not in request.headers and "uid" in session:
+        uid = session_user_id()
+        check_csrf()
+        return uid  # type: ignore[return-value]
+    return _token_user_id()
 
 
 def _token_user_id() -> int:
@@ -48,7 +58,7 @@ def current_actor() -> Actor:
     actor = g.get("actor")
     if actor is None:
         uow = request_uow()
-        actor = g.actor = actor_for(uow.session, uow.org, _token_user_id())
+        actor = g.actor = actor_for(uow.session, uow.org, _request_user_id())
     return actor
 
 

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import orjson
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
@@ -44,6 +44,12 @@ def problem(status: int, code: str, title: str, detail: str | None = None, **ext
         body["detail"] = detail
     body["instance"] = request.path
     body.update({k: v for k, v in extra.items() if v is not None and k not in body})
+    pages = current_app.extensions.get("motcua.error_page")
+    if pages is not None and pages[0]():  # a web page asked: answer with a page, not JSON
+        try:
+            return pages[1](status, body)
+        except Exception:  # the error page itself failed: the JSON problem still tells what happened
+            log.exception("error page failed for %s", request.path)
     response = Response(orjson.dumps(body), status=status, mimetype="application/problem+json")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="motcua"'

@@ -53,6 +53,14 @@ def package_of(row: ProcedureVersion) -> ProcedurePackage:
     return ProcedurePackage(row.procedure_code, {k: v.encode("utf-8") for k, v in row.files.items()}, row.forms)
 
 
+def version_package(uow: UnitOfWork, code: str, number: int) -> dict[str, Any]:
+    """A version's files and forms, as stored: what the designer opens to edit into a new draft, and what the
+    officer's page draws the diagram from. Not secret, so any signed-in user may read it."""
+    row = _version(uow, code, number)
+    return {"code": row.procedure_code, "number": row.number, "status": row.status,
+            "process_id": row.process_id, "files": dict(row.files), "forms": dict(row.forms)}
+
+
 def save_draft(uow: UnitOfWork, actor: Actor, package: ProcedurePackage, note: str = ""
                ) -> tuple[ProcedureVersion, list[Finding]]:
     """Store a package as a draft (or find the version that already has this content)."""

@@ -59,3 +59,13 @@ class MigrationOut(Schema):
     movable = fields.List(fields.String())
     moved = fields.List(fields.String())
     blocked = fields.List(fields.Dict())
+
+
+class PackageOut(Schema):
+    code = fields.String()
+    number = fields.Integer()
+    status = fields.String(metadata={"description": "draft or published"})
+    process_id = fields.String()
+    files = fields.Dict(keys=fields.String(), values=fields.String(),
+                        metadata={"description": "procedure.toml, the BPMN and any DMN, by file name"})
+    forms = fields.Dict(keys=fields.String(), values=fields.Dict(), metadata={"description": "form-js schemas"})

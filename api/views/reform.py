@@ -4,7 +4,7 @@ from flask import Blueprint, g, request
 
 from engine.errors import ValidationFailed
 from engine.packages import ProcedurePackage
-from engine.reform import migrate, publish, save_draft, versions, what_if
+from engine.reform import migrate, publish, save_draft, version_package, versions, what_if
 
 from .. import schemas
 from ..auth import current_actor, login_required
@@ -21,6 +21,15 @@ REFORMERS = ("designer", "reform_officer", "admin")
            tag="reform", responses={200: schemas.VersionList()})
 def list_versions(code: str):  # type: ignore[no-untyped-def]
     return respond(schemas.VersionList(), {"items": versions(request_uow(), code)})
+
+
+@bp.get("/procedures/<code>/versions/<int:number>/package")
+@login_required()
+@operation("A version's package as stored (procedure.toml, BPMN, forms): the designer edits it into a new "
+           "draft; pages draw the diagram from it", tag="reform",
+           responses={200: schemas.PackageOut(), 404: "unknown procedure or version"})
+def package(code: str, number: int):  # type: ignore[no-untyped-def]
+    return respond(schemas.PackageOut(), version_package(request_uow(), code, number))
 
 
 @bp.post("/procedures/<code>/drafts")

@@ -1,0 +1,29 @@
+"""Motcua's web pages: server-rendered Jinja templates with small vanilla JS modules.
+
+The pages read through the engine like the API views do, and their scripts call `/api/v1` with the session
+cookie and the CSRF header, so a page can do exactly what the signed-in officer's API access allows.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..services import Services
+from .errors import register_error_pages
+from .i18n import init_i18n
+from .pages import init_pages
+
+
+def init_web(app: Flask, services: Services) -> None:
+    app.config.update(SESSION_COOKIE_NAME="motcua_session", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=services.settings.public_url.startswith("https://"),
+                      PERMANENT_SESSION_LIFETIME=services.settings.token_ttl_seconds)
+    init_i18n(app, services.settings.timezone)
+    init_pages(app)
+    register_error_pages(app)
+
+    from .views import account, dashboard, designer, officer, portal
+
+    for bp in (account.bp, portal.bp, officer.bp, designer.bp, dashboard.bp):
+        app.register_blueprint(bp)

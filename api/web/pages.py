@@ -1,0 +1,102 @@
+"""What every page shares: the signed-in actor, CSRF on forms, role-aware navigation, page decorators."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, g, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from engine.actors import Actor
+from engine.errors import Forbidden, Unauthorized
+from engine.models import User
+from engine.organisation import actor_for
+
+from ..services import request_uow
+from ..sessions import CSRF_FIELD, check_csrf, csrf_token, session_user_id, sign_out
+
+F = TypeVar("F", bound=Callable[..., Any])
+WEB_BLUEPRINTS = frozenset({"account", "portal", "officer", "designer", "dashboard"})
+# Who sees which part of the site; the views check the same roles again.
+OFFICER_ROLES = ("reception", "specialist", "leader")
+DESIGNER_ROLES = ("designer", "reform_officer", "admin")
+DASHBOARD_ROLES = ("leader", "admin")
+
+
+def page_actor() -> Actor | None:
+    """The signed-in actor for a page, or None for a visitor (an expired session counts as none)."""
+    if "page_actor" not in g:
+        g.page_actor = None
+        if session_user_id(required=False) is not None:
+            try:  # pages check CSRF before the view runs; the session was just (re)issued on sign-in
+                uow = request_uow()
+                g.page_actor = g.actor = actor_for(uow.session, uow.org, session_user_id())
+            except Unauthorized:  # the account was disabled since: sign the browser out
+                sign_out()
+    return g.page_actor
+
+
+def page_user() -> User | None:
+    actor = page_actor()
+    return request_uow().session.get(User, actor.user_id) if actor else None
+
+
+def page(*roles: str) -> Callable[[F], F]:
+    """A page for signed-in users (with one of `roles`, when given); visitors go to the sign-in page."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            actor = page_actor()
+            if actor is None:
+                return redirect(url_for("account.login", next=request.full_path.rstrip("?")))
+            if roles and not actor.roles & set(roles):
+                raise Forbidden("this page is for another role", roles=list(roles))
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _csrf_for_pages() -> None:
+    if request.blueprint in WEB_BLUEPRINTS:
+        check_csrf()
+
+
+def _navigation() -> dict[str, Any]:
+    actor = page_actor() if request.blueprint in WEB_BLUEPRINTS else None
+    roles = actor.roles if actor else frozenset()
+    return {"actor": actor, "csrf_token": csrf_token, "csrf_field": CSRF_FIELD,
+            "can": {"inbox": bool(roles & set(OFFICER_ROLES)), "design": bool(roles & set(DESIGNER_ROLES)),
+                    "dashboard": bool(roles & set(DASHBOARD_ROLES))}}
+
+
+def _start_timer() -> None:
+    g.started = time.perf_counter()
+
+
+def _server_timing(response: Response) -> Response:
+    """Server-Timing on every page: the time the server spent, as browsers' developer tools show it."""
+    started = g.get("started")
+    if started is not None and request.blueprint in WEB_BLUEPRINTS:
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
+
+
+def init_pages(app: Flask) -> None:
+    app.before_request(_start_timer)
+    app.before_request(_csrf_for_pages)
+    app.after_request(_server_timing)
+    app.context_processor(_navigation)
+
+
+def back_to(default: str) -> Response:
+    """Redirect to a same-site `next` (never to another host), else to `default`."""
+    target = request.values.get("next") or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = default
+    return redirect(target)

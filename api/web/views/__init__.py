@@ -1,0 +1,1 @@
+"""One blueprint per part of the site: account, portal (citizens), officer, designer, dashboard (leaders)."""

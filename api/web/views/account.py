@@ -1,0 +1,70 @@
+"""Sign in and out with the same accounts as the API; choose the language."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, make_response, render_template, request, send_from_directory, url_for
+from werkzeug.wrappers import Response
+
+from engine.errors import Unauthorized
+from engine.organisation import actor_for
+from engine.users import authenticate
+
+from ...services import request_uow
+from ...sessions import sign_in, sign_out
+from ..i18n import LANG_COOKIE, LANGUAGES
+from ..pages import DASHBOARD_ROLES, DESIGNER_ROLES, OFFICER_ROLES, back_to, page_actor
+
+bp = Blueprint("account", __name__)
+
+
+def landing() -> str:
+    """Where a user starts: officers at the inbox, designers at the designer, leaders without tasks at figures."""
+    actor = page_actor()
+    roles = actor.roles if actor else frozenset()
+    if roles & set(OFFICER_ROLES):
+        return url_for("officer.inbox")
+    if roles & set(DESIGNER_ROLES):
+        return url_for("designer.procedures")
+    if roles & set(DASHBOARD_ROLES):
+        return url_for("dashboard.overview")
+    return url_for("portal.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    error = None
+    if request.method == "POST":
+        uow = request_uow()
+        try:
+            user = authenticate(uow.session, request.form.get("username", "").strip(),
+                                request.form.get("password", ""))
+            actor = actor_for(uow.session, uow.org, user.id)
+        except Unauthorized:
+            error = "wrong-credentials"
+        else:
+            uow.record(actor, "signed_in", "user", user.id, detail={"client": request.remote_addr, "via": "web"})
+            uow.commit()
+            sign_in(user.id)
+            return back_to(landing())
+    html = render_template("account/login.html", error=error, next=request.values.get("next", ""))
+    return make_response(html, 401 if error else 200)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    sign_out()
+    return back_to(url_for("portal.home"))
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    return send_from_directory(current_app.static_folder or "", "favicon.svg", mimetype="image/svg+xml",
+                               max_age=86400)
+
+
+@bp.get("/lang/<lang>")
+def language(lang: str) -> Response:
+    response = back_to(url_for("portal.home"))  # the switcher links pass ?next=<this page>
+    if lang in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
