@@ -1,3 +1,11 @@
+# Front-end bundles (bpmn-js, form-js, Chart.js) from the committed npm lockfile.
+FROM node:20-slim AS assets
+WORKDIR /build
+COPY frontend/package.json frontend/package-lock.json frontend/
+RUN cd frontend && npm ci --no-audit --no-fund
+COPY frontend frontend
+RUN mkdir -p api/web/static && cd frontend && node build.mjs
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -7,7 +15,8 @@ RUN useradd --create-home --uid 10001 motcua
 COPY pyproject.toml README.md ./
 COPY engine ./engine
 COPY api ./api
-RUN pip install .
+COPY --from=assets /build/api/web/static/vendor ./api/web/static/vendor
+RUN pip install . && python -c "from api.web.i18n import compile_catalogs; compile_catalogs()"
 
 COPY processes ./processes
 COPY forms ./forms

@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or Settings()
     app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
     app.config.update(SECRET_KEY=settings.secret_key, TOKEN_TTL=settings.token_ttl_seconds,
-                      MAX_CONTENT_LENGTH=16 * 1024 * 1024, JSON_SORT_KEYS=False)
+                      MAX_CONTENT_LENGTH=settings.request_max_bytes, JSON_SORT_KEYS=False)
     check_pattern(settings.dossier_code_pattern)
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
     app.extensions["motcua"] = Services(
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         dossiers,
         lifecycle,
         organisation,
+        portal_api,
         procedures,
         public,
         reform,
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
 
     for bp in (auth.bp, procedures.bp, reform.bp, dossiers.bp, lifecycle.bp, tasks.bp, public.bp, stats.bp,
-               calendar.bp, organisation.bp, scheduling.bp):
+               calendar.bp, organisation.bp, scheduling.bp, portal_api.bp):
         app.register_blueprint(bp, url_prefix=API_PREFIX)
 
     spec_cache: dict[str, bytes] = {}

@@ -144,10 +144,11 @@ class Candidate:
 
 
 def candidates(uow: UnitOfWork, actor: Actor, task_id: str) -> list[Candidate]:
-    """Officers who may take the task, with their current load, so a leader can spread the work."""
+    """Officers who may take the task, with their current load, so a leader can spread the work (and the
+    assignee can choose a colleague to delegate to)."""
     task = _task(uow, actor, task_id)
-    if not _is_leader_of(actor, task):
-        raise Forbidden("only a leader of the unit sees the candidates")
+    if not _is_leader_of(actor, task) and task.assignee_id != actor.user_id:
+        raise Forbidden("only a leader of the unit or the task's assignee sees the candidates")
     now = uow.clock()
     load = (select(TaskRecord.assignee_id.label("uid"), func.count().label("open"),
                    func.sum(case((TaskRecord.due_at < now, 1), else_=0)).label("overdue"))
@@ -174,10 +175,12 @@ class HandoverReport:
     deactivated: bool = False
 
 
-def handover(uow: UnitOfWork, actor: Actor, from_user: int, to_user: int, deactivate: bool = False) -> HandoverReport:
+def handover(uow: UnitOfWork, actor: Actor, from_user: int, to_user: int, deactivate: bool = False,
+             dry_run: bool = False) -> HandoverReport:
     """Move every open task and pending dossier of one officer to another, in one transaction.
 
-    A task moves only if the receiver may work it; the rest is reported as skipped, with why.
+    A task moves only if the receiver may work it; the rest is reported as skipped, with why. A dry run
+    reports the same and rolls everything back, so a leader previews exactly what confirming will do.
     """
     session = uow.session
     if from_user == to_user:
@@ -226,6 +229,10 @@ def handover(uow: UnitOfWork, actor: Actor, from_user: int, to_user: int, deacti
     uow.record(actor, "handover", "user", from_user, after={"to_user": to_user}, at=now,
                detail={"tasks": len(report.moved_tasks), "dossiers": len(report.moved_dossiers),
                        "skipped": len(report.skipped)})
+    if dry_run:
+        uow.session.rollback()
+        uow.pending_audit = []
+        return report
     uow.commit()
     return report
 

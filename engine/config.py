@@ -67,6 +67,13 @@ class Settings:
     sweep_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_SWEEP_INTERVAL", "30")))
     delivery_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_DELIVERY_INTERVAL", "10")))
     sql_echo: bool = field(default_factory=lambda: os.environ.get("MOTCUA_SQL_ECHO", "") == "1")
+    upload_dir: Path = field(default_factory=lambda: Path(os.environ.get(
+        "MOTCUA_UPLOAD_DIR", PROJECT_ROOT / "var" / "uploads")))
+    upload_max_bytes: int = field(default_factory=lambda: int(float(os.environ.get(
+        "MOTCUA_UPLOAD_MAX_MB", "10")) * 1024 * 1024))
+    # a whole online submission (every document's files together); JSON bodies keep their own 1 MB limit
+    request_max_bytes: int = field(default_factory=lambda: int(float(os.environ.get(
+        "MOTCUA_REQUEST_MAX_MB", "60")) * 1024 * 1024))
 
     def with_overrides(self, **overrides: object) -> Settings:
         values = {f: getattr(self, f) for f in self.__dataclass_fields__}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .access import may_see_dossier, may_see_task, may_work_task
 from .actions import OPEN_STATUSES, allowed_actions
 from .actors import Actor
+from .attachments import AttachmentRef, attachments_of
 from .catalog import current_version
 from .codes import new_pin, next_code
 from .deadlines import dossier_due
@@ -239,6 +240,7 @@ class DossierView:
     steps: list[TaskRecord]
     events: list[AuditEntry]
     allowed_actions: list[str]
+    attachments: list[AttachmentRef] = field(default_factory=list)
 
     @property
     def status_code(self) -> int:
@@ -265,4 +267,5 @@ def get_dossier(uow: UnitOfWork, actor: Actor, code: str) -> DossierView:
                                   .order_by(AuditEntry.seq)))
     return DossierView(dossier=dossier, open_tasks=[t for t in tasks if t.state in (OPEN, SUSPENDED)],
                        steps=[t for t in tasks if t.state == COMPLETED], events=events,
-                       allowed_actions=allowed_actions(dossier.status, actor))
+                       allowed_actions=allowed_actions(dossier.status, actor),
+                       attachments=attachments_of(session, dossier))

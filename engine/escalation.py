@@ -65,7 +65,7 @@ def _sweep_tasks(uow: UnitOfWork, limit: int, webhook_url: str | None, result: S
             continue
         compiled = uow.cache.get(session, version_id)
         step = compiled.steps.get(task.bpmn_id)
-        rules = rules_for(compiled.meta, task.bpmn_id)
+        rules = rules_for(compiled.meta, task.bpmn_id, step.properties if step else None)
         budget = step.time_budget if step else None
         level, _at = next_escalation(calendar, rules, task.escalation_level, task.due_at, budget)
         _following, next_at = next_escalation(calendar, rules, level, task.due_at, budget)

@@ -6,10 +6,14 @@ level 2  escalate to the leaders of the task's unit at the step's due time;
 level 3  re-escalate to the leaders of the parent unit `reescalate_after_hours` working hours later;
 and, per dossier, draft the apology (form 04) `apology_before_days` working days before the legal date.
 A procedure that says nothing gets these defaults (25 %, at due, 8 hours, 1 day).
+
+A step's own BPMN properties (`warnBeforeHours`, `warnRemaining`, `reescalateAfterHours`, `escalateAtDue`,
+edited in the designer's properties panel) override both: the diagram is where a designer sees the step.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,9 +33,58 @@ class StepRules:
     warn_before_hours: float | None = None
 
 
-def rules_for(meta: dict[str, Any], bpmn_id: str) -> StepRules:
+# BPMN property name -> rule name; values are strings in the diagram.
+STEP_PROPERTIES = {"warnBeforeHours": "warn_before_hours", "warnRemaining": "warn_remaining",
+                   "reescalateAfterHours": "reescalate_after_hours", "escalateAtDue": "escalate_at_due"}
+BOOLEANS = {"true": True, "false": False}
+
+
+def _hours(text: str) -> float:
+    value = float(text.replace(",", "."))  # Vietnamese designers write decimals with a comma
+    if not value >= 0 or value == float("inf"):  # also rejects NaN
+        raise ValueError(text)
+    return value
+
+
+def _share(text: str) -> float:
+    value = float(text.replace(",", "."))
+    if not 0 <= value <= 1:
+        raise ValueError(text)
+    return value
+
+
+def _boolean(text: str) -> bool:
+    return BOOLEANS[text.strip().lower()]
+
+
+PARSERS = {"warn_before_hours": _hours, "warn_remaining": _share, "reescalate_after_hours": _hours,
+           "escalate_at_due": _boolean}
+
+
+def property_rules(properties: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A step's escalation overrides from its BPMN properties, and the properties whose values are malformed
+    (name -> value). Empty values count as absent, as the properties panel leaves them."""
+    rules: dict[str, Any] = {}
+    bad: dict[str, str] = {}
+    for prop, rule in STEP_PROPERTIES.items():
+        text = (properties.get(prop) or "").strip()
+        if not text:
+            continue
+        try:
+            rules[rule] = PARSERS[rule](text)
+        except (ValueError, KeyError):
+            bad[prop] = text
+    return rules, bad
+
+
+def rules_for(meta: dict[str, Any], bpmn_id: str, properties: Mapping[str, str] | None = None) -> StepRules:
+    """The rules of one step: defaults < procedure.toml < its `[escalation.steps.<id>]` < its BPMN properties."""
     rules = {**DEFAULTS, **(meta.get("escalation") or {})}
-    step = rules["steps"].get(bpmn_id, {})
+    step = {**rules["steps"].get(bpmn_id, {})}
+    drawn, _bad = property_rules(properties or {})  # validation refuses malformed ones before publishing
+    if "warn_remaining" in drawn and "warn_before_hours" not in drawn:
+        step["warn_before_hours"] = None  # a share drawn on the step replaces a fixed warning from the toml
+    step.update(drawn)
     return StepRules(step.get("warn_remaining", rules["warn_remaining"]),
                      step.get("escalate_at_due", rules["escalate_at_due"]),
                      step.get("reescalate_after_hours", rules["reescalate_after_hours"]),

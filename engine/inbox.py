@@ -22,6 +22,7 @@ from .uow import UnitOfWork
 
 VIEWS = ("all", "assigned", "claimable", "team")
 SORTS = ("due", "priority", "age")
+DUE_STATES = ("ok", "warning", "overdue")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class TaskQuery:
     due_before: datetime | None = None
     overdue: bool | None = None
     q: str | None = None
+    due: str | None = None  # one of DUE_STATES
     sort: str = "due"
     limit: int = 50
     offset: int = 0
@@ -60,6 +62,26 @@ def _visible(actor: Actor, view: str) -> Any:
             "all": or_(mine, claimable, team)}[view]
 
 
+def _due_condition(state: str, now: datetime) -> Any:
+    overdue = TaskRecord.due_at < now
+    # Warned: the sweep reached level 1, or its time has come though no sweep ran yet.
+    warned = and_(or_(TaskRecord.due_at >= now, TaskRecord.due_at.is_(None)),
+                  or_(TaskRecord.escalation_level >= 1, TaskRecord.next_escalation_at <= now))
+    return {"overdue": overdue, "warning": warned,
+            "ok": and_(or_(TaskRecord.due_at >= now, TaskRecord.due_at.is_(None)),
+                       TaskRecord.escalation_level < 1,
+                       or_(TaskRecord.next_escalation_at > now, TaskRecord.next_escalation_at.is_(None)))}[state]
+
+
+def due_state(task: TaskRecord, now: datetime) -> str:
+    """ok, warning (the step's warning time has passed) or overdue; the same rule as the `due` filter."""
+    if task.due_at is not None and task.due_at < now:
+        return "overdue"
+    if task.escalation_level >= 1 or (task.next_escalation_at is not None and task.next_escalation_at <= now):
+        return "warning"
+    return "ok"
+
+
 def list_tasks(uow: UnitOfWork, actor: Actor, query: TaskQuery) -> TaskPage:
     now = uow.clock()
     conditions: list[Any] = [TaskRecord.state == OPEN, _visible(actor, query.view)]
@@ -74,6 +96,8 @@ def list_tasks(uow: UnitOfWork, actor: Actor, query: TaskQuery) -> TaskPage:
     if query.overdue is not None:
         conditions.append(TaskRecord.due_at < now if query.overdue else
                           or_(TaskRecord.due_at >= now, TaskRecord.due_at.is_(None)))
+    if query.due in DUE_STATES:
+        conditions.append(_due_condition(query.due, now))
     if query.q and fold(query.q):
         pattern = "%" + fold(query.q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(TaskRecord.search_text.like(pattern, escape="\\"))
@@ -89,10 +113,25 @@ def list_tasks(uow: UnitOfWork, actor: Actor, query: TaskQuery) -> TaskPage:
     return TaskPage(items=items, total=total)
 
 
+def waiting_dossiers(uow: UnitOfWork, actor: Actor, limit: int = 20) -> tuple[list[Dossier], int]:
+    """Dossiers submitted online or by post that wait for a reception officer of the actor's units to receive
+    them, oldest first, and how many there are."""
+    units = sorted(actor.scope.get("reception", frozenset()))
+    if not units:
+        return [], 0
+    conditions = [Dossier.status == "registered",
+                  or_(Dossier.reception_unit.in_(units), Dossier.competent_unit.in_(units))]
+    total = uow.session.scalar(select(func.count()).select_from(Dossier).where(*conditions)) or 0
+    items = list(uow.session.scalars(select(Dossier).where(*conditions).order_by(Dossier.created_at, Dossier.id)
+                                     .limit(limit)))
+    return items, total
+
+
 @dataclass(frozen=True)
 class TaskDetail:
     task: TaskRecord
     form: dict[str, Any] | None
+    instructions: str | None = None  # the step's instructionsForEndUser, from the dossier's version
 
 
 def get_task(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskDetail:
@@ -101,8 +140,10 @@ def get_task(uow: UnitOfWork, actor: Actor, task_id: str) -> TaskDetail:
         raise NotFound(f"task {task_id} does not exist")
     if not may_work_task(actor, task) and not actor.has_role("leader", task.unit_code):
         raise Forbidden(f"task {task_id} belongs to the '{task.role}' role")
-    form = None
-    if task.form_key:
-        version_id = uow.session.scalar(select(Dossier.procedure_version_id).where(Dossier.id == task.dossier_id))
-        form = uow.cache.get(uow.session, version_id).forms[task.form_key].schema_json
-    return TaskDetail(task=task, form=form)
+    version_id = uow.session.scalar(select(Dossier.procedure_version_id).where(Dossier.id == task.dossier_id))
+    compiled = uow.cache.get(uow.session, version_id)
+    form = compiled.forms[task.form_key].schema_json if task.form_key else None
+    specs = [compiled.spec, *compiled.subprocess_specs.values()]
+    spec = next((s.task_specs[task.bpmn_id] for s in specs if task.bpmn_id in s.task_specs), None)
+    instructions = (getattr(spec, "extensions", None) or {}).get("instructionsForEndUser") if spec else None
+    return TaskDetail(task=task, form=form, instructions=instructions or None)

@@ -116,9 +116,9 @@ def _resume(uow: UnitOfWork, dossier: Dossier, now: datetime) -> timedelta:
         for task in _tasks(uow.session, dossier, SUSPENDED):
             task.state, task.due_at = OPEN, shift(calendar, task.due_at, paused)
             step = compiled.steps.get(task.bpmn_id)
+            rules = rules_for(compiled.meta, task.bpmn_id, step.properties if step else None)
             _level, task.next_escalation_at = next_escalation(
-                calendar, rules_for(compiled.meta, task.bpmn_id), task.escalation_level, task.due_at,
-                step.time_budget if step else None)
+                calendar, rules, task.escalation_level, task.due_at, step.time_budget if step else None)
     dossier.paused_seconds = (dossier.paused_seconds or 0) + int(paused.total_seconds())
     dossier.status, dossier.resume_status, dossier.paused_at = dossier.resume_status or "processing", None, None
     return paused

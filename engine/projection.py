@@ -65,8 +65,9 @@ def sync_tasks(session: Session, dossier: Dossier, workflow: BpmnWorkflow, compi
             form_key=step.form_key if step else None, created_at=now,
             due_at=step_due(calendar, step.time_budget if step else None, now), escalation_level=0,
         )
+        rules = rules_for(compiled.meta, row.bpmn_id, step.properties if step else None)
         _level, row.next_escalation_at = next_escalation(
-            calendar, rules_for(compiled.meta, row.bpmn_id), 0, row.due_at, step.time_budget if step else None)
+            calendar, rules, 0, row.due_at, step.time_budget if step else None)
         session.add(row)
         created.append(row)
     return created

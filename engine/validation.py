@@ -18,6 +18,7 @@ from lxml import etree
 
 from .actors import ROLES
 from .errors import InvalidPackage
+from .escalation_rules import STEP_PROPERTIES, property_rules
 from .metadata import METADATA_FILE, parse_metadata
 from .packages import ProcedurePackage
 from .specs import BUDGET_PROPERTY, compile_package
@@ -52,10 +53,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "Gateway “{name}” has outgoing flows without conditions and no default flow."),
     "gateway-no-default": ("Cổng “{name}” không có luồng mặc định: hồ sơ sẽ dừng nếu không điều kiện nào đúng.",
                            "Gateway “{name}” has no default flow: a dossier stops if no condition holds."),
+    "step-bad-escalation": ("Giá trị “{value}” của thuộc tính leo thang {prop} ở bước “{name}” không hợp lệ ({hint}).",
+                            "The value “{value}” of the escalation property {prop} on step “{name}” is not valid "
+                            "({hint_en})."),
     "compile": ("{message}", "{message}"),
 }
-ERRORS = {"task-no-lane", "lane-unknown-role", "step-bad-budget", "budget-exceeds-legal", "unreachable",
-          "dead-end", "gateway-incomplete", "compile"}
+# What each escalation property accepts, for the message (vi, en).
+ESCALATION_HINTS = {"warnBeforeHours": ("số giờ làm việc ≥ 0", "working hours ≥ 0"),
+                    "reescalateAfterHours": ("số giờ làm việc ≥ 0", "working hours ≥ 0"),
+                    "warnRemaining": ("tỉ lệ từ 0 đến 1, ví dụ 0,25", "a share from 0 to 1, e.g. 0.25"),
+                    "escalateAtDue": ("true hoặc false", "true or false")}
+ERRORS = {"task-no-lane", "lane-unknown-role", "step-bad-budget", "step-bad-escalation", "budget-exceeds-legal",
+          "unreachable", "dead-end", "gateway-incomplete", "compile"}
 
 
 @dataclass(frozen=True)
@@ -144,6 +153,7 @@ def structural_findings(package: ProcedurePackage, meta: dict[str, Any], roles: 
         elif lane not in roles:
             findings.append(_finding("lane-unknown-role", node_id, bpmn_file, lane=lane,
                                      roles=", ".join(sorted(roles))))
+        findings.extend(_escalation_findings(graph.nodes[node_id], node_id, name, bpmn_file))
         budget = _property(graph.nodes[node_id], BUDGET_PROPERTY)
         if not budget:
             findings.append(_finding("step-no-budget", node_id, bpmn_file, name=name))
@@ -161,6 +171,14 @@ def _property(node: etree._Element, name: str) -> str | None:
     values = node.xpath(f"bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='{name}']"
                         "/@value", namespaces=NS)
     return values[0] if values else None
+
+
+def _escalation_findings(node: etree._Element, node_id: str, name: str, bpmn_file: str) -> list[Finding]:
+    """The step's escalation overrides must parse: the scheduler reads them for every task of the step."""
+    drawn = {prop: value for prop in STEP_PROPERTIES if (value := _property(node, prop)) is not None}
+    _rules, bad = property_rules(drawn)
+    return [_finding("step-bad-escalation", node_id, bpmn_file, name=name, prop=prop, value=value,
+                     hint=ESCALATION_HINTS[prop][0], hint_en=ESCALATION_HINTS[prop][1]) for prop, value in bad.items()]
 
 
 def _flow_findings(graph: _Graph, bpmn_file: str) -> list[Finding]:

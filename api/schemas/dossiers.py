@@ -8,6 +8,7 @@ from engine.status import CHANNELS, STATUS_CODES
 
 from .common import LocalDateTime, Strict
 from .organisation import AuditOut
+from .portal import AttachmentOut
 
 
 class Applicant(Strict):
@@ -70,6 +71,7 @@ class DossierOut(Schema):
     open_tasks = fields.List(fields.Nested(TaskBrief))
     steps = fields.List(fields.Nested(TaskBrief))
     history = fields.List(fields.Nested(AuditOut), attribute="events")
+    attachments = fields.List(fields.Nested(AttachmentOut), metadata={"description": "files sent online"})
 
 
 class DossierCreated(Schema):

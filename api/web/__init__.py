@@ -18,7 +18,8 @@ def init_web(app: Flask, services: Services) -> None:
     app.config.update(SESSION_COOKIE_NAME="motcua_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=services.settings.public_url.startswith("https://"),
-                      PERMANENT_SESSION_LIFETIME=services.settings.token_ttl_seconds)
+                      PERMANENT_SESSION_LIFETIME=services.settings.token_ttl_seconds,
+                      SEND_FILE_MAX_AGE_DEFAULT=3600)  # static files: one hour, then a cheap revalidation
     init_i18n(app, services.settings.timezone)
     init_pages(app)
     register_error_pages(app)

@@ -79,18 +79,26 @@ def _start_timer() -> None:
     g.started = time.perf_counter()
 
 
-def _server_timing(response: Response) -> Response:
-    """Server-Timing on every page: the time the server spent, as browsers' developer tools show it."""
+def _page_headers(response: Response) -> Response:
+    """Server-Timing (the time the server spent, as browsers' developer tools show it) and safe defaults."""
+    if request.blueprint not in WEB_BLUEPRINTS:
+        return response
     started = g.get("started")
-    if started is not None and request.blueprint in WEB_BLUEPRINTS:
+    if started is not None:
         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if g.get("page_actor") is not None or response.status_code >= 300:
+        # counter PCs are shared: pages with a dossier or an officer's work are never kept in the cache
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def init_pages(app: Flask) -> None:
     app.before_request(_start_timer)
     app.before_request(_csrf_for_pages)
-    app.after_request(_server_timing)
+    app.after_request(_page_headers)
     app.context_processor(_navigation)
 
 

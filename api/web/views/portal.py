@@ -2,11 +2,169 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import uuid
+from typing import Any
+
+import orjson
+from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from engine.catalog import current_version
+from engine.errors import Conflict, NotFound, ValidationFailed
+from engine.portal import catalogue
+from engine.specs import CompiledProcedure
+from engine.text import fold
+from engine.tracking import TooManyAttempts, rate, track
+
+from ...services import request_uow
+from ...views.portal_api import procedure_body, submit_from_request
 
 bp = Blueprint("portal", __name__)
+APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
+RECEIPT = "portal_receipt"  # session key: the code and PIN, shown once
+
+
+def _search_text(compiled: CompiledProcedure) -> str:
+    meta = compiled.meta
+    return fold(" ".join([compiled.code, meta["name"]["vi"], meta["name"]["en"], meta["authority"]["vi"],
+                          meta["authority"]["en"]]))
 
 
 @bp.get("/")
 def home() -> str:
-    return render_template("portal/home.html")
+    query = request.args.get("q", "")[:200]
+    uow = request_uow()
+    shown = {c.code for c in catalogue(uow, query)}
+    procedures = [(c, _search_text(c), c.code in shown) for c in catalogue(uow)]
+    return render_template("portal/home.html", procedures=procedures, query=query, found=len(shown))
+
+
+@bp.get("/procedures/<code>")
+def procedure(code: str) -> str:
+    uow = request_uow()
+    return render_template("portal/procedure.html", p=procedure_body(current_version(uow.session, uow.cache, code)))
+
+
+def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Nested problem fields (applicant.name, data.so_tang, files.<document>) as flat keys for the page."""
+    if isinstance(errors, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in errors.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    messages = errors if isinstance(errors, list) else [errors]
+    return {prefix or "_schema": [m if isinstance(m, str) else str(m) for m in messages]}
+
+
+def _labels(components: list[dict[str, Any]]) -> dict[str, str]:
+    """Field key -> label of the declaration form, to name the fields the server refused."""
+    found: dict[str, str] = {}
+    for comp in components:
+        key = comp.get("key") or comp.get("path")
+        if key and comp.get("label"):
+            found[key] = comp["label"]
+        found.update(_labels(comp.get("components") or []))
+    return found
+
+
+def _render_submit(p: dict[str, Any], values: dict[str, Any], data: dict[str, Any], token: str,
+                   errors: dict[str, list[str]] | None = None, status: int = 200) -> Response:
+    errors = errors or {}
+    data_errors = {k[5:]: v for k, v in errors.items() if k == "data" or k.startswith("data.")}
+    html = render_template("portal/submit.html", p=p, values=values, data=data, token=token, errors=errors,
+                           data_errors=data_errors, labels=_labels((p["start_form"] or {}).get("components", [])))
+    return make_response(html, status)
+
+
+@bp.route("/procedures/<code>/submit", methods=["GET", "POST"])
+def submit(code: str) -> Response:
+    uow = request_uow()
+    p = procedure_body(current_version(uow.session, uow.cache, code))
+    if request.method == "GET":
+        return _render_submit(p, {}, {}, uuid.uuid4().hex)
+    form = request.form
+    values = {f: form.get(f"applicant_{f}", "").strip() for f in APPLICANT_FIELDS}
+    values["competent_unit"] = form.get("competent_unit", "")
+    token = form.get("submission_token", "")[:100] or uuid.uuid4().hex
+    try:
+        data = orjson.loads(form.get("data") or "{}")
+    except orjson.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict):  # the page's script did not run: nothing to keep but the typed fields
+        return _render_submit(p, values, {}, token, {"data": ["The declaration could not be read."]}, 400)
+    fields = {"procedure": code, "applicant": {k: v for k, v in values.items() if v and k in APPLICANT_FIELDS},
+              "competent_unit": values["competent_unit"], "data": data}
+    try:
+        submitted = submit_from_request(fields, token)
+    except ValidationFailed as exc:
+        return _render_submit(p, values, data, token, _flatten(exc.errors), 422)
+    dossier = submitted.dossier
+    earlier = session.get(RECEIPT)
+    if submitted.pin is None and isinstance(earlier, dict) and earlier.get("code") == dossier.code:
+        return redirect(url_for("portal.receipt"))  # a double click: the first response's receipt still stands
+    session[RECEIPT] = {"code": dossier.code, "pin": submitted.pin, "procedure": p["name"],
+                        "unit": next((u.name for u in p["units"] if u.code == dossier.competent_unit), ""),
+                        "at": dossier.created_at.isoformat()}
+    return redirect(url_for("portal.receipt"))
+
+
+@bp.get("/receipt")
+def receipt() -> Response:
+    shown = session.pop(RECEIPT, None)  # once: a reload or the back button does not show the PIN again
+    response = make_response(render_template("portal/receipt.html", receipt=shown), 200 if shown else 404)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _track_page(code: str = "", view: Any = None, pin: str = "", problem: str | None = None,
+                status: int = 200, rating_errors: dict[str, list[str]] | None = None,
+                rated: bool = False, comment: str = "") -> Response:
+    html = render_template("portal/track.html", code=code, view=view, pin=pin, problem=problem, rated=rated,
+                           rating_errors=rating_errors or {}, comment=comment)
+    response = make_response(html, status)
+    response.headers["Cache-Control"] = "no-store"  # the result page carries the PIN in its rating form
+    return response
+
+
+def _lookup(code: str, pin: str) -> tuple[Any, Response | None]:
+    try:
+        return track(request_uow(), code, pin, request.remote_addr or "unknown"), None
+    except NotFound:
+        return None, _track_page(code, problem="not-found", status=404)
+    except TooManyAttempts:
+        return None, _track_page(code, problem="too-many", status=429)
+
+
+@bp.route("/track", methods=["GET", "POST"])
+def track_page() -> Response:
+    if request.method == "GET":
+        return _track_page(request.args.get("code", "").strip()[:40])
+    code, pin = request.form.get("code", "").strip()[:40], request.form.get("pin", "").strip()[:20]
+    if not code or not pin:
+        return _track_page(code, problem="missing", status=422)
+    view, failed = _lookup(code, pin)
+    return failed or _track_page(code, view, pin)
+
+
+@bp.post("/track/rating")
+def rating() -> Response:
+    code, pin = request.form.get("code", "").strip()[:40], request.form.get("pin", "").strip()[:20]
+    raw = request.form.get("rating", "")
+    comment = request.form.get("comment", "").strip()[:2000] or None
+    errors: dict[str, list[str]] = {}
+    try:
+        rate(request_uow(), code, pin, request.remote_addr or "unknown", int(raw) if raw.isdigit() else None,
+             comment)
+    except ValidationFailed as exc:
+        errors = _flatten(exc.errors)
+    except Conflict:
+        pass  # already rated (a second tab) or not returned: the page below shows which
+    except NotFound:
+        return _track_page(code, problem="not-found", status=404)
+    except TooManyAttempts:
+        return _track_page(code, problem="too-many", status=429)
+    view, failed = _lookup(code, pin)
+    if failed:
+        return failed
+    return _track_page(code, view, pin, rating_errors=errors, rated=not errors and view.dossier.rating is not None,
+                       status=422 if errors else 200, comment=comment or "" if errors else "")

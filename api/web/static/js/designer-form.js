@@ -1,0 +1,60 @@
+// The form editor page: form-js's editor on one form of a version's package; saving stores the whole package
+// (with this form changed) as a new draft through the API, then opens that draft.
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("designer-config").textContent);
+  const T = config.text;
+  const fmt = (text, values) => text.replace(/%\((\w+)\)s/g, (_m, key) => String(values[key]));
+  const page = document.querySelector("[data-page=designer-form]");
+  const say = (text, kind) => window.Motcua.say(text, kind, page.querySelector("[data-messages]"));
+  let editor = null;
+  let baseline = null;  // the schema as the editor serialises it on opening (it adds ids and an exporter)
+
+  window.FormEditor.createFormEditor({ container: document.getElementById("form-editor"), schema: config.package.forms[config.name] })
+    .then((created) => {
+      editor = created;
+      baseline = JSON.stringify(editor.saveSchema());  // only an edit is worth a new draft
+      page.dataset.ready = "true";
+    })
+    .catch((err) => say(T.failed + " " + (err && err.message ? err.message : ""), "error"));
+
+  function showProblems(problems) {
+    const list = page.querySelector("[data-problems]");
+    list.innerHTML = "";
+    for (const p of problems || []) {
+      const item = document.createElement("li");
+      item.className = "problem " + (p.severity || "error");
+      item.textContent = (document.documentElement.lang === "en" ? p.message_en : p.message_vi) || p.message || "";
+      list.appendChild(item);
+    }
+  }
+
+  page.querySelector("[data-action=save-form]").addEventListener("click", async (event) => {
+    if (!editor) return;
+    const schema = editor.saveSchema();
+    if (JSON.stringify(schema) === baseline) { say(T.noChanges); return; }
+    const button = event.currentTarget;
+    button.disabled = true;
+    say(T.saving);
+    try {
+      const forms = Object.assign({}, config.package.forms, { [config.name]: schema });
+      const body = { code: config.code, files: config.package.files, forms, note: page.querySelector("[name=draft-note]").value.trim() };
+      const result = await window.Motcua.api("POST", `procedures/${encodeURIComponent(config.code)}/drafts`, body);
+      if (!result.ok) { say(window.Motcua.problemText(result.body), "error"); showProblems(result.body && result.body.problems); return; }
+      const number = result.body.version.number;
+      config.package.forms = forms;
+      baseline = JSON.stringify(schema);
+      showProblems(result.body.problems.filter((p) => p.severity === "error"));
+      say(fmt(result.body.version.status === "draft" ? T.saved : T.sameContent, { n: number }));
+      const link = document.createElement("a");
+      link.href = `${config.base}${encodeURIComponent(config.code)}/versions/${number}`;
+      link.textContent = " " + T.open;
+      link.dataset.link = "draft";
+      page.querySelector("[data-messages]").appendChild(link);
+      page.querySelector("[data-link=modeler]").href = link.href;
+      page.dataset.number = number;
+    } finally {
+      button.disabled = false;
+    }
+  });
+})();

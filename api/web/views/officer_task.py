@@ -1,0 +1,63 @@
+"""The task page: the step's form (form-js viewer, completed through /api/v1), the dossier panel, and claim,
+unclaim and delegate."""
+
+from __future__ import annotations
+
+from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from engine.access import may_work_task
+from engine.assignment import candidates, delegate
+from engine.errors import Conflict, Forbidden, ValidationFailed
+from engine.inbox import due_state, get_task
+
+from ...services import request_uow
+from ..pages import OFFICER_ROLES, back_to, page, page_actor
+from .officer import bp
+from .officer_panel import dossier_panel
+
+
+@bp.get("/tasks/<task_id>")
+@page(*OFFICER_ROLES)
+def task(task_id: str) -> str:
+    actor, uow = page_actor(), request_uow()
+    assert actor is not None
+    detail = get_task(uow, actor, task_id)
+    t = detail.task
+    panel = dossier_panel(uow, actor, t.dossier_code)
+    mine = t.assignee_id == actor.user_id
+    colleagues = []
+    if mine and t.state == "open":
+        colleagues = [c for c in candidates(uow, actor, task_id) if c.user_id != actor.user_id]
+    # The form starts from the declaration (fields that share its keys) and a delegate's draft, if any.
+    data = {**panel["dossier"].data, **(t.draft or {})}
+    return render_template("officer/task.html", task=t, form_schema=detail.form, form_data=data,
+                           instructions=detail.instructions, mine=mine, colleagues=colleagues,
+                           can_claim=t.assignee_id is None and t.state == "open" and may_work_task(actor, t),
+                           can_unclaim=t.assignee_id is not None and t.state in ("open", "suspended") and (
+                               mine or actor.has_role("leader", t.unit_code)),
+                           due=due_state(t, uow.clock()) if t.due_at else "none",
+                           assignee=panel["names"].get(t.assignee_id or 0), failed=None, errors={}, posted={},
+                           **panel)
+
+
+@bp.post("/tasks/<task_id>/delegate")
+@page(*OFFICER_ROLES)
+def delegate_task(task_id: str) -> Response:
+    actor, uow = page_actor(), request_uow()
+    raw = request.form.get("user_id", "")
+    here = url_for("officer.task", task_id=task_id)
+    if not raw.isdigit():
+        flash(_("Hãy chọn một đồng nghiệp để ủy quyền."), "error")
+        return back_to(here)
+    try:
+        done = delegate(uow, actor, task_id, int(raw))
+    except ValidationFailed:
+        flash(_("Đồng nghiệp này không xử lý được bước này (cần đúng vai trò và đơn vị)."), "error")
+        return back_to(here)
+    except (Conflict, Forbidden):
+        flash(_("Chỉ người đang giữ việc mới ủy quyền được; hãy nhận việc trước."), "error")
+        return back_to(here)
+    flash(_("Đã ủy quyền bước “%(step)s” của hồ sơ %(code)s.", step=done.name, code=done.dossier_code))
+    return back_to(url_for("officer.inbox"))
