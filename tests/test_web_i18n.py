@@ -37,3 +37,15 @@ def test_every_template_text_has_an_english_translation() -> None:
 def test_catalogues_compile() -> None:
     compile_catalogs()
     assert (COMPILED / "en" / "LC_MESSAGES" / "messages.mo").stat().st_size > 0
+
+
+def test_no_text_is_translated_two_ways() -> None:
+    # the catalogues are merged into one: a text translated differently in two areas would show one of them
+    translations: dict[str, set[str]] = {}
+    for po in (SOURCES / "en").glob("*.po"):
+        with po.open("rb") as fh:
+            for m in read_po(fh):
+                if m.id and m.string:
+                    translations.setdefault(str(m.id), set()).add(str(m.string))
+    clashes = {k: v for k, v in translations.items() if len(v) > 1}
+    assert not clashes, clashes

@@ -90,6 +90,9 @@
   }
 
   async function currentPackage() {
+    // the properties panel commits typing after a debounce: let the last keystrokes land before exporting
+    if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+    await new Promise((resolve) => setTimeout(resolve, 350));
     const { xml } = await modeler.saveXML({ format: true });
     const files = Object.assign({}, state.package.files, { [config.bpmn]: xml });
     return { code: config.code, files, forms: state.package.forms };
