@@ -20,7 +20,7 @@ $(NODE_STAMP): frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-$(ASSETS): $(NODE_STAMP) frontend/build.mjs $(wildcard frontend/src/*)
+$(ASSETS): $(NODE_STAMP) frontend/build.mjs $(wildcard frontend/src/*) $(wildcard frontend/src/*/*)
 	cd frontend && node build.mjs
 	touch $(ASSETS)
 

@@ -1,13 +1,16 @@
 """The inbox PAGE (/inbox, server-rendered): its weight and its server time, with many open tasks.
 
-    .venv/bin/python bench/inbox_page.py [--tasks 20000] [--requests 100] [--postgres]
+    .venv/bin/python bench/inbox_page.py [--tasks 20000] [--requests 100] [--postgres] [--assigned]
 
 Seeds N open tasks over 64 communes (as bench/inbox.py does; SQLite in a temporary folder by default, a
 throwaway PostgreSQL with --postgres), signs in through the login form like a browser, then:
 - page weight: the bytes of the HTML and of every stylesheet and script the page links (as sent and gzipped,
   which is what a commune's slow link carries), and whether any big bundle from /static/vendor/ is loaded;
 - server time: the `Server-Timing: app;dur=` header of repeated GETs, p50/p95, for a commune specialist's
-  default view, a search without diacritics, the overdue filter and a provincial leader's team view.
+  default view, a search without diacritics, the overdue filter and a provincial leader's team view (which
+  carries, per row, the leader's assign-to select with each candidate's load and the priority form).
+--assigned gives a quarter of the tasks to their commune's specialist first, so the candidates' open and
+overdue counts have real work to add up.
 Prints figures; never fails on timing.
 """
 
@@ -61,6 +64,23 @@ def signed_in(app: Flask, username: str) -> FlaskClient:
     return client
 
 
+def assign_a_quarter(app: Flask) -> None:
+    """Tasks whose (random) id starts with 0-3 go to their commune's specialist."""
+    from sqlalchemy import func, select, update
+
+    from engine.models import TaskRecord, User
+
+    services = app.extensions["motcua"]
+    with services.session_factory() as session:
+        people = dict(session.execute(select(User.username, User.id)).all())
+        for i in range(64):
+            session.execute(update(TaskRecord).where(TaskRecord.unit_code == f"X{i:02d}", TaskRecord.id < "4")
+                            .values(assignee_id=people[f"cv{i:02d}"]))
+        session.commit()
+        held = session.scalar(select(func.count()).select_from(TaskRecord).where(TaskRecord.assignee_id.is_not(None)))
+    print(f"assigned {held} tasks to their commune's specialist")
+
+
 def weight(client: FlaskClient, path: str) -> None:
     page = client.get(path)
     html = page.get_data()
@@ -99,6 +119,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL instead of SQLite")
+    parser.add_argument("--assigned", action="store_true", help="a quarter of the tasks held by an officer")
     args = parser.parse_args()
     if args.postgres:
         from pgbench_support import postgres_app
@@ -108,8 +129,11 @@ def main() -> None:
     with context as app:
         print(f"database: {app.extensions['motcua'].engine.dialect.name}")
         seed(app, args.tasks)
+        if args.assigned:
+            assign_a_quarter(app)
         specialist, leader = signed_in(app, "cv07"), signed_in(app, "lanhdao_tinh")
         weight(specialist, "/inbox")
+        weight(leader, "/inbox?view=team")
         cases = [
             ("commune specialist, default view (25 a page)", specialist, "/inbox"),
             ("commune specialist, search 'nguyen van' (no diacritics)", specialist, "/inbox?q=nguyen+van"),

@@ -74,6 +74,8 @@ class Settings:
     # a whole online submission (every document's files together); JSON bodies keep their own 1 MB limit
     request_max_bytes: int = field(default_factory=lambda: int(float(os.environ.get(
         "MOTCUA_REQUEST_MAX_MB", "60")) * 1024 * 1024))
+    # accepted online submissions per client address per hour (anonymous, so anyone could flood reception); 0: off
+    submit_limit: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_SUBMIT_LIMIT", "10")))
 
     def with_overrides(self, **overrides: object) -> Settings:
         values = {f: getattr(self, f) for f in self.__dataclass_fields__}

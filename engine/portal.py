@@ -2,11 +2,15 @@
 
 A citizen has no account: the dossier has no creator or handler, its audit entry no actor (the detail says
 it came from the applicant online). It waits in `registered` for the competent unit's reception officer.
+Anyone may submit, so accepted submissions are limited per client address and hour (MOTCUA_SUBMIT_LIMIT).
 """
 
 from __future__ import annotations
 
+import hmac
+import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +20,18 @@ from sqlalchemy.exc import IntegrityError
 
 from .attachments import StoredFile, Upload, check_uploads
 from .catalog import current_version
-from .codes import new_pin, next_code
+from .codes import PIN_DIGITS, new_pin, next_code
 from .dossiers import Submitted, pin_digest, validate_form
 from .errors import Conflict, ValidationFailed
 from .models import Attachment, Dossier, Procedure, Unit
 from .specs import CompiledProcedure
 from .text import fold
+from .throttle import blocked_until, count_event, refusal
 from .uow import UnitOfWork
 
 KEY_MAX = 100
+SUBMIT_WINDOW = timedelta(hours=1)
+TOO_MANY = "too many online submissions from this address; try again later"
 
 
 class ApplicantIn(Schema):
@@ -49,6 +56,8 @@ class OnlineSubmission:
     data: dict[str, Any]
     files: list[Upload] = field(default_factory=list)
     submission_key: str | None = None
+    client: str | None = None  # the sender's address, for the hourly limit
+    pin: str | None = None  # a PIN the caller can derive again (the portal ties it to the browser session)
 
 
 def catalogue(uow: UnitOfWork, query: str = "") -> list[CompiledProcedure]:
@@ -72,16 +81,27 @@ def competent_units(uow: UnitOfWork, compiled: CompiledProcedure) -> list[Unit]:
                                     .order_by(Unit.name)))
 
 
-def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, max_bytes: int) -> Submitted:
+def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, max_bytes: int,
+                  per_hour: int = 0) -> Submitted:
     """Register a dossier sent by its applicant, with its files; every problem is reported at once (422).
 
-    The same submission key replays the first dossier (without its PIN, which is shown once)."""
+    The same submission key replays the first dossier without its PIN, which is shown once — unless the caller
+    gave the PIN (`sub.pin`, which it can derive again) and it is that dossier's. A replay does not count towards
+    the limit of `per_hour` accepted submissions per client (0: no limit; 429 past it)."""
     session = uow.session
     key = sub.submission_key[:KEY_MAX] if sub.submission_key else None
     if key:
         earlier = _by_key(uow, key)
         if earlier is not None:
-            return Submitted(earlier, None)
+            return _replay(uow, earlier, sub.pin)
+    if sub.pin is not None and not re.fullmatch(f"[0-9]{{{PIN_DIGITS}}}", sub.pin):
+        raise ValueError("a PIN has six digits")
+    limit = (f"submit:{sub.client}", per_hour) if sub.client and per_hour > 0 else None
+    if limit:  # refused before the files are read and stored
+        now = uow.clock()
+        until = blocked_until(uow, *limit, SUBMIT_WINDOW, now)
+        if until is not None:
+            raise refusal(TOO_MANY, until, now)
     compiled = current_version(session, uow.cache, sub.procedure)
     errors: dict[str, Any] = {}
     applicant: dict[str, Any] = {}
@@ -103,7 +123,7 @@ def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, max_
     if errors:
         summary = "; ".join(details) if details else "the submission is not valid"
         raise ValidationFailed(summary, errors)
-    return _register(uow, compiled, sub.competent_unit, applicant, data, stored, key)
+    return _register(uow, compiled, sub, applicant, data, stored, key, limit)
 
 
 def _by_key(uow: UnitOfWork, key: str) -> Dossier | None:
@@ -111,13 +131,23 @@ def _by_key(uow: UnitOfWork, key: str) -> Dossier | None:
                                                      Dossier.submission_key == key)).first()
 
 
-def _register(uow: UnitOfWork, compiled: CompiledProcedure, unit: str, applicant: dict[str, Any],
-              data: dict[str, Any], stored: list[StoredFile], key: str | None) -> Submitted:
+def _replay(uow: UnitOfWork, earlier: Dossier, pin: str | None) -> Submitted:
+    """The first dossier again; with the PIN only when the caller brought that very PIN (compared to its hash)."""
+    if pin is None or earlier.pin_hash is None:
+        return Submitted(earlier, None)
+    same = hmac.compare_digest(earlier.pin_hash, pin_digest(uow.pin_secret, earlier.code, pin))
+    return Submitted(earlier, pin if same else None)
+
+
+def _register(uow: UnitOfWork, compiled: CompiledProcedure, sub: OnlineSubmission, applicant: dict[str, Any],
+              data: dict[str, Any], stored: list[StoredFile], key: str | None,
+              limit: tuple[str, int] | None) -> Submitted:
     session = uow.session
     now = uow.clock()
+    unit = sub.competent_unit
     # Received by the competent unit's own reception: the code carries that unit, as at its counter.
     code = next_code(session, uow.code_pattern, unit=unit, prefix=uow.code_prefix, procedure=compiled.code, now=now)
-    pin = new_pin()
+    pin = sub.pin or new_pin()
     dossier = Dossier(
         code=code, procedure_code=compiled.code, procedure_version_id=compiled.version_id, status="registered",
         channel="online", applicant_name=applicant["name"], applicant={k: v for k, v in applicant.items() if v},
@@ -133,7 +163,12 @@ def _register(uow: UnitOfWork, compiled: CompiledProcedure, unit: str, applicant
         earlier = _by_key(uow, key) if key else None
         if earlier is None:
             raise Conflict("this submission is already being processed") from None
-        return Submitted(earlier, None)
+        return _replay(uow, earlier, sub.pin)
+    if limit:  # counted with the dossier: a submit that fails or is a replay does not count
+        count, start = count_event(uow, limit[0], SUBMIT_WINDOW, now)
+        if count > limit[1]:  # concurrent submissions got past the early check
+            session.rollback()
+            raise refusal(TOO_MANY, start + SUBMIT_WINDOW, now)
     session.add_all(Attachment(dossier_id=dossier.id, document=f.document, file_name=f.file_name,
                                content_type=f.content_type, size=f.size, sha256=f.sha256,
                                stored_path=f.stored_path, uploaded_at=now) for f in stored)

@@ -14,19 +14,17 @@ from typing import Any
 from sqlalchemy import select
 
 from .dossiers import pin_digest
-from .errors import Conflict, MotcuaError, NotFound, ValidationFailed
-from .models import Dossier, LookupFailure, TaskRecord
+from .errors import Conflict, NotFound, ValidationFailed
+from .models import Dossier, TaskRecord
 from .projection import CANCELLED
+from .throttle import TooManyAttempts, blocked_until, count_event, refusal
 from .uow import UnitOfWork
+
+__all__ = ["RATINGS", "PublicView", "TooManyAttempts", "rate", "track"]
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_CODE = 5
 MAX_FAILURES_PER_CLIENT = 20
-
-
-class TooManyAttempts(MotcuaError):
-    title = "Too many attempts"
-    code = "too-many-attempts"
 
 
 @dataclass(frozen=True)
@@ -37,22 +35,12 @@ class PublicView:
 
 
 def _blocked(uow: UnitOfWork, keys: list[tuple[str, int]], now: datetime) -> datetime | None:
-    for key, limit in keys:
-        row = uow.session.get(LookupFailure, key)
-        if row is not None and now - row.window_start < WINDOW and row.count >= limit:
-            return row.window_start + WINDOW
-    return None
+    return next((until for key, limit in keys if (until := blocked_until(uow, key, limit, WINDOW, now))), None)
 
 
 def _record_failure(uow: UnitOfWork, keys: list[str], now: datetime) -> None:
     for key in keys:
-        row = uow.session.get(LookupFailure, key)
-        if row is None:
-            uow.session.add(LookupFailure(key=key, window_start=now, count=1))
-        elif now - row.window_start >= WINDOW:
-            row.window_start, row.count = now, 1
-        else:
-            row.count += 1
+        count_event(uow, key, WINDOW, now)
     uow.commit()
 
 
@@ -61,8 +49,7 @@ def _authorised(uow: UnitOfWork, code: str, pin: str | None, client: str) -> Dos
     keys = [(f"code:{code}"[:200], MAX_FAILURES_PER_CODE), (f"client:{client}"[:200], MAX_FAILURES_PER_CLIENT)]
     until = _blocked(uow, keys, now)
     if until is not None:
-        raise TooManyAttempts("too many failed look-ups; try again later",
-                              retry_after=int((until - now).total_seconds()) + 1)
+        raise refusal("too many failed look-ups; try again later", until, now)
     dossier = uow.session.scalars(select(Dossier).where(Dossier.code == code)).first()
     expected = dossier.pin_hash if dossier is not None else None
     given = pin_digest(uow.pin_secret, code, pin or "")

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from engine.assignment import candidates, handover
+from engine.assignment import candidates, handover, team_candidates
 from engine.inbox import TaskQuery, due_state, get_task, list_tasks, waiting_dossiers
 from engine.models import Dossier, TaskRecord, User
 from engine.organisation import actor_for, create_user
@@ -229,3 +229,155 @@ def test_dossier_panel_lists_the_files_sent_online_with_download_links(app: Flas
     html = client.get(f"/dossiers/{code}").get_data(as_text=True)
     assert f'href="{link}"' in html and "Giấy đề nghị.pdf" in html and "20.0 KB" in html
     assert document["name"] in html
+
+
+# --- a leader's assignment and priority controls (task page and the inbox's team view) ---
+
+def ids_of(app: Flask) -> dict[str, int]:
+    with uow_of(app) as uow:
+        return {name: uid for name, uid in uow.session.execute(select(User.username, User.id))}
+
+
+def first_task(api: Api, code: str) -> str:
+    return api.get(f"/dossiers/{code}", "tiepnhan").get_json()["open_tasks"][0]["id"]
+
+
+def test_leader_assigns_from_the_task_page_and_the_assignee_sees_it_as_theirs(app: Flask, api: Api) -> None:
+    code = submit(api, "ho-kinh-doanh")["code"]
+    task_id = first_task(api, code)
+    colleague = add_officer(app, "chuyenvien2", [("CM-AX", "specialist")])
+    ids = ids_of(app)
+    busy = submit(api, "ho-kinh-doanh")["code"]  # chuyenvien holds one task already: the engine's count shows it
+    api.post(f"/tasks/{first_task(api, busy)}/claim", "chuyenvien")
+    client, token = signed_in(app, "lanhdao")
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "data-assign-form" in page and "data-priority-form" in page
+    assert f'<option value="{ids["chuyenvien"]}" data-open="1" data-overdue="0"' in page
+    assert f'<option value="{colleague}" data-open="0" data-overdue="0"' in page
+    assert f'value="{ids["lanhdao"]}"' not in page  # a leader does not hold the specialist's role
+
+    resp = client.post(f"/tasks/{task_id}/assign", data={"csrf_token": token, "user_id": str(colleague),
+                                                         "next": f"/tasks/{task_id}"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/tasks/{task_id}")
+    assert "Chuyenvien2" in client.get(f"/tasks/{task_id}").get_data(as_text=True)  # the flash names the officer
+    assert api.get(f"/tasks/{task_id}", "lanhdao").get_json()["assignee_id"] == colleague
+
+    theirs, _ = signed_in(app, "chuyenvien2")
+    inbox = theirs.get("/inbox?view=assigned").get_data(as_text=True)
+    assert f'data-task="{task_id}"' in inbox and f'data-unclaim="{task_id}"' in inbox
+    assert 'data-claim-state="mine"' in theirs.get(f"/tasks/{task_id}").get_data(as_text=True)
+    history = api.get(f"/dossiers/{code}/history", "tiepnhan").get_json()["items"]
+    entry = next(e for e in history if e["action"] == "assigned")
+    assert entry["actor_id"] == ids["lanhdao"] and entry["task_id"] == task_id
+    assert entry["before"] == {"assignee_id": None} and entry["after"] == {"assignee_id": colleague}
+    assert 'data-event="assigned"' in client.get(f"/tasks/{task_id}").get_data(as_text=True)
+
+
+def test_assign_errors_come_back_on_the_page_and_change_nothing(app: Flask, api: Api) -> None:
+    code = submit(api, "ho-kinh-doanh")["code"]
+    task_id = first_task(api, code)
+    outsider = add_officer(app, "chuyenvien_tt", [("CM-TT", "specialist")])
+    client, token = signed_in(app, "lanhdao")
+    empty = client.post(f"/tasks/{task_id}/assign", data={"csrf_token": token, "user_id": ""})
+    assert empty.status_code == 422 and 'data-field-error="user_id"' in empty.get_data(as_text=True)
+    wrong = client.post(f"/tasks/{task_id}/assign", data={"csrf_token": token, "user_id": str(outsider),
+                                                          "next": f"/tasks/{task_id}"})
+    text = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "data-assign-error" in text and 'data-field-error="user_id"' in text
+    assert "cần đúng vai trò tại đơn vị" in text and 'data-page="task"' in text
+    high = client.post(f"/tasks/{task_id}/priority", data={"csrf_token": token, "priority": "500"})
+    assert high.status_code == 422 and 'data-field-error="priority"' in high.get_data(as_text=True)
+    assert 'value="500" data-priority-input' in high.get_data(as_text=True)  # what was typed is kept
+    task = api.get(f"/tasks/{task_id}", "lanhdao").get_json()
+    assert task["assignee_id"] is None and task["priority"] == 0
+
+    # from the inbox, the refusal comes back on the task's row with the inbox's filters
+    inbox = client.post(f"/tasks/{task_id}/priority", data={"csrf_token": token, "priority": "x",
+                                                            "next": "/inbox?view=team&sort=priority"})
+    row = inbox.get_data(as_text=True)
+    assert inbox.status_code == 422 and f'data-assign-error="{task_id}"' in row and code in row
+    assert 'data-field-error="priority"' in row and 'value="x"' in row and 'data-view="team" class="active"' in row
+
+    # a race: the step was completed meanwhile; nothing is assigned and the leader is told
+    api.complete(task_id, "chuyenvien", PATHS["ho-kinh-doanh"]["steps"]["Task_ThamDinh"])
+    late = client.post(f"/tasks/{task_id}/assign", data={"csrf_token": token, "user_id": str(outsider),
+                                                         "next": "/inbox?view=team"})
+    assert late.status_code == 409 and "vừa được thay đổi" in late.get_data(as_text=True)
+    assert f'data-assign-error="{task_id}"' in late.get_data(as_text=True)
+
+
+def test_officers_who_do_not_lead_the_unit_cannot_assign(app: Flask, api: Api) -> None:
+    code = submit(api, "ho-kinh-doanh")["code"]
+    task_id = first_task(api, code)
+    ids = ids_of(app)
+    specialist, token = signed_in(app, "chuyenvien")
+    page = specialist.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "data-assign-form" not in page and "data-priority-form" not in page
+    assert "data-assign-select" not in specialist.get("/inbox").get_data(as_text=True)
+    for path, field in (("assign", {"user_id": str(ids["chuyenvien"])}), ("priority", {"priority": "5"})):
+        assert specialist.post(f"/tasks/{task_id}/{path}", data={"csrf_token": token, **field}).status_code == 403
+    add_officer(app, "lanhdao_tt", [("CM-TT", "leader")])
+    other, other_token = signed_in(app, "lanhdao_tt")  # a leader, but of another commune
+    resp = other.post(f"/tasks/{task_id}/assign", data={"csrf_token": other_token, "user_id": str(ids["chuyenvien"])})
+    assert resp.status_code == 404
+    task = api.get(f"/tasks/{task_id}", "lanhdao").get_json()
+    assert task["assignee_id"] is None and task["priority"] == 0
+    assert not [e for e in api.get(f"/dossiers/{code}/history", "tiepnhan").get_json()["items"]
+                if e["action"] in ("assigned", "prioritised")]
+
+
+def test_leader_assigns_and_prioritises_from_the_inbox_team_view(app: Flask, api: Api) -> None:
+    first, second = (submit(api, "ho-kinh-doanh")["code"] for _ in range(2))
+    first_id, second_id = first_task(api, first), first_task(api, second)
+    ids = ids_of(app)
+    client, token = signed_in(app, "lanhdao")
+    assert "data-assign-select" not in client.get("/inbox").get_data(as_text=True)  # the default view stays light
+    team = client.get("/inbox?view=team&sort=priority").get_data(as_text=True)
+    assert f'data-assign-select="{first_id}"' in team and f'data-set-priority="{second_id}"' in team
+    assert f'<option value="{ids["chuyenvien"]}">' in team
+    if team.index(f'data-task="{first_id}"') > team.index(f'data-task="{second_id}"'):  # equal priority, either order
+        (first, first_id), (second, second_id) = (second, second_id), (first, first_id)
+
+    back = "/inbox?view=team&sort=priority"
+    resp = client.post(f"/tasks/{second_id}/priority", data={"csrf_token": token, "priority": "7", "next": back})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(back)
+    reordered = client.get(back).get_data(as_text=True)
+    assert reordered.index(f'data-task="{second_id}"') < reordered.index(f'data-task="{first_id}"')
+    assert 'data-priority="7"' in reordered
+
+    resp = client.post(f"/tasks/{first_id}/assign", data={"csrf_token": token, "user_id": str(ids["chuyenvien"]),
+                                                          "next": back})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(back)
+    theirs, _ = signed_in(app, "chuyenvien")
+    mine = theirs.get("/inbox?view=assigned").get_data(as_text=True)
+    assert f'data-task="{first_id}"' in mine and f'data-task="{second_id}"' not in mine
+    by_priority = theirs.get("/inbox?view=claimable&sort=priority").get_data(as_text=True)
+    assert 'data-priority="7"' in by_priority  # the specialist sees the raised priority, read-only
+
+    actions = {e["action"]: e for code in (first, second)
+               for e in api.get(f"/dossiers/{code}/history", "tiepnhan").get_json()["items"]}
+    assert actions["assigned"]["after"] == {"assignee_id": ids["chuyenvien"]}
+    assert actions["prioritised"]["before"] == {"priority": 0} and actions["prioritised"]["after"] == {"priority": 7}
+    assert actions["assigned"]["actor_id"] == actions["prioritised"]["actor_id"] == ids["lanhdao"]
+
+
+def test_team_candidates_gives_each_led_task_what_candidates_gives(app: Flask, api: Api) -> None:
+    ax = first_task(api, submit(api, "ho-kinh-doanh")["code"])
+    add_officer(app, "chuyenvien2", [("CM-AX", "specialist")])
+    add_officer(app, "chuyenvien_tinh", [("CM", "specialist")])  # a level above also holds the role
+    add_officer(app, "lanhdao_tt", [("CM-TT", "leader")])
+    api.post(f"/tasks/{ax}/claim", "chuyenvien")
+    ids = ids_of(app)
+    with uow_of(app) as uow:
+        tasks = list(uow.session.scalars(select(TaskRecord).where(TaskRecord.state == "open")))
+        leader = actor_for(uow.session, uow.org, ids["lanhdao"])
+        specialist = actor_for(uow.session, uow.org, ids["chuyenvien"])
+        together = team_candidates(uow, leader, tasks)
+        assert set(together) == {t.id for t in tasks}
+        for t in tasks:
+            assert together[t.id] == candidates(uow, leader, t.id)
+        names = [c.username for c in together[ax]]
+        assert names[-1] == "chuyenvien" and set(names) == {"chuyenvien", "chuyenvien2", "chuyenvien_tinh", "tatca"}
+        assert team_candidates(uow, specialist, tasks) == {}  # not a leader: nothing to assign
+        other_leader = actor_for(uow.session, uow.org, ids["lanhdao_tt"])
+        assert team_candidates(uow, other_leader, tasks) == {}  # nor a leader of another commune

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from engine.models import Attachment, AuditEntry, Dossier
 from engine.organisation import create_user
 from engine.uow import UnitOfWork
 
-from .conftest import PASSWORD, Api
+from .conftest import PASSWORD, Api, FakeClock
 from .test_flow import PATHS
 
 GPXD = "gpxd-nha-o"
@@ -46,12 +48,14 @@ def files(**overrides: tuple[bytes, str] | None) -> dict[str, Any]:
 
 
 def submit(api: Api, *, key: str | None = None, data: dict[str, Any] | None = None,
-           applicant: dict[str, Any] | None = None, unit: str = "CM-AX", **file_overrides: Any) -> Any:
+           applicant: dict[str, Any] | None = None, unit: str = "CM-AX", remote: str = "127.0.0.1",
+           **file_overrides: Any) -> Any:
     submission = {"procedure": GPXD, "applicant": applicant or APPLICANT, "competent_unit": unit,
                   "data": data if data is not None else PATHS[GPXD]["start"]}
     headers = {"Idempotency-Key": key} if key else {}
     return api.client.post("/api/v1/public/dossiers", headers=headers, content_type="multipart/form-data",
-                           data={"submission": json.dumps(submission), **files(**file_overrides)})
+                           data={"submission": json.dumps(submission), **files(**file_overrides)},
+                           environ_base={"REMOTE_ADDR": remote})
 
 
 def counts(app: Flask) -> tuple[int, int]:
@@ -182,3 +186,142 @@ def test_a_malformed_submission_part_is_a_clear_400(api: Api) -> None:
     assert resp.status_code == 400 and "not JSON" in resp.get_json()["detail"]
     resp = api.client.post("/api/v1/public/dossiers", json={"procedure": GPXD})
     assert resp.status_code == 400 and "multipart" in resp.get_json()["detail"]
+
+
+# --- the hourly limit per client address ------------------------------------------------------------------
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def limited_app(app_factory: Any, tmp_path: Path, clock: FakeClock) -> Flask:
+    return app_factory(upload_dir=tmp_path / "uploads", upload_max_bytes=4096, submit_limit=2, clock=clock)
+
+
+def test_online_submissions_are_limited_per_address_and_hour(limited_app: Flask, clock: FakeClock) -> None:
+    api = Api(limited_app.test_client())
+    first = submit(api, key="k-1")
+    assert first.status_code == 201 and submit(api, key="k-2").status_code == 201
+    replay = submit(api, key="k-1")  # a double submit is not a new submission: it neither counts nor is refused
+    assert replay.status_code == 201 and replay.get_json()["code"] == first.get_json()["code"]
+    clock.now += timedelta(minutes=20)
+    refused = submit(api, key="k-3")
+    assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
+    assert refused.get_json()["code"] == "too-many-attempts"
+    assert int(refused.headers["Retry-After"]) == 40 * 60  # the hour opened by the first submission
+    assert submit(api, key="k-1").status_code == 201  # still answered past the limit
+    assert counts(limited_app) == (2, 6)
+    other = submit(api, key="k-4", remote="203.0.113.7")  # another address has its own allowance
+    assert other.status_code == 201, other.get_json()
+    clock.now += timedelta(minutes=41)  # the hour is over
+    assert submit(api, key="k-3").status_code == 201
+    assert counts(limited_app) == (4, 12)
+
+
+def test_refused_and_invalid_submissions_do_not_count(limited_app: Flask) -> None:
+    api = Api(limited_app.test_client())
+    for _ in range(3):
+        assert submit(api, **{"don-de-nghi": (EXE, "don.pdf")}).status_code == 422
+    assert submit(api, key="k-1").status_code == 201 and submit(api, key="k-2").status_code == 201
+    assert submit(api, key="k-3").status_code == 429
+
+
+def test_the_limit_holds_when_concurrent_submits_pass_the_early_check(limited_app: Flask,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    api = Api(limited_app.test_client())
+    assert submit(api, key="k-1").status_code == 201 and submit(api, key="k-2").status_code == 201
+    # As if a third request had checked the count before the second one committed: the count taken with the
+    # dossier still refuses it, and the refusal leaves no dossier behind.
+    monkeypatch.setattr("engine.portal.blocked_until", lambda *_args: None)
+    refused = submit(api, key="k-3")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert counts(limited_app) == (2, 6)
+    monkeypatch.undo()
+    assert submit(api, key="k-3").status_code == 429  # the refused attempt did not use up a place either
+
+
+# --- the submit page: the limit and a double submit ----------------------------------------------------
+SUBMIT_PAGE = f"/procedures/{GPXD}/submit"
+
+
+def open_form(client: Any) -> tuple[str, str]:
+    """The submit page as a browser gets it: the session's CSRF token and the form's submission token."""
+    html = client.get(SUBMIT_PAGE).get_data(as_text=True)
+    found = [re.search(rf'name="{name}" value="([^"]+)"', html) for name in ("csrf_token", "submission_token")]
+    assert all(found), html
+    return found[0][1], found[1][1]  # type: ignore[index]
+
+
+def post_form(client: Any, csrf: str, token: str, remote: str = "127.0.0.1") -> Any:
+    fields = {"csrf_token": csrf, "submission_token": token, "competent_unit": "CM-AX",
+              "data": json.dumps(PATHS[GPXD]["start"]), **{f"applicant_{k}": v for k, v in APPLICANT.items()}}
+    return client.post(SUBMIT_PAGE, data={**fields, **files()}, content_type="multipart/form-data",
+                       environ_base={"REMOTE_ADDR": remote})
+
+
+def shown_receipt(client: Any) -> tuple[str, str | None]:
+    html = client.get("/receipt").get_data(as_text=True)
+    code = re.search(r"data-code>([^<]+)<", html)
+    pin = re.search(r"data-pin>([0-9]+)<", html)
+    assert code, html
+    return code[1], pin[1] if pin else None
+
+
+def test_the_submit_page_says_when_the_limit_is_reached_and_keeps_the_typed_data(limited_app: Flask) -> None:
+    client = limited_app.test_client()
+    for _ in range(2):
+        csrf, token = open_form(client)
+        assert post_form(client, csrf, token).status_code == 302
+    csrf, token = open_form(client)
+    resp = post_form(client, csrf, token)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 429 and 0 < int(resp.headers["Retry-After"]) <= 3600
+    assert "data-too-many" in html and "quá nhiều hồ sơ" in html and "Vui lòng thử lại sau 60 phút" in html
+    assert 'value="Trần Văn Hùng"' in html and 'value="096085004567"' in html and f'value="{token}"' in html
+    assert '<option value="CM-AX" selected>' in html
+    resp = client.post(SUBMIT_PAGE + "?lang=en", content_type="multipart/form-data", data={
+        "csrf_token": csrf, "submission_token": token, "data": "{}", "applicant_name": "Trần Văn Hùng"})
+    assert resp.status_code == 429 and "too many dossiers have been sent from your network address" in \
+        resp.get_data(as_text=True)
+    assert counts(limited_app) == (2, 6)
+    assert post_form(client, *open_form(client), remote="198.51.100.2").status_code == 302
+
+
+def test_a_replay_from_the_same_browser_session_shows_the_pin_again(portal_app: Flask) -> None:
+    client = portal_app.test_client()
+    csrf, token = open_form(client)
+    before = client.get_cookie("motcua_session")
+    assert before is not None
+    first = post_form(client, csrf, token)
+    assert first.status_code == 302 and first.location.endswith("/receipt")
+    code, pin = shown_receipt(client)
+    assert pin and len(pin) == 6
+    assert client.get("/receipt").status_code == 404  # shown once
+
+    # The first response was lost (a double click, a reload on a slow line): the browser still holds the
+    # cookie it had before, and sends the form again.
+    client.set_cookie("motcua_session", before.value)
+    again = post_form(client, csrf, token)
+    assert again.status_code == 302 and pin not in again.location
+    assert shown_receipt(client) == (code, pin)
+    client.set_cookie("motcua_session", before.value)
+    assert post_form(client, csrf, token).status_code == 302
+    assert shown_receipt(client) == (code, pin)  # every replay from this session
+    assert counts(portal_app) == (1, 3)
+    tracked = client.get(f"/api/v1/public/dossiers/{code}", headers={"X-Dossier-Pin": pin})
+    assert tracked.status_code == 200  # the very PIN of the dossier
+
+    # Another browser with the same submission token (copied page, shared link): the code, never the PIN.
+    stranger = portal_app.test_client()
+    other_csrf, _ = open_form(stranger)
+    assert post_form(stranger, other_csrf, token).status_code == 302
+    html = stranger.get("/receipt").get_data(as_text=True)
+    assert code in html and pin not in html and "data-replayed" in html
+    assert counts(portal_app) == (1, 3)
+
+    with portal_app.extensions["motcua"].session_factory() as session:  # the PIN is stored only as a hash
+        dossier = session.scalars(select(Dossier)).one()
+        stored = json.dumps([dossier.applicant, dossier.data, dossier.submission_key, dossier.pin_hash] + [
+            [e.detail, e.after] for e in session.scalars(select(AuditEntry))], default=str)
+        assert pin not in stored

@@ -44,13 +44,14 @@ def uploads_from_request() -> list[Upload]:
     return found
 
 
-def submit_from_request(fields: dict[str, Any], key: str | None) -> Any:
-    """Run the online submission with the request's files; returns the engine's `Submitted`."""
+def submit_from_request(fields: dict[str, Any], key: str | None, pin: str | None = None) -> Any:
+    """Run the online submission with the request's files, limited per client address; returns `Submitted`."""
     settings = services().settings
     sub = OnlineSubmission(procedure=fields["procedure"], applicant=fields["applicant"],
                            competent_unit=fields["competent_unit"], data=fields["data"],
-                           files=uploads_from_request(), submission_key=key)
-    return submit_online(request_uow(), sub, settings.upload_dir, settings.upload_max_bytes)
+                           files=uploads_from_request(), submission_key=key,
+                           client=request.remote_addr or "unknown", pin=pin)
+    return submit_online(request_uow(), sub, settings.upload_dir, settings.upload_max_bytes, settings.submit_limit)
 
 
 @bp.get("/public/procedures")
@@ -78,10 +79,13 @@ def public_procedure(code: str):  # type: ignore[no-untyped-def]
            "MOTCUA_UPLOAD_MAX_MB). Every problem is reported at once in a 422 whose `errors` has `applicant`, "
            "`competent_unit`, `data` (by form field) and `files` (by document code). The dossier waits in "
            "`registered` for the unit's reception. The response carries the tracking PIN, once; an "
-           "Idempotency-Key header makes a repeated submit return the first dossier (without the PIN).",
+           "Idempotency-Key header makes a repeated submit return the first dossier (without the PIN). Each client "
+           "address may have at most MOTCUA_SUBMIT_LIMIT (default 10) submissions accepted per hour; past it, "
+           "429 with Retry-After (seconds). A replay of an accepted submission does not count and still answers.",
            tag="public", public=True,
            responses={201: portal_schemas.PortalSubmitted(), 404: "unknown procedure",
-                      413: "the request is larger than the server accepts", 422: "invalid data or files"})
+                      413: "the request is larger than the server accepts", 422: "invalid data or files",
+                      429: "too many submissions from this address in the last hour"})
 def public_submit():  # type: ignore[no-untyped-def]
     raw = request.form.get("submission")
     if raw is None:

@@ -35,7 +35,8 @@ class CalendarOverride(Base):
 
 
 class LookupFailure(Base):
-    """Failed public look-ups per key (a dossier code, a client address), counted per time window."""
+    """Throttle counters per key, per time window: failed public look-ups (a dossier code, a client address) and
+    accepted online submissions per address (`submit:<address>`); see engine/throttle.py."""
 
     __tablename__ = "lookup_failures"
 

@@ -95,3 +95,28 @@ def test_receive_from_the_dossier_page_highlights_the_step_and_prints_the_contro
     assert "Phiếu kiểm soát quá trình giải quyết hồ sơ".upper() in sheet.content().upper()
     assert code in sheet.content()
     assert not page.js_errors
+
+
+def test_leader_assigns_from_the_team_view_and_raises_the_priority_on_the_task_page(page: Any,
+                                                                                     live_server: Any) -> None:
+    api, code = submit(live_server, "counter")
+    task_id = api.get(f"/dossiers/{code}", "tiepnhan").get_json()["open_tasks"][0]["id"]
+    specialist = next(u for u in api.get("/users", "quantri").get_json()["items"] if u["username"] == "chuyenvien")
+
+    login(page, "lanhdao", "/inbox?view=team")
+    row = page.locator(f"tr[data-task='{task_id}']")
+    row.locator(f"[data-assign-select='{task_id}']").select_option(str(specialist["id"]))
+    row.locator(f"[data-assign='{task_id}']").click()
+    page.wait_for_selector("p.flash")
+    assert "view=team" in page.url and code in page.locator("p.flash").inner_text()
+    assert api.get(f"/tasks/{task_id}", "lanhdao").get_json()["assignee_id"] == specialist["id"]
+
+    page.locator(f"tr[data-task='{task_id}'] a[data-open-task]").click()
+    page.wait_for_selector("[data-assign-form]")
+    assert page.locator("[data-assign-select]").input_value() == str(specialist["id"])  # the current assignee
+    page.fill("[data-priority-input]", "3")
+    page.click("[data-priority-submit]")
+    page.wait_for_selector("p.flash")
+    assert "Ưu tiên 3" in page.locator("[data-page=task] .task-due").inner_text()
+    assert api.get(f"/tasks/{task_id}", "lanhdao").get_json()["priority"] == 3
+    assert not page.js_errors

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from engine.config import PROJECT_ROOT
-from engine.models import Attachment, Dossier
+from engine.models import Attachment, Dossier, LookupFailure
 
 from ..conftest import Api
 from ..test_flow import PATHS, run_to_end
@@ -127,3 +129,43 @@ def test_a_citizen_submits_and_tracks(page: Any, live_server: Any, tmp_path: Any
         dossier = session.scalars(select(Dossier).where(Dossier.code == code)).one()
         assert (dossier.rating, dossier.rating_comment) == (3, "Cán bộ hướng dẫn tận tình.")
     assert not page.js_errors
+
+
+def test_past_the_hourly_limit_the_page_says_so_and_keeps_the_typed_data(page: Any, live_server: Any,
+                                                                          tmp_path: Any) -> None:
+    settings = live_server.services().settings
+    limit = settings.submit_limit
+    object.__setattr__(settings, "upload_dir", tmp_path)
+    object.__setattr__(settings, "submit_limit", 3)
+    with live_server.services().session_factory() as session:  # this address has sent 3 dossiers this hour
+        session.merge(LookupFailure(key="submit:127.0.0.1", window_start=datetime.now(UTC), count=3))
+        session.commit()
+    try:
+        page.goto(f"/procedures/{GPXD}/submit")
+        page.wait_for_selector("[data-declaration][data-ready=true]")
+        fill_applicant(page)
+        fill_declaration(page, PATHS[GPXD]["start"])
+        for code in ("don-de-nghi", "giay-to-quyen-su-dung-dat", "ban-ve-thiet-ke"):
+            page.set_input_files(f"input[name='file:{code}']", pdf(f"{code}.pdf"))
+        with page.expect_response(lambda r: r.request.method == "POST") as sent:
+            page.click("[data-send]")
+        assert sent.value.status == 429 and 3500 < int(sent.value.headers["retry-after"]) <= 3600
+        page.wait_for_selector("[data-too-many]")
+        assert "quá nhiều hồ sơ" in page.inner_text("[data-too-many]")
+        assert page.locator("[data-errors]").count() == 0
+        assert page.input_value("input[name=applicant_name]") == "Trần Văn Hùng"
+        assert page.input_value("select[name=competent_unit]") == "CM-AX"
+        page.wait_for_selector("[data-declaration][data-ready=true]")
+        declared = page.locator(f"[data-declaration] [id$='-{FIELD_IDS['dia_chi_cong_trinh']}']")
+        assert declared.input_value() == PATHS[GPXD]["start"]["dia_chi_cong_trinh"]
+        Path("/tmp/shots").mkdir(exist_ok=True)
+        page.screenshot(path="/tmp/shots/portal-429.png", full_page=True)
+        with live_server.services().session_factory() as session:
+            assert session.scalars(select(Dossier).where(Dossier.applicant_name == "Trần Văn Hùng",
+                                                         Dossier.status == "registered")).first() is None
+        assert not page.js_errors
+    finally:
+        object.__setattr__(settings, "submit_limit", limit)
+        with live_server.services().session_factory() as session:
+            session.execute(delete(LookupFailure).where(LookupFailure.key == "submit:127.0.0.1"))
+            session.commit()

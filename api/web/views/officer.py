@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from engine.access import may_work_task
 from engine.accounts import list_users
 from engine.actors import Actor
-from engine.assignment import claim, handover, unclaim
+from engine.assignment import claim, handover, team_candidates, unclaim
 from engine.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from engine.inbox import DUE_STATES, SORTS, TaskQuery, due_state, list_tasks, waiting_dossiers
 from engine.models import Procedure, TaskRecord, User
@@ -97,25 +97,34 @@ def user_names(ids: set[int | None]) -> dict[int, str]:
 @bp.get("/inbox")
 @page(*OFFICER_ROLES)
 def inbox() -> tuple[str, int]:
+    return render_inbox(request.args)
+
+
+def render_inbox(args: MultiDict[str, str], status: int = 200, failed: dict[str, Any] | None = None) -> tuple[str, int]:
+    """The inbox for the query `args`; `failed` (a leader's assignment or priority refused: task, errors, what was
+    posted) comes back on its row with the posted values kept."""
     actor, uow = page_actor(), request_uow()
     assert actor is not None
     views = ["all", "assigned", "claimable"] + (["team"] if actor.scope.get("leader") else [])
     procedures = procedure_names(select_locale())
-    filters = InboxFilters.parse(request.args, views, procedures)
+    filters = InboxFilters.parse(args, views, procedures)
     result = list_tasks(uow, actor, filters.query())
     now = uow.clock()
+    # A leader reassigns and reprioritises from the team view only: the other views stay as light as they were.
+    assignees = team_candidates(uow, actor, result.items) if filters.view == "team" else {}
     rows = [{"task": t, "due_state": due_state(t, now) if t.due_at else "none",
              "can_claim": t.assignee_id is None and may_work_task(actor, t),
              "can_unclaim": t.assignee_id is not None and (t.assignee_id == actor.user_id
-                                                           or actor.has_role("leader", t.unit_code))}
+                                                           or actor.has_role("leader", t.unit_code)),
+             "assignees": assignees.get(t.id)}
             for t in result.items]
     waiting, waiting_total = waiting_dossiers(uow, actor) if actor.scope.get("reception") else ([], 0)
     pages = max(1, -(-result.total // PAGE_SIZE))
     html = render_template("officer/inbox.html", filters=filters, views=views, procedures=procedures, rows=rows,
                            total=result.total, pages=pages, names=user_names({t.assignee_id for t in result.items}),
-                           waiting=waiting, waiting_total=waiting_total, done=request.args.get("done", "")[:40],
-                           is_leader=bool(actor.scope.get("leader")))
-    return html, 400 if filters.errors else 200
+                           waiting=waiting, waiting_total=waiting_total, done=args.get("done", "")[:40],
+                           is_leader=bool(actor.scope.get("leader")), failed=failed or {})
+    return html, 400 if filters.errors and status == 200 else status
 
 
 def _task_action(task_id: str, act: Callable[[UnitOfWork, Actor, str], TaskRecord], success: str) -> Response:
@@ -183,4 +192,4 @@ def handover_page() -> tuple[str, int]:
     return html, status
 
 
-from . import officer_dossier, officer_task  # noqa: E402,F401  (their routes join this blueprint)
+from . import officer_assign, officer_dossier, officer_task  # noqa: E402,F401  (their routes join this blueprint)

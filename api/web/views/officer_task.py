@@ -3,6 +3,8 @@ unclaim and delegate."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -20,26 +22,33 @@ from .officer_panel import dossier_panel
 
 @bp.get("/tasks/<task_id>")
 @page(*OFFICER_ROLES)
-def task(task_id: str) -> str:
+def task(task_id: str) -> tuple[str, int]:
+    return render_task(task_id)
+
+
+def render_task(task_id: str, status: int = 200, failed: dict[str, Any] | None = None) -> tuple[str, int]:
+    """The task page; `failed` (a leader's assignment or priority refused) comes back beside its control."""
     actor, uow = page_actor(), request_uow()
     assert actor is not None
     detail = get_task(uow, actor, task_id)
     t = detail.task
     panel = dossier_panel(uow, actor, t.dossier_code)
     mine = t.assignee_id == actor.user_id
-    colleagues = []
-    if mine and t.state == "open":
-        colleagues = [c for c in candidates(uow, actor, task_id) if c.user_id != actor.user_id]
+    leading = t.state in ("open", "suspended") and actor.has_role("leader", t.unit_code)
+    pool = candidates(uow, actor, task_id) if leading or (mine and t.state == "open") else []
+    colleagues = [c for c in pool if c.user_id != actor.user_id] if mine and t.state == "open" else []
     # The form starts from the declaration (fields that share its keys) and a delegate's draft, if any.
     data = {**panel["dossier"].data, **(t.draft or {})}
-    return render_template("officer/task.html", task=t, form_schema=detail.form, form_data=data,
+    html = render_template("officer/task.html", task=t, form_schema=detail.form, form_data=data,
                            instructions=detail.instructions, mine=mine, colleagues=colleagues,
                            can_claim=t.assignee_id is None and t.state == "open" and may_work_task(actor, t),
                            can_unclaim=t.assignee_id is not None and t.state in ("open", "suspended") and (
                                mine or actor.has_role("leader", t.unit_code)),
                            due=due_state(t, uow.clock()) if t.due_at else "none",
                            assignee=panel["names"].get(t.assignee_id or 0), failed=None, errors={}, posted={},
-                           **panel)
+                           leading=leading, assignees=pool if leading else [],
+                           lead_failed=failed or {}, **panel)
+    return html, status
 
 
 @bp.post("/tasks/<task_id>/delegate")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import math
 import uuid
 from typing import Any
 
@@ -16,7 +19,7 @@ from engine.specs import CompiledProcedure
 from engine.text import fold
 from engine.tracking import TooManyAttempts, rate, track
 
-from ...services import request_uow
+from ...services import request_uow, services
 from ...views.portal_api import procedure_body, submit_from_request
 
 bp = Blueprint("portal", __name__)
@@ -68,12 +71,33 @@ def _labels(components: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def _render_submit(p: dict[str, Any], values: dict[str, Any], data: dict[str, Any], token: str,
-                   errors: dict[str, list[str]] | None = None, status: int = 200) -> Response:
+                   errors: dict[str, list[str]] | None = None, status: int = 200,
+                   retry_after: int | None = None) -> Response:
     errors = errors or {}
     data_errors = {k[5:]: v for k, v in errors.items() if k == "data" or k.startswith("data.")}
+    wait = math.ceil(retry_after / 60) if retry_after else None
     html = render_template("portal/submit.html", p=p, values=values, data=data, token=token, errors=errors,
-                           data_errors=data_errors, labels=_labels((p["start_form"] or {}).get("components", [])))
-    return make_response(html, status)
+                           data_errors=data_errors, labels=_labels((p["start_form"] or {}).get("components", [])),
+                           wait_minutes=wait)
+    response = make_response(html, status)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _session_pin(token: str) -> str | None:
+    """The PIN of this browser session's submission `token`, derived again on every request.
+
+    A lost first response (a double click, a reload on a slow line) also loses the cookie it set, so a PIN
+    stored there would be gone; derived from the session's own secret (its CSRF token, which predates the
+    form) and the server key, the replay recomputes it, the engine checks it against the dossier's hash, and
+    nothing is stored. Another session derives another PIN, so it never sees this one."""
+    nonce = session.get("csrf")
+    if not isinstance(nonce, str) or not nonce:
+        return None
+    message = f"portal-pin:{nonce}:{token}".encode()
+    digest = hmac.new(services().settings.secret_key.encode(), message, hashlib.sha256).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
 
 
 @bp.route("/procedures/<code>/submit", methods=["GET", "POST"])
@@ -95,13 +119,16 @@ def submit(code: str) -> Response:
     fields = {"procedure": code, "applicant": {k: v for k, v in values.items() if v and k in APPLICANT_FIELDS},
               "competent_unit": values["competent_unit"], "data": data}
     try:
-        submitted = submit_from_request(fields, token)
+        submitted = submit_from_request(fields, token, _session_pin(token))
     except ValidationFailed as exc:
         return _render_submit(p, values, data, token, _flatten(exc.errors), 422)
+    except TooManyAttempts as exc:
+        return _render_submit(p, values, data, token, status=429, retry_after=exc.extra.get("retry_after"))
     dossier = submitted.dossier
     earlier = session.get(RECEIPT)
     if submitted.pin is None and isinstance(earlier, dict) and earlier.get("code") == dossier.code:
         return redirect(url_for("portal.receipt"))  # a double click: the first response's receipt still stands
+    # A replay from this session gets its PIN back from the engine: the receipt shows it once again.
     session[RECEIPT] = {"code": dossier.code, "pin": submitted.pin, "procedure": p["name"],
                         "unit": next((u.name for u in p["units"] if u.code == dossier.competent_unit), ""),
                         "at": dossier.created_at.isoformat()}
