@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import login
 
@@ -17,7 +18,7 @@ def test_sign_in_lands_on_the_role_page_and_sign_out(page: Any) -> None:
     page.fill("input[name=username]", "tiepnhan")
     page.fill("input[name=password]", "sai-mat-khau")
     page.click("button[type=submit]")
-    assert page.locator("[data-error=wrong-credentials]").is_visible()
+    expect(page.locator("[data-error=wrong-credentials]")).to_be_visible()
     login(page, "tiepnhan", "/inbox")
     assert page.url.endswith("/inbox")
     page.click("text=Đăng xuất")
@@ -32,9 +33,9 @@ def test_language_switch_to_english_and_back(page: Any) -> None:
     assert page.locator("html").get_attribute("lang") == "vi"
     page.click("a[hreflang=en]")
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.locator("h1").inner_text() == "Officer sign-in"
+    expect(page.locator("h1")).to_have_text("Officer sign-in")
     page.click("a[hreflang=vi]")
-    assert page.locator("h1").inner_text() == "Đăng nhập cán bộ"
+    expect(page.locator("h1")).to_have_text("Đăng nhập cán bộ")
 
 
 def test_a_form_posted_without_the_csrf_token_is_refused(page: Any, live_server: Any) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from engine.clock import LOCAL_TZ
 
@@ -65,15 +66,15 @@ def test_a_leader_sees_the_figure_change(page: Any, live_server: LiveServer, tmp
 
 def test_custom_dates_show_only_when_chosen_and_errors_keep_the_input(page: Any) -> None:
     login(page, "lanhdao", "/dashboard/")
-    assert not page.locator("input[name=from]").is_visible()
+    expect(page.locator("input[name=from]")).to_be_hidden()
     page.select_option("[data-period]", "custom")
-    assert page.locator("input[name=from]").is_visible()
+    expect(page.locator("input[name=from]")).to_be_visible()
     page.fill("input[name=from]", "2026-03-10")
     page.fill("input[name=to]", "2026-03-01")
     page.click("#dashboard-filters button[type=submit]")
     page.wait_for_selector("[data-error-for=to]")
     assert page.locator("input[name=from]").input_value() == "2026-03-10"  # nothing typed is lost
-    assert page.locator("input[name=from]").is_visible()
+    expect(page.locator("input[name=from]")).to_be_visible()
     page.fill("input[name=to]", "2026-03-31")
     page.click("#dashboard-filters button[type=submit]")
     page.wait_for_selector("[data-period-line]")

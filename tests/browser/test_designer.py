@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from lxml import etree
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine.models import Dossier, Procedure, ProcedureVersion
@@ -73,7 +74,7 @@ def test_designer_shortens_a_step_budget_and_publishes(page: Any, live_server: A
     assert page.locator("[data-problems-summary]").get_attribute("data-errors") == "0"
 
     page.click("[data-action=publish]")  # without a note: refused in the page
-    assert page.locator("[data-messages]").inner_text() == "Nhập ghi chú công bố (lý do thay đổi)."
+    expect(page.locator("[data-messages]")).to_have_text("Nhập ghi chú công bố (lý do thay đổi).")
     page.fill("[name=publish-note]", "Quyết định 12/QĐ-UBND: thẩm định 3 ngày")
     page.click("[data-action=publish]")
     page.wait_for_selector("[data-status-badge] [data-status=current]")
@@ -103,11 +104,11 @@ def test_a_broken_change_is_shown_on_its_element_and_not_published(page: Any, li
     open_modeler(page, before)
     select_element(page, "Task_KiemTraThucDia")
     set_field(page, "timeBudget", "3 ngày")
-    assert page.locator(".bio-properties-panel-error").first.is_visible()  # the panel says so at once
+    expect(page.locator(".bio-properties-panel-error").first).to_be_visible()  # the panel says so at once
     page.click("[data-action=validate]")
     badge = page.locator("[data-problem-for=Task_KiemTraThucDia]")
     badge.wait_for()
-    assert badge.is_visible()
+    expect(badge).to_be_visible()
     item = page.locator("[data-problems] li[data-code=step-bad-budget]")
     assert item.get_attribute("data-element") == "Task_KiemTraThucDia"
     page.locator(".djs-element[data-element-id='Task_ThamDinh']").first.click()
@@ -121,23 +122,23 @@ def test_a_broken_change_is_shown_on_its_element_and_not_published(page: Any, li
     page.fill("[name=publish-note]", "không được công bố")
     page.click("[data-action=publish]")
     page.wait_for_selector("[data-messages].flash-error")
-    assert page.locator("[data-messages]").inner_text() == "Không thể công bố: phiên bản còn lỗi."
-    assert page.locator("[data-problem-for=Task_KiemTraThucDia]").is_visible()
-    assert page.locator("[data-status-badge] [data-status=draft]").is_visible()
+    expect(page.locator("[data-messages]")).to_have_text("Không thể công bố: phiên bản còn lỗi.")
+    expect(page.locator("[data-problem-for=Task_KiemTraThucDia]")).to_be_visible()
+    expect(page.locator("[data-status-badge] [data-status=draft]")).to_be_visible()
     current, versions_after = stored(live_server)
     assert current == before and versions_after[draft].status == "draft"
 
     page.goto(f"/designer/{CODE}/versions/{draft}/publish")  # the server-side publish page refuses too
     assert page.locator("[data-form=publish] button[type=submit]").is_disabled()
-    assert page.locator(".problems li[data-element=Task_KiemTraThucDia]").is_visible()
+    expect(page.locator(".problems li[data-element=Task_KiemTraThucDia]")).to_be_visible()
     page.evaluate("document.querySelector('[data-form=publish] button').disabled = false;"
                   "document.querySelector('[data-form=publish] textarea').required = false")
     page.click("[data-form=publish] button[type=submit]")  # no note: the field says so
-    assert page.locator("[data-error-for=note]").inner_text() == "Nhập ghi chú công bố (lý do thay đổi)."
+    expect(page.locator("[data-error-for=note]")).to_have_text("Nhập ghi chú công bố (lý do thay đổi).")
     page.evaluate("document.querySelector('[data-form=publish] button').disabled = false")
     page.fill("[data-form=publish] textarea[name=note]", "cố công bố")
     page.click("[data-form=publish] button[type=submit]")  # the engine refuses a draft with errors
-    assert page.locator("[data-error-for=problems]").is_visible()
+    expect(page.locator("[data-error-for=problems]")).to_be_visible()
     assert page.locator("[data-form=publish] textarea[name=note]").input_value() == "cố công bố"  # kept
     assert stored(live_server)[0] == before
     assert not page.js_errors
@@ -151,38 +152,38 @@ def test_review_pages_diff_what_if_and_migrate(page: Any, live_server: Any) -> N
     login(page, "thietke")
     page.goto(f"/designer/{CODE}/diff?from={first}&to={current}")
     assert current != first  # the first test published a second version
-    assert page.locator("[data-diff] tr[data-step=Task_ThamDinh][data-change=budget_changed]").is_visible()
+    expect(page.locator("[data-diff] tr[data-step=Task_ThamDinh][data-change=budget_changed]")).to_be_visible()
     page.goto(f"/designer/{CODE}/diff?from=abc")
-    assert page.locator("[data-error-for=from]").is_visible()
+    expect(page.locator("[data-error-for=from]")).to_be_visible()
 
     page.goto(f"/designer/{CODE}/versions/{current}/what-if?months=6")
-    assert page.locator("[data-figures] [data-kpi=dossiers]").inner_text() == "0"
+    expect(page.locator("[data-figures] [data-kpi=dossiers]")).to_have_text("0")
     finished = submit(api)["code"]  # a household-business dossier taken to its end, for the figures
     while api.get(f"/dossiers/{finished}", "tatca").get_json()["open_tasks"]:
         step(api, finished)
     page.goto("/designer/ho-kinh-doanh/versions/1/what-if")
-    assert page.locator("[data-figures] [data-kpi=dossiers]").inner_text() == "1"
+    expect(page.locator("[data-figures] [data-kpi=dossiers]")).to_have_text("1")
     assert page.locator("tr[data-step=Task_ThamDinh] td").first.inner_text() == "Thẩm định hồ sơ, dự thảo kết quả"
     page.goto(f"/designer/{CODE}/versions/{current}/what-if?months=99")
-    assert page.locator("[data-error-for=months]").is_visible()
+    expect(page.locator("[data-error-for=months]")).to_be_visible()
 
     page.goto(f"/designer/{CODE}/migrate?to={first}")  # back to the first version: a dry run first
-    assert page.locator("[data-report=dry-run]").is_visible()
+    expect(page.locator("[data-report=dry-run]")).to_be_visible()
     assert page.locator(f"input[name=dossier][value='{dossier}']").is_checked()
     page.click("[data-form=migrate] button[type=submit]")  # not confirmed: nothing moves
-    assert page.locator("[data-error-for=confirm]").is_visible()
+    expect(page.locator("[data-error-for=confirm]")).to_be_visible()
     with live_server.services().session_factory() as session:
         row = session.scalars(select(Dossier).where(Dossier.code == dossier)).one()
         assert session.get(ProcedureVersion, row.procedure_version_id).number == current
     page.check("[data-form=migrate] input[name=confirm]")
     page.click("[data-form=migrate] button[type=submit]")
-    assert page.locator(f"[data-report=done] [data-moved='{dossier}']").is_visible()
+    expect(page.locator(f"[data-report=done] [data-moved='{dossier}']")).to_be_visible()
     with live_server.services().session_factory() as session:
         row = session.scalars(select(Dossier).where(Dossier.code == dossier)).one()
         assert session.get(ProcedureVersion, row.procedure_version_id).number == first
 
     page.goto("/designer/?lang=en")
-    assert page.locator("h1").inner_text() == "Process designer"
+    expect(page.locator("h1")).to_have_text("Process designer")
     assert not page.js_errors
 
 
@@ -192,7 +193,7 @@ def test_form_editor_saves_a_new_draft(page: Any, live_server: Any) -> None:
     page.goto(f"/designer/{CODE}/versions/{current}/forms/gpxd-tham-dinh")
     page.wait_for_selector("[data-page=designer-form][data-ready=true]")
     page.click("[data-action=save-form]")
-    assert page.locator("[data-messages]").inner_text() == "Không có thay đổi."  # nothing edited: no draft
+    expect(page.locator("[data-messages]")).to_have_text("Không có thay đổi.")  # nothing edited: no draft
     page.locator(".fjs-editor-container .fjs-form-field-textarea").first.click()
     label = page.locator("#bio-properties-panel-label")
     if not label.is_visible():
@@ -200,7 +201,7 @@ def test_form_editor_saves_a_new_draft(page: Any, live_server: Any) -> None:
     label.click()
     page.keyboard.press("Control+A")
     page.keyboard.type("Ý kiến thẩm định (ghi rõ căn cứ)")
-    page.locator(".fjs-editor-container .fjs-form-field-label", has_text="ghi rõ căn cứ").wait_for()  # debounced
+    # saved at once: the page itself waits for form-js's debounced panel to commit the last keystrokes
     page.fill("[name=draft-note]", "sửa nhãn ý kiến")
     page.click("[data-action=save-form]")
     page.wait_for_selector("[data-messages] [data-link=draft]")

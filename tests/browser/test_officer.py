@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import Api
 from tests.test_flow import PATHS
@@ -31,7 +32,7 @@ def test_officer_claims_fills_the_form_sees_a_validation_error_and_completes(pag
 
     login(page, "chuyenvien", "/inbox?view=claimable")
     row = page.locator(f"tr[data-task='{task_id}']")
-    assert row.locator("[data-due=ok]").is_visible()  # a fresh step is within its time
+    expect(row.locator("[data-due=ok]")).to_be_visible()  # a fresh step is within its time
     assert "/" in row.locator("[data-due]").inner_text()  # with its due time, as a local date
     row.locator(f"[data-claim='{task_id}']").click()
     page.wait_for_selector("p.flash")
@@ -41,7 +42,7 @@ def test_officer_claims_fills_the_form_sees_a_validation_error_and_completes(pag
     page.goto("/inbox?view=assigned")
     page.locator(f"tr[data-task='{task_id}'] a[data-open-task]").click()
     page.wait_for_selector("[data-task-form][data-ready=true]")
-    assert page.locator("[data-instructions]").is_visible()
+    expect(page.locator("[data-instructions]")).to_be_visible()
     opinion = page.locator("textarea[id$='Field_y_kien_tham_dinh']")
     assert opinion.input_value() == ""  # required, and left empty: the server refuses
 
@@ -56,7 +57,7 @@ def test_officer_claims_fills_the_form_sees_a_validation_error_and_completes(pag
     opinion.fill("Hồ sơ hợp lệ; đề nghị cấp Giấy chứng nhận.")
     page.click(f"[data-complete='{task_id}']")
     page.wait_for_url(f"**/inbox?done={code}")
-    assert page.locator(f"[data-done='{code}']").is_visible()
+    expect(page.locator(f"[data-done='{code}']")).to_be_visible()
     assert page.locator(f"tr[data-task='{task_id}']").count() == 0
 
     dossier = api.get(f"/dossiers/{code}", "tiepnhan").get_json()

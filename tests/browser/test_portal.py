@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import delete, select
 
 from engine.config import PROJECT_ROOT
@@ -53,7 +54,7 @@ def test_a_citizen_submits_and_tracks(page: Any, live_server: Any, tmp_path: Any
     # The catalogue filters as one types, without diacritics.
     page.goto("/")
     page.fill("#catalogue-search", "giay phep xay dung")
-    assert page.locator(f"[data-procedure='{GPXD}']").is_visible()
+    expect(page.locator(f"[data-procedure='{GPXD}']")).to_be_visible()
     assert page.locator("[data-procedure='ho-kinh-doanh']").is_hidden()
     page.click(f"[data-procedure='{GPXD}'] a")
     assert page.locator("[data-documents] [data-document]").count() == 4
@@ -69,7 +70,7 @@ def test_a_citizen_submits_and_tracks(page: Any, live_server: Any, tmp_path: Any
     page.set_input_files("input[name='file:giay-to-quyen-su-dung-dat']", pdf("sổ đỏ.pdf"))
     page.click("[data-send]")
     page.wait_for_selector("[data-errors]")
-    assert page.locator("[data-error-for='files.ban-ve-thiet-ke']").is_visible()
+    expect(page.locator("[data-error-for='files.ban-ve-thiet-ke']")).to_be_visible()
     assert page.locator("[data-error-for^='files.don-de-nghi']").count() == 0
     assert page.input_value("input[name=applicant_name]") == "Trần Văn Hùng"
     assert page.input_value("select[name=competent_unit]") == "CM-AX"
@@ -97,7 +98,7 @@ def test_a_citizen_submits_and_tracks(page: Any, live_server: Any, tmp_path: Any
     page.goto(f"/track?code={code}")
     page.fill("input[name=pin]", "000000" if pin != "000000" else "111111")
     page.click("[data-track-form] button[type=submit]")
-    assert page.locator("[data-not-found]").is_visible()
+    expect(page.locator("[data-not-found]")).to_be_visible()
     page.fill("input[name=pin]", pin)
     page.click("[data-track-form] button[type=submit]")
     page.wait_for_selector(f"[data-tracked='{code}']")
@@ -119,7 +120,7 @@ def test_a_citizen_submits_and_tracks(page: Any, live_server: Any, tmp_path: Any
     events = page.locator("[data-timeline] [data-event]").evaluate_all("els => els.map(e => e.dataset.event)")
     assert events[:2] == ["submitted", "received"] and events[-2:] == ["processed", "returned"]
     assert events.count("step") == len(PATHS[GPXD]["steps"])
-    assert page.locator("[data-appointment]").is_visible()
+    expect(page.locator("[data-appointment]")).to_be_visible()
     page.check("[data-rating-form] input[name=rating][value='3']")
     page.fill("[data-rating-form] textarea[name=comment]", "Cán bộ hướng dẫn tận tình.")
     page.click("[data-rating-form] button[type=submit]")

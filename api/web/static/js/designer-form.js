@@ -31,12 +31,12 @@
 
   page.querySelector("[data-action=save-form]").addEventListener("click", async (event) => {
     if (!editor) return;
+    const button = event.currentTarget;  // read before any await: the event's currentTarget is cleared after dispatch
     // form-js's properties panel commits typing after a 300 ms debounce: let the last keystrokes land first
     if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
     await new Promise((resolve) => setTimeout(resolve, 350));
     const schema = editor.saveSchema();
     if (JSON.stringify(schema) === baseline) { say(T.noChanges); return; }
-    const button = event.currentTarget;
     button.disabled = true;
     say(T.saving);
     try {
