@@ -14,6 +14,7 @@ from engine.db import make_engine, make_session_factory
 from engine.documents import DocumentRenderer
 from engine.organisation import OrgCache
 
+from .compression import init_compression
 from .openapi import build_spec
 from .operations import reject_nul_in_url
 from .problems import register_error_handlers
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         clock=clock or system_clock)
     init_request_uow(app)
     register_error_handlers(app)
+    init_compression(app)  # registered first so that it runs last, after the pages' own headers
     init_web(app, app.extensions["motcua"])
     app.before_request(reject_nul_in_url)
 
