@@ -1,11 +1,12 @@
 """Browser tests: the real app served on a free localhost port, driven by Playwright in Debian's Chromium.
 
-Each test module gets its own server and SQLite database (loaded with the shipped procedures, the test
-organisation and accounts). A failing test leaves a screenshot in tests/screenshots/.
+Each test module gets its own server and database, once on SQLite and once on PostgreSQL (loaded with the
+shipped procedures, the test organisation and accounts). A failing test leaves a screenshot in tests/screenshots/.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -53,9 +54,16 @@ class LiveServer:
         return self.app.extensions["motcua"]
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'motcua.db'}"
+_databases = itertools.count()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The pages run on both databases, as the rest of the suite does."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'motcua.db'}"
+    else:
+        url = request.getfixturevalue("pg").create_database(f"motcua_web_{next(_databases)}")
     upgrade(url)
     settings = make_settings(url, scheduler=False)
     app = create_app(settings)
