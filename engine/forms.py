@@ -127,6 +127,9 @@ def _check_components(name: str, file: str, components: list[Any], seen: set[str
                                         file=file, field=key))
 
 
+REQUIRED_MESSAGE = "Missing data for required field."  # marshmallow's own wording, which the pages translate
+
+
 def build_schema(schema_json: dict[str, Any]) -> Schema:
     declared = {c["key"]: _field_for(c) for c in _input_components(schema_json.get("components", []))}
     schema_cls = Schema.from_dict(declared, name="FormSchema")
@@ -152,9 +155,10 @@ def _field_for(comp: dict[str, Any]) -> fields.Field:
             field_ = fields.List(fields.Nested(nested), **opts)
         return field_
     if ctype in ("textfield", "textarea"):
-        min_length = rules.get("minLength") or (1 if required else None)
-        if min_length is not None or rules.get("maxLength") is not None:
-            validators.append(validate.Length(min=min_length, max=rules.get("maxLength")))
+        if required:  # an empty answer to a required question says so, not "too short"
+            validators.append(validate.Length(min=1, error=REQUIRED_MESSAGE))
+        if rules.get("minLength") or rules.get("maxLength") is not None:
+            validators.append(validate.Length(min=rules.get("minLength"), max=rules.get("maxLength")))
         if rules.get("pattern"):
             validators.append(validate.Regexp(rules["pattern"], error=rules.get(
                 "patternErrorMessage") or "Giá trị không đúng định dạng."))
