@@ -120,3 +120,4 @@ def test_signed_in_pages_are_not_cached_and_carry_safe_headers(app: Flask) -> No
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert page.headers["Server-Timing"].startswith("app;dur=")
+    assert "script-src 'self';" in page.headers["Content-Security-Policy"]  # no inline scripts anywhere

@@ -109,6 +109,8 @@ def page(browser: Any, live_server: LiveServer, request: pytest.FixtureRequest) 
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    # a script or style the Content-Security-Policy blocks is as broken as one that throws
+    pg.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
     pg.js_errors = errors  # tests assert that pages ran without JavaScript errors
     yield pg
     failed = any(getattr(request.node, f"rep_{when}", None) is not None
