@@ -9,15 +9,23 @@ downtime: the sweep takes everything due up to now.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select, update
 
 from .actions import OPEN_STATUSES
+from .clock import to_local
 from .escalation_rules import DEFAULTS, next_escalation, rules_for
 from .models import Dossier, Escalation, TaskRecord
 from .notifications import notify, officers_with_role
 from .projection import OPEN
 from .uow import UnitOfWork
+
+
+def _local(at: datetime | None) -> str:
+    """Messages are read by people: local time (payloads keep ISO UTC for machines)."""
+    local = to_local(at)
+    return local.strftime("%H:%M %d/%m/%Y") if local else ""
 
 KINDS = {1: "warning", 2: "escalation", 3: "reescalation"}
 
@@ -89,7 +97,7 @@ def _sweep_tasks(uow: UnitOfWork, limit: int, webhook_url: str | None, result: S
         subject = {1: "Sắp đến hạn", 2: "Quá hạn", 3: "Quá hạn, chuyển cấp trên"}[level]
         notify(session, recipients, f"{subject}: {task.name} — hồ sơ {task.dossier_code}",
                f"Bước “{task.name}” của hồ sơ {task.dossier_code} ({task.applicant_name}) có hạn xử lý "
-               f"{task.due_at.isoformat() if task.due_at else ''}.",
+               f"{_local(task.due_at)}.",
                {"kind": kind, "dossier": task.dossier_code, "task": task.id, "unit": unit}, now, webhook_url)
         uow.record(None, kind, "task", task.id, unit=unit, dossier_id=task.dossier_id, task_id=task.id,
                    step=task.name, before={"escalation_level": level - 1}, after={"escalation_level": level},
@@ -118,7 +126,7 @@ def _sweep_apologies(uow: UnitOfWork, limit: int, webhook_url: str | None, resul
                                fired_at=now, scheduled_at=row.apology_at, proposed_due_at=proposed))
         leaders = officers_with_role(session, [row.competent_unit], "leader")
         notify(session, leaders, f"Dự thảo phiếu xin lỗi (mẫu 04): hồ sơ {row.code}",
-               f"Hồ sơ {row.code} có thể trễ hạn {row.due_at.isoformat()}. Đề xuất hẹn lại: {proposed.isoformat()}.",
+               f"Hồ sơ {row.code} có thể trễ hạn {_local(row.due_at)}. Đề xuất hẹn lại: {_local(proposed)}.",
                {"kind": "apology", "dossier": row.code, "proposed_due_at": proposed.isoformat()}, now, webhook_url)
         uow.record(None, "apology_drafted", "dossier", row.code, unit=row.competent_unit, dossier_id=row.id,
                    after={"proposed_due_at": proposed.isoformat()}, at=now)

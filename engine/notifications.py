@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .actors import Actor
@@ -56,3 +56,16 @@ def mark_read(session: Session, actor: Actor, message_id: int, now: datetime) ->
         .values(read_at=now).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise NotFound(f"notification {message_id} does not exist")
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    return session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.channel == "inapp", OutboxMessage.recipient_id == actor.user_id,
+        OutboxMessage.read_at.is_(None))) or 0
+
+
+def mark_all_read(session: Session, actor: Actor, now: datetime) -> int:
+    result = session.execute(update(OutboxMessage).where(
+        OutboxMessage.channel == "inapp", OutboxMessage.recipient_id == actor.user_id,
+        OutboxMessage.read_at.is_(None)).values(read_at=now).execution_options(synchronize_session=False))
+    return result.rowcount or 0

@@ -24,7 +24,7 @@ def init_web(app: Flask, services: Services) -> None:
     init_pages(app)
     register_error_pages(app)
 
-    from .views import account, dashboard, designer, officer, portal
+    from .views import account, dashboard, designer, notifications, officer, portal
 
-    for bp in (account.bp, portal.bp, officer.bp, designer.bp, dashboard.bp):
+    for bp in (account.bp, portal.bp, officer.bp, designer.bp, dashboard.bp, notifications.bp):
         app.register_blueprint(bp)

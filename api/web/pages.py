@@ -13,13 +13,14 @@ from werkzeug.wrappers import Response
 from engine.actors import Actor
 from engine.errors import Forbidden, Unauthorized
 from engine.models import User
+from engine.notifications import unread_count
 from engine.organisation import actor_for
 
 from ..services import request_uow
 from ..sessions import CSRF_FIELD, check_csrf, csrf_token, session_user_id, sign_out
 
 F = TypeVar("F", bound=Callable[..., Any])
-WEB_BLUEPRINTS = frozenset({"account", "portal", "officer", "designer", "dashboard"})
+WEB_BLUEPRINTS = frozenset({"account", "portal", "officer", "designer", "dashboard", "notifications"})
 # Who sees which part of the site; the views check the same roles again.
 OFFICER_ROLES = ("reception", "specialist", "leader")
 DESIGNER_ROLES = ("designer", "reform_officer", "admin")
@@ -75,7 +76,8 @@ def _csrf_for_pages() -> None:
 def _navigation() -> dict[str, Any]:
     actor = page_actor() if request.blueprint in WEB_BLUEPRINTS else None
     roles = actor.roles if actor else frozenset()
-    return {"actor": actor, "csrf_token": csrf_token, "csrf_field": CSRF_FIELD,
+    unread = unread_count(request_uow().session, actor) if actor else 0
+    return {"actor": actor, "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "unread_notifications": unread,
             "can": {"inbox": bool(roles & set(OFFICER_ROLES)), "design": bool(roles & set(DESIGNER_ROLES)),
                     "dashboard": bool(roles & set(DASHBOARD_ROLES))}}
 
