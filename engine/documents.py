@@ -80,7 +80,7 @@ class DocumentRequest:
     kind: str
     new_due_at: datetime | None = None
     apology_reason: str = ""
-    tracking_url: str = "/tra-cuu"
+    tracking_url: str = "/track"
     pin: str | None = None  # printed on the receipt right after submission, when the caller still has it
 
 

@@ -381,3 +381,18 @@ def test_team_candidates_gives_each_led_task_what_candidates_gives(app: Flask, a
         assert team_candidates(uow, specialist, tasks) == {}  # not a leader: nothing to assign
         other_leader = actor_for(uow.session, uow.org, ids["lanhdao_tt"])
         assert team_candidates(uow, other_leader, tasks) == {}  # nor a leader of another commune
+
+
+def test_a_late_dossier_offers_the_apology_with_a_new_date_and_reason(app: Flask, api: Api) -> None:
+    code = submit(api, "ho-kinh-doanh")["code"]
+    client, _csrf = signed_in(app, "tiepnhan")
+    assert "data-apology-form" not in client.get(f"/dossiers/{code}").get_data(as_text=True)  # not late yet
+    with app.extensions["motcua"].session_factory() as session:  # the legal date has passed
+        session.execute(update(Dossier).where(Dossier.code == code).values(due_at=Dossier.received_at))
+        session.commit()
+    page = client.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert "data-apology-form" in page and 'name="new_date"' in page
+    document = client.get(f"/api/v1/dossiers/{code}/documents/apology",
+                          query_string={"new_date": "2026-12-03", "reason": "Chờ ý kiến cơ quan thuế"})
+    text = document.get_data(as_text=True)
+    assert document.status_code == 200 and "03/12/2026" in text and "Chờ ý kiến cơ quan thuế" in text

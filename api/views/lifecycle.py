@@ -49,6 +49,6 @@ def document(code: str, kind: str):  # type: ignore[no-untyped-def]
     pin = request.args.get("pin")
     req = DocumentRequest(kind=kind, new_due_at=new_due, apology_reason=request.args.get("reason", "")[:1000],
                           pin=pin if pin and pin.isdigit() and len(pin) <= 10 else None,
-                          tracking_url=f"{services().settings.public_url}/api/v1/public/dossiers/{code}")
+                          tracking_url=f"{services().settings.public_url}/track?code={code}")  # the portal page
     html = render_document(request_uow(), services().documents, current_actor(), code, req)
     return Response(html, mimetype="text/html")
