@@ -1,5 +1,5 @@
 // The designer's modeler bundle: bpmn-js Modeler + properties panel + Motcua's own group, exposed as
-// window.MotcuaModeler.create({container, panel, roles, forms, text}) for designer-modeler.js.
+// window.MotcuaModeler.create({container, panel, roles, forms, text, escalation}) for designer-modeler.js.
 import Modeler from "bpmn-js/lib/Modeler";
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js-properties-panel";
 import MotcuaPropertiesProvider from "./modeler/provider";
@@ -16,7 +16,8 @@ function create(options) {
     propertiesPanel: { parent: options.panel },
     additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, MotcuaModule],
     moddleExtensions: { spiffworkflow },
-    motcua: { roles: options.roles || [], forms: options.forms || [], text: options.text || {} },
+    motcua: { roles: options.roles || [], forms: options.forms || [], text: options.text || {},
+              escalation: options.escalation || {} },
   });
 }
 

@@ -64,6 +64,13 @@ def test_designer_shortens_a_step_budget_and_publishes(page: Any, live_server: A
     open_modeler(page, before)
     select_element(page, "Task_ThamDinh")
     assert page.locator("#bio-properties-panel-motcua-timeBudget").input_value() == "P4D"
+    # empty escalation fields show what procedure.toml says ([escalation] warn_before_hours = 8)
+    warn = page.locator("#bio-properties-panel-motcua-warnBeforeHours")
+    assert warn.input_value() == "" and warn.get_attribute("placeholder") == "8"
+    select_element(page, "Task_PheDuyet")  # its own [escalation.steps.Task_PheDuyet] says 4 and 4
+    expect(warn).to_have_attribute("placeholder", "4")
+    expect(page.locator("#bio-properties-panel-motcua-reescalateAfterHours")).to_have_attribute("placeholder", "4")
+    select_element(page, "Task_ThamDinh")
     set_field(page, "timeBudget", "P3D")
     set_field(page, "warnBeforeHours", "6")  # the escalation rule, edited in the diagram itself
     page.fill("[name=draft-note]", "Rút ngắn thẩm định còn 3 ngày")

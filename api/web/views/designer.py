@@ -6,6 +6,7 @@ form editor save through `/api/v1` from the page (drafts, validation), so they r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from engine.accounts import list_roles
 from engine.diff import version
 from engine.errors import NotFound
+from engine.escalation_rules import rules_for
 from engine.models import Procedure, ProcedureVersion, User
 from engine.reform import version_package, versions
 
@@ -123,6 +125,19 @@ def modeler_text() -> dict[str, str]:
     }
 
 
+def toml_escalation(meta: dict[str, Any], steps: Iterable[str]) -> dict[str, dict[str, str]]:
+    """What procedure.toml says for each step, shown as the placeholder of the panel's empty escalation fields:
+    an empty field means 'as the procedure says', and the designer should see what that is."""
+    shown: dict[str, dict[str, str]] = {}
+    for step in steps:
+        rules = rules_for(meta, step)
+        shown[step] = {"warnRemaining": f"{rules.warn_remaining:g}".replace(".", ","),
+                       "reescalateAfterHours": f"{rules.reescalate_after_hours:g}".replace(".", ","),
+                       **({"warnBeforeHours": f"{rules.warn_before_hours:g}".replace(".", ",")}
+                          if rules.warn_before_hours is not None else {})}
+    return shown
+
+
 def _package(code: str, number: int) -> dict[str, Any]:
     return version_package(request_uow(), code, number)
 
@@ -133,8 +148,10 @@ def modeler(code: str, number: int) -> str:
     package = _package(code, number)
     current = current_number(code)
     uow = request_uow()
-    bpmn_file = version(uow.session, uow.cache, code, number).meta["bpmn"]
+    compiled = version(uow.session, uow.cache, code, number)
+    bpmn_file = compiled.meta["bpmn"]
     config = {"code": code, "number": number, "status": package["status"], "current": current, "bpmn": bpmn_file,
+              "escalation": toml_escalation(compiled.meta, compiled.steps),
               "package": package, "roles": _roles(), "forms": sorted(package["forms"]),
               "lang": select_locale(), "text": modeler_text(), "base": url_for("designer.procedures")}
     return render_template("designer/modeler.html", package=package, current=current, config=config,

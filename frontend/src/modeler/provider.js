@@ -27,6 +27,8 @@ function propertyText(config, name, labelKey, check, descriptionKey) {
       element, id, debounce,
       label: t(config, labelKey),
       description: descriptionKey ? t(config, descriptionKey) : undefined,
+      // an empty escalation field falls back to procedure.toml: show what that is
+      placeholder: ((config.escalation || {})[element.id] || {})[name],
       getValue: () => getProperty(element, name),
       setValue: (value) => setProperty(element, name, value, injector),
       validate: (value) => (value && !check((value || "").trim()) ? t(config, "invalid." + name) : null),

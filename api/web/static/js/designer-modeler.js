@@ -11,6 +11,7 @@
 
   const modeler = window.MotcuaModeler.create({
     container: "#modeler-canvas", panel: "#modeler-panel", roles: config.roles, forms: config.forms, text: T,
+    escalation: config.escalation,
   });
   const canvas = modeler.get("canvas");
   const overlays = modeler.get("overlays");
