@@ -177,13 +177,16 @@ class MigrationReport:
     blocked: list[dict[str, str]] = field(default_factory=list)
 
 
-def _check(workflow: Any, target: CompiledProcedure) -> tuple[Any, str | None]:
+def _check(workflow: Any, target: CompiledProcedure) -> tuple[Any, dict[str, Any] | None]:
+    """Why a dossier cannot move, with a code and the steps, so that pages can say it in their language."""
     top, subs = diff_workflow(STATE_REGISTRY, workflow, target.spec, target.subprocess_specs)
-    started = [t.task_spec.name for t in top.removed if not t.has_state(NOT_STARTED)]
+    started = sorted({t.task_spec.name for t in top.removed if not t.has_state(NOT_STARTED)})
     if started:
-        return top, f"steps started or done here are gone in the new version: {', '.join(sorted(set(started)))}"
+        return top, {"code": "steps-gone", "steps": started,
+                     "reason": f"steps started or done here are gone in the new version: {', '.join(started)}"}
     if any(d is None for d in subs.values()):
-        return top, "a subprocess it runs is gone in the new version"
+        return top, {"code": "subprocess-gone", "steps": [],
+                     "reason": "a subprocess it runs is gone in the new version"}
     return top, None
 
 
@@ -206,9 +209,9 @@ def migrate(uow: UnitOfWork, actor: Actor, code: str, to_number: int, dossier_co
     for dossier in session.scalars(query.order_by(Dossier.id)).all():
         source = uow.cache.get(session, dossier.procedure_version_id)
         workflow = restore_workflow(source, dossier.state)
-        top, reason = _check(workflow, target)
-        if reason:
-            report.blocked.append({"dossier": dossier.code, "reason": reason})
+        top, blocked = _check(workflow, target)
+        if blocked:
+            report.blocked.append({"dossier": dossier.code, **blocked})
             continue
         report.movable.append(dossier.code)
         if dry_run:

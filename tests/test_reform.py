@@ -16,6 +16,7 @@ from engine.packages import read_package
 from .conftest import Api, FakeClock
 from .test_flow import PATHS, run_to_end
 from .test_lifecycle import submit
+from .test_officer_pages import signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
 HKD = "ho-kinh-doanh"
@@ -113,6 +114,10 @@ def test_reform_end_to_end(api: Api, clock: FakeClock) -> None:
     dry = api.post(f"/procedures/{HKD}/migrations", "quantri", json={"to_version": 2}).get_json()
     assert dry["dry_run"] is True and sorted(dry["movable"]) == sorted([running, again]) and dry["moved"] == []
     assert [b["dossier"] for b in dry["blocked"]] == [late] and "Task_NhanKetQua" in dry["blocked"][0]["reason"]
+    assert dry["blocked"][0]["code"] == "steps-gone" and dry["blocked"][0]["steps"] == ["Task_NhanKetQua"]
+    page = signed_in(api.client.application, "quantri")[0].get(f"/designer/{HKD}/migrate?to=2").get_data(as_text=True)
+    assert ("Các bước đã bắt đầu hoặc đã xong ở hồ sơ này không còn trong phiên bản mới: Task_NhanKetQua"
+            in page)  # the designer's page says it in the page's language
     assert api.get(f"/dossiers/{running}", "tatca").get_json()["procedure_version"] == versions[running]
 
     task_before = api.get(f"/dossiers/{running}", "tatca").get_json()["open_tasks"][0]
