@@ -225,7 +225,8 @@ def handover(uow: UnitOfWork, actor: Actor, from_user: int, to_user: int, deacti
         or_(TaskRecord.assignee_id == from_user, TaskRecord.owner_id == from_user)).order_by(TaskRecord.created_at))
     for task in tasks:
         if not may_work_task(newcomer, task):
-            report.skipped.append({"task": task.id, "dossier": task.dossier_code,
+            report.skipped.append({"task": task.id, "dossier": task.dossier_code, "code": "role-missing",
+                                   "role": task.role or "", "unit": task.unit_code or "",
                                    "reason": f"needs the '{task.role}' role in unit {task.unit_code}"})
             continue
         before = {"assignee_id": task.assignee_id, "owner_id": task.owner_id}
@@ -241,7 +242,8 @@ def handover(uow: UnitOfWork, actor: Actor, from_user: int, to_user: int, deacti
         Dossier.handler_id == from_user, Dossier.status.not_in(sorted(FINAL_STATUSES - {"processed"}))))
     for dossier in dossiers:
         if not (dossier.reception_unit in units or dossier.competent_unit in units):
-            report.skipped.append({"dossier": dossier.code, "reason": "outside the receiver's units"})
+            report.skipped.append({"dossier": dossier.code, "code": "outside-units",
+                                   "unit": dossier.competent_unit or "", "reason": "outside the receiver's units"})
             continue
         dossier.handler_id = to_user
         report.moved_dossiers.append(dossier.code)

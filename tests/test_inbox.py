@@ -201,4 +201,6 @@ def test_handover_reports_what_the_receiver_cannot_take(api: Api) -> None:
     report = api.post("/handovers", "quantri", json={"from_user": leaver, "to_user": elsewhere}).get_json()
     assert report["moved_tasks"] == [] and report["skipped"][0]["task"] == task["id"]
     assert "CM-AX" in report["skipped"][0]["reason"]
+    assert {k: report["skipped"][0][k] for k in ("code", "role", "unit")} == {
+        "code": "role-missing", "role": "specialist", "unit": "CM-AX"}
     assert inbox(api, "roi_di", "view=assigned")["total"] == 1  # nothing moved, nothing lost

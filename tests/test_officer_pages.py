@@ -396,3 +396,17 @@ def test_a_late_dossier_offers_the_apology_with_a_new_date_and_reason(app: Flask
                           query_string={"new_date": "2026-12-03", "reason": "Chờ ý kiến cơ quan thuế"})
     text = document.get_data(as_text=True)
     assert document.status_code == 200 and "03/12/2026" in text and "Chờ ý kiến cơ quan thuế" in text
+
+
+def test_handover_preview_says_why_a_task_cannot_move(app: Flask, api: Api) -> None:
+    code = submit(api, "ho-kinh-doanh")["code"]
+    task_id = api.get(f"/dossiers/{code}", "tiepnhan").get_json()["open_tasks"][0]["id"]
+    api.post(f"/tasks/{task_id}/claim", "chuyenvien")
+    receptionist = add_officer(app, "tiepnhan2", [("CM-AX", "reception")])  # cannot do a specialist's step
+    client, token = signed_in(app, "lanhdao")
+    with uow_of(app) as uow:
+        me = uow.session.scalar(select(User.id).where(User.username == "chuyenvien"))
+    text = client.post("/handover", data={"csrf_token": token, "from_user": me, "to_user": receptionist}
+                       ).get_data(as_text=True)
+    assert 'data-skip="role-missing"' in text
+    assert "Người nhận không có vai trò specialist ở đơn vị CM-AX." in text
