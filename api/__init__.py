@@ -5,20 +5,16 @@ from __future__ import annotations
 import orjson
 from flask import Flask, Response
 
-from engine.calendar_store import CalendarProvider, read_calendar_file
-from engine.catalog import SpecCache
-from engine.clock import Clock, system_clock
-from engine.codes import check_pattern
 from engine.config import Settings
-from engine.db import make_engine, make_session_factory
-from engine.documents import DocumentRenderer
-from engine.organisation import OrgCache
+from engine.dossiers.codes import check_pattern
+from engine.runtime import Runtime
+from engine.time.clock import Clock
 
 from .compression import init_compression
 from .openapi import build_spec
 from .operations import reject_nul_in_url
 from .problems import register_error_handlers
-from .services import Services, init_request_uow
+from .services import init_request_uow
 from .web import init_web
 
 API_PREFIX = "/api/v1"
@@ -30,13 +26,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.config.update(SECRET_KEY=settings.secret_key, TOKEN_TTL=settings.token_ttl_seconds,
                       MAX_CONTENT_LENGTH=settings.request_max_bytes, JSON_SORT_KEYS=False)
     check_pattern(settings.dossier_code_pattern)
-    engine = make_engine(settings.database_url, echo=settings.sql_echo)
-    app.extensions["motcua"] = Services(
-        settings=settings, engine=engine, session_factory=make_session_factory(engine), cache=SpecCache(),
-        calendars=CalendarProvider(read_calendar_file(settings.calendar_file).hours,
-                                   ttl=settings.calendar_ttl_seconds),
-        documents=DocumentRenderer(settings.documents_dir), org=OrgCache(ttl=settings.calendar_ttl_seconds),
-        clock=clock or system_clock)
+    app.extensions["motcua"] = Runtime.from_settings(settings, clock)
     init_request_uow(app)
     register_error_handlers(app)
     init_compression(app)  # registered first so that it runs last, after the pages' own headers

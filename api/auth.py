@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 from flask import current_app, g, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from engine.actors import Actor
 from engine.errors import Forbidden, Unauthorized
-from engine.organisation import actor_for
+from engine.people.actors import Actor
+from engine.people.organisation import actor_for
 
 from .services import request_uow
 from .sessions import check_csrf, session_user_id

@@ -13,15 +13,16 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from engine.audit import verify
-from engine.calendar_store import load_file_overrides
-from engine.catalog import SpecCache, load_folder
 from engine.config import Settings
-from engine.db import make_engine, make_session_factory
-from engine.migrate import upgrade
-from engine.models import User
-from engine.organisation import create_user, load_organisation
-from engine.uow import UnitOfWork
+from engine.people.models import User
+from engine.people.organisation import create_user, load_organisation
+from engine.procedures.catalog import load_folder
+from engine.runtime import Runtime
+from engine.store.audit import verify
+from engine.store.db import make_engine, make_session_factory
+from engine.store.migrate import upgrade
+from engine.store.uow import UnitOfWork
+from engine.time.calendar_store import load_file_overrides
 
 DEMO_ACCOUNTS = (  # (username, full name, unit, roles) in the units of config/organisation.toml
     ("tiepnhan", "Nguyễn Thị Tiếp Nhận", "CM-AX", ["reception"]),
@@ -36,7 +37,14 @@ def _session(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def _uow(settings: Settings) -> UnitOfWork:
-    return UnitOfWork(make_session_factory(make_engine(settings.database_url)), SpecCache())
+    return Runtime.from_settings(settings).uow()
+
+
+def _job_context(settings: Settings):  # type: ignore[no-untyped-def]
+    from engine.scheduling.scheduler import job_context
+
+    runtime = Runtime.from_settings(settings)
+    return job_context(settings, runtime.uow, runtime.clock)
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
@@ -68,8 +76,8 @@ def cmd_procedures_load(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_procedure_validate(settings: Settings, args: argparse.Namespace) -> int:
     """The same checks as the API, for a procedure repository's CI: exit 1 when there are errors."""
-    from engine.packages import read_package
-    from engine.validation import has_errors, validate_package
+    from engine.procedures.packages import read_package
+    from engine.reform.validation import has_errors, validate_package
 
     findings = validate_package(read_package(args.dir, args.forms or settings.forms_dir))
     for f in findings:
@@ -81,9 +89,9 @@ def cmd_procedure_validate(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_procedure_diff(settings: Settings, args: argparse.Namespace) -> int:
     """Compare two procedure folders (e.g. the published one and a reform draft) as the API does."""
-    from engine.diff import describe, diff
-    from engine.packages import read_package
-    from engine.specs import compile_package
+    from engine.procedures.packages import read_package
+    from engine.procedures.specs import compile_package
+    from engine.reform.diff import describe, diff
 
     forms = args.forms or settings.forms_dir
     change = diff(compile_package(read_package(args.old, forms)), compile_package(read_package(args.new, forms)))
@@ -93,7 +101,7 @@ def cmd_procedure_diff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _acting(uow: UnitOfWork, username: str) -> object:
-    from engine.organisation import actor_for
+    from engine.people.organisation import actor_for
 
     user = uow.session.scalars(select(User).where(User.username == username)).first()
     if user is None:
@@ -102,7 +110,7 @@ def _acting(uow: UnitOfWork, username: str) -> object:
 
 
 def cmd_procedure_publish(settings: Settings, args: argparse.Namespace) -> int:
-    from engine.reform import publish
+    from engine.reform.drafts import publish
 
     with _uow(settings) as uow:
         version = publish(uow, _acting(uow, args.as_user), args.code, args.version, args.note)  # type: ignore[arg-type]
@@ -111,7 +119,7 @@ def cmd_procedure_publish(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_procedure_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from engine.reform import migrate
+    from engine.reform.migration import migrate
 
     with _uow(settings) as uow:
         report = migrate(uow, _acting(uow, args.as_user), args.code, args.to,  # type: ignore[arg-type]
@@ -198,9 +206,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     def when_ready(server: object) -> None:  # in gunicorn's master: one scheduler however many workers
         if settings.scheduler and not args.no_scheduler:
-            from engine.scheduling import build_scheduler, context_from_settings
+            from engine.scheduling.scheduler import build_scheduler
 
-            scheduler = build_scheduler(settings, context_from_settings(settings))
+            scheduler = build_scheduler(settings, _job_context(settings))
             scheduler.start()
             schedulers.append(scheduler)
             print("scheduler started (timers, escalation sweep, outbox delivery)")
@@ -225,10 +233,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
-    from engine.scheduling import build_scheduler, context_from_settings
+    from engine.scheduling.scheduler import build_scheduler
 
     print("scheduler running (timers, escalation sweep, outbox delivery); Ctrl-C stops it")
-    scheduler = build_scheduler(settings, context_from_settings(settings), blocking=True)
+    scheduler = build_scheduler(settings, _job_context(settings), blocking=True)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
     return 0

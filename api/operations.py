@@ -12,7 +12,7 @@ from flask import Response, g, request
 from marshmallow import Schema, ValidationError
 
 from engine.errors import BadRequest, ValidationFailed
-from engine.serialization import encode_json
+from engine.procedures.serialization import encode_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_BODY_BYTES = 1024 * 1024

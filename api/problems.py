@@ -9,6 +9,7 @@ import orjson
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
+from engine.dossiers.tracking import TooManyAttempts
 from engine.errors import (
     BadRequest,
     Conflict,
@@ -20,7 +21,6 @@ from engine.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from engine.tracking import TooManyAttempts
 
 log = logging.getLogger(__name__)
 

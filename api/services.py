@@ -1,41 +1,16 @@
-"""What the app holds for its lifetime (engine, session factory, spec cache, clock), and the request's UoW."""
+"""The app's runtime (engine, session factory, caches, clock: `engine.runtime`) and the request's unit of work."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import Flask, current_app, g
-from sqlalchemy import Engine
-from sqlalchemy.orm import sessionmaker
 
-from engine.calendar_store import CalendarProvider
-from engine.catalog import SpecCache
-from engine.clock import Clock
-from engine.config import Settings
-from engine.documents import DocumentRenderer
-from engine.organisation import OrgCache
-from engine.uow import UnitOfWork
+from engine.runtime import Runtime
+from engine.store.uow import UnitOfWork
+
+Services = Runtime  # what views reach through `services()`
 
 
-@dataclass
-class Services:
-    settings: Settings
-    engine: Engine
-    session_factory: sessionmaker
-    cache: SpecCache
-    calendars: CalendarProvider
-    documents: DocumentRenderer
-    org: OrgCache
-    clock: Clock
-
-    def uow(self) -> UnitOfWork:
-        s = self.settings
-        return UnitOfWork(self.session_factory, self.cache, self.calendars, self.clock,
-                          code_pattern=s.dossier_code_pattern, code_prefix=s.dossier_code_prefix,
-                          pin_secret=s.secret_key, org=self.org)
-
-
-def services() -> Services:
+def services() -> Runtime:
     return current_app.extensions["motcua"]
 
 

@@ -26,9 +26,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from pgbench_support import postgres_app  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from engine.catalog import load_folder  # noqa: E402
-from engine.models import Dossier, ProcedureVersion, TaskRecord  # noqa: E402
-from engine.organisation import create_user, save_unit  # noqa: E402
+from engine.dossiers.models import Dossier, TaskRecord  # noqa: E402
+from engine.people.organisation import create_user, save_unit  # noqa: E402
+from engine.procedures.catalog import load_folder  # noqa: E402
+from engine.procedures.models import ProcedureVersion  # noqa: E402
 from engine.text import fold  # noqa: E402
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]

@@ -37,7 +37,7 @@ from inbox import PASSWORD, seed  # noqa: E402
 
 from api import create_app  # noqa: E402
 from engine.config import Settings  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
+from engine.store.migrate import upgrade  # noqa: E402
 
 ASSET = re.compile(r'<(?:link[^>]+rel="stylesheet"[^>]+href|script[^>]+src)="([^"]+)"')
 TIMING = re.compile(r"app;dur=([0-9.]+)")
@@ -68,7 +68,8 @@ def assign_a_quarter(app: Flask) -> None:
     """Tasks whose (random) id starts with 0-3 go to their commune's specialist."""
     from sqlalchemy import func, select, update
 
-    from engine.models import TaskRecord, User
+    from engine.dossiers.models import TaskRecord
+    from engine.people.models import User
 
     services = app.extensions["motcua"]
     with services.session_factory() as session:

@@ -14,7 +14,7 @@ from flask import Flask  # noqa: E402
 
 from api import create_app  # noqa: E402
 from engine.config import Settings  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
+from engine.store.migrate import upgrade  # noqa: E402
 from tests import pgserver  # noqa: E402
 
 

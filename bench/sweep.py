@@ -23,7 +23,7 @@ from inbox import seed  # noqa: E402
 from pgbench_support import postgres_app  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from engine.escalation import sweep  # noqa: E402
+from engine.scheduling.escalation import sweep  # noqa: E402
 
 
 def main() -> None:

@@ -33,11 +33,11 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from api import create_app  # noqa: E402
-from engine.catalog import load_folder  # noqa: E402
 from engine.config import Settings  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
-from engine.models import Dossier  # noqa: E402
-from engine.organisation import create_user, save_unit  # noqa: E402
+from engine.dossiers.models import Dossier  # noqa: E402
+from engine.people.organisation import create_user, save_unit  # noqa: E402
+from engine.procedures.catalog import load_folder  # noqa: E402
+from engine.store.migrate import upgrade  # noqa: E402
 
 PATHS = json.loads((ROOT / "tests" / "data" / "paths.json").read_text(encoding="utf-8"))
 USERS = {"reception": "bench_tn", "specialist": "bench_cv", "leader": "bench_ld"}

@@ -14,13 +14,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from api import create_app
-from engine.catalog import load_folder
-from engine.clock import LOCAL_TZ
 from engine.config import PROJECT_ROOT, Settings
-from engine.db import Base
-from engine.migrate import upgrade
-from engine.models import GENESIS
-from engine.organisation import create_user, save_unit
+from engine.people.organisation import create_user, save_unit
+from engine.procedures.catalog import load_folder
+from engine.store.db import Base
+from engine.store.migrate import upgrade
+from engine.store.models import GENESIS
+from engine.time.clock import LOCAL_TZ
 
 from . import pgserver
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from engine.models import User
+from engine.people.models import User
 
 from .conftest import PASSWORD, Api
 from .test_flow import PATHS, open_task, submit

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.calendar_store import load_file_overrides, read_calendar_file
+from engine.time.calendar_store import load_file_overrides, read_calendar_file
 
 from .conftest import Api, FakeClock
 from .test_lifecycle import submit

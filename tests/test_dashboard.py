@@ -22,9 +22,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.escalation import sweep
-from engine.organisation import create_user
-from engine.reports import FIGURE_COLUMNS
+from engine.people.organisation import create_user
+from engine.reporting.reports import FIGURE_COLUMNS
+from engine.scheduling.escalation import sweep
 
 from .conftest import PASSWORD, Api, FakeClock
 from .test_flow import PATHS, run_to_end

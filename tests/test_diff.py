@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from api.cli import main as cli_main
-from engine.diff import describe, diff
-from engine.packages import read_package
-from engine.specs import compile_package
+from engine.procedures.packages import read_package
+from engine.procedures.specs import compile_package
+from engine.reform.diff import describe, diff
 
 from .conftest import Api
 from .test_loading import edit

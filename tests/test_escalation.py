@@ -19,10 +19,12 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from engine.delivery import Channels, deliver
-from engine.escalation import sweep
-from engine.models import Escalation, JobRun, OutboxMessage, TaskRecord
-from engine.scheduling import build_scheduler, context_from_settings
+from engine.dossiers.models import Escalation, TaskRecord
+from engine.runtime import Runtime
+from engine.scheduling.delivery import Channels, deliver
+from engine.scheduling.escalation import sweep
+from engine.scheduling.models import JobRun, OutboxMessage
+from engine.scheduling.scheduler import build_scheduler, job_context
 
 from .conftest import Api, FakeClock, make_settings
 from .pgserver import _free_port
@@ -46,6 +48,11 @@ def app(app_factory: Any, clock: FakeClock) -> Flask:
 @pytest.fixture
 def api(app: Flask) -> Api:
     return Api(app.test_client())
+
+
+def _context(settings: Any, clock: Any = None) -> Any:
+    runtime = Runtime.from_settings(settings, clock)
+    return job_context(settings, runtime.uow, runtime.clock)
 
 
 def run_sweep(app: Flask) -> dict[str, int]:
@@ -142,7 +149,7 @@ def test_a_scheduler_started_after_downtime_fires_what_fell_due(app: Flask, api:
     submit(api)
     clock.at("2026-03-04 15:00")  # the scheduler was down while warn, escalate and re-escalate fell due
     settings = make_settings(database_url, sweep_interval=0.2, timer_interval=0.2, delivery_interval=0.2)
-    scheduler = build_scheduler(settings, context_from_settings(settings, clock=clock))
+    scheduler = build_scheduler(settings, _context(settings, clock))
     scheduler.start()
     try:
         deadline = time.monotonic() + 15
@@ -233,7 +240,7 @@ def test_boundary_timer_fires_on_time_and_working_timers_use_the_calendar(app_fa
     app = app_factory(processes_dir=DATA / "processes", forms_dir=DATA / "forms")
     api = Api(app.test_client())
     settings = make_settings(database_url, timer_interval=0.2, sweep_interval=60, delivery_interval=60)
-    scheduler = build_scheduler(settings, context_from_settings(settings))
+    scheduler = build_scheduler(settings, _context(settings))
     scheduler.start()
     try:
         started = datetime.now(UTC)
@@ -260,7 +267,7 @@ def test_boundary_timer_fires_on_time_and_working_timers_use_the_calendar(app_fa
     assert api.complete(task["id"], "tiepnhan", {}).status_code == 200
     services = app.extensions["motcua"]
     with services.uow() as uow:
-        from engine.models import Dossier
+        from engine.dossiers.models import Dossier
 
         dossier = uow.session.scalars(select(Dossier).where(Dossier.code == other)).one()
         completed = max(t.completed_at for t in uow.session.scalars(select(TaskRecord).where(
@@ -282,7 +289,7 @@ def test_rules_come_from_the_procedure_and_its_steps(api: Api, app: Flask, clock
 
 
 def test_step_rules_override_the_procedures() -> None:
-    from engine.escalation_rules import rules_for
+    from engine.procedures.escalation_rules import rules_for
 
     meta = {"escalation": {"warn_before_hours": 8, "reescalate_after_hours": 8, "warn_remaining": 0.25,
                            "escalate_at_due": True, "steps": {"Task_PheDuyet": {"warn_before_hours": 4}}}}
@@ -298,7 +305,7 @@ def test_two_real_schedulers_on_one_database(app: Flask, api: Api, clock: FakeCl
         submit(api)
     clock.at("2026-03-05 08:00")
     settings = make_settings(database_url, sweep_interval=0.1, timer_interval=5, delivery_interval=5)
-    schedulers = [build_scheduler(settings, context_from_settings(settings, clock=clock)) for _ in range(2)]
+    schedulers = [build_scheduler(settings, _context(settings, clock)) for _ in range(2)]
     for scheduler in schedulers:
         scheduler.start()
     try:

@@ -12,10 +12,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from engine.escalation_rules import property_rules, rules_for
-from engine.models import TaskRecord
-from engine.packages import read_package
-from engine.validation import has_errors, validate_package
+from engine.dossiers.models import TaskRecord
+from engine.procedures.escalation_rules import property_rules, rules_for
+from engine.procedures.packages import read_package
+from engine.reform.validation import has_errors, validate_package
 
 from .conftest import Api, FakeClock
 from .test_escalation import run_sweep

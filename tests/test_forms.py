@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from engine.errors import ValidationFailed
-from engine.forms import FormDefinition, check_form
+from engine.procedures.forms import FormDefinition, check_form
 
 FORM = {"type": "default", "components": [
     {"type": "text", "text": "# Tờ khai"},

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from engine.organisation import create_user
+from engine.people.organisation import create_user
 
 from .conftest import PASSWORD, Api, FakeClock
 from .test_flow import PATHS

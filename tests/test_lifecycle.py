@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from engine.actions import ACTIONS
+from engine.dossiers.actions import ACTIONS
 
 from .conftest import Api, FakeClock
 from .test_flow import PATHS, ROLE_USERS, open_task, run_to_end

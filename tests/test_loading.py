@@ -11,8 +11,8 @@ import pytest
 
 from api.cli import main as cli_main
 from engine.errors import InvalidPackage
-from engine.packages import read_package
-from engine.specs import compile_package
+from engine.procedures.packages import read_package
+from engine.procedures.specs import compile_package
 
 from .conftest import Api
 from .test_flow import open_task, run_to_end, submit

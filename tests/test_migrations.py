@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
-from engine.migrate import alembic_config, upgrade
+from engine.store.migrate import alembic_config, upgrade
 
 from . import pgserver
 

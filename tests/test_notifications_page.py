@@ -10,8 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from engine.models import OutboxMessage, User
-from engine.notifications import notify
+from engine.people.models import User
+from engine.scheduling.models import OutboxMessage
+from engine.scheduling.notifications import notify
 
 from .conftest import PASSWORD
 

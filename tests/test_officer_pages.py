@@ -11,10 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from engine.assignment import candidates, handover, team_candidates
-from engine.inbox import TaskQuery, due_state, get_task, list_tasks, waiting_dossiers
-from engine.models import Dossier, TaskRecord, User
-from engine.organisation import actor_for, create_user
+from engine.dossiers.models import Dossier, TaskRecord
+from engine.people.models import User
+from engine.people.organisation import actor_for, create_user
+from engine.work.assignment import candidates, handover, team_candidates
+from engine.work.inbox import TaskQuery, due_state, get_task, list_tasks, waiting_dossiers
 
 from .conftest import PASSWORD, Api
 from .test_flow import PATHS, submit
@@ -211,7 +212,7 @@ def test_delegate_from_the_task_page_to_a_listed_colleague(app: Flask, api: Api)
 
 
 def test_dossier_panel_lists_the_files_sent_online_with_download_links(app: Flask, api: Api) -> None:
-    from engine.models.attachments import Attachment
+    from engine.dossiers.models import Attachment
 
     body = {"procedure": "ho-kinh-doanh", "applicant": PATHS["ho-kinh-doanh"]["applicant"],
             "data": PATHS["ho-kinh-doanh"]["start"], "channel": "online"}

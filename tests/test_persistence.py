@@ -12,13 +12,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-import engine.specs
-from engine.catalog import SpecCache
-from engine.models import Dossier, ProcedureVersion
-from engine.packages import read_package
-from engine.serialization import dump_workflow, load_workflow
-from engine.specs import compile_package
-from engine.workflows import advance, new_workflow, ready_user_tasks
+import engine.procedures.specs
+from engine.dossiers.models import Dossier
+from engine.dossiers.workflows import advance, new_workflow, ready_user_tasks
+from engine.procedures.catalog import SpecCache
+from engine.procedures.models import ProcedureVersion
+from engine.procedures.packages import read_package
+from engine.procedures.serialization import dump_workflow, load_workflow
+from engine.procedures.specs import compile_package
 
 from .conftest import Api
 from .test_flow import PATHS, run_to_end, submit
@@ -76,7 +77,7 @@ def test_a_fresh_process_restores_specs_from_the_database_without_parsing(
     def no_parsing(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("BPMN was parsed again")
 
-    monkeypatch.setattr(engine.specs, "SpiffBpmnParser", no_parsing)
+    monkeypatch.setattr(engine.procedures.specs, "SpiffBpmnParser", no_parsing)
     second = app_factory()  # a new process: empty cache, same database, content unchanged
     cache: SpecCache = second.extensions["motcua"].cache
     assert cache._by_version == {}

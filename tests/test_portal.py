@@ -14,9 +14,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from engine.models import Attachment, AuditEntry, Dossier
-from engine.organisation import create_user
-from engine.uow import UnitOfWork
+from engine.dossiers.models import Attachment, Dossier
+from engine.people.organisation import create_user
+from engine.store.models import AuditEntry
+from engine.store.uow import UnitOfWork
 
 from .conftest import PASSWORD, Api, FakeClock
 from .test_flow import PATHS
@@ -233,7 +234,7 @@ def test_the_limit_holds_when_concurrent_submits_pass_the_early_check(limited_ap
     assert submit(api, key="k-1").status_code == 201 and submit(api, key="k-2").status_code == 201
     # As if a third request had checked the count before the second one committed: the count taken with the
     # dossier still refuses it, and the refusal leaves no dossier behind.
-    monkeypatch.setattr("engine.portal.blocked_until", lambda *_args: None)
+    monkeypatch.setattr("engine.dossiers.portal.blocked_until", lambda *_args: None)
     refused = submit(api, key="k-3")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert counts(limited_app) == (2, 6)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from engine.packages import read_package
+from engine.procedures.packages import read_package
 
 from .conftest import Api, FakeClock
 from .test_flow import PATHS, run_to_end

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.sandbox import SandboxEnvironment, SandboxViolation, ScriptRejected
+from engine.procedures.sandbox import SandboxEnvironment, SandboxViolation, ScriptRejected
 
 ESCAPES_REJECTED_AT_COMPILE = [
     "import os",

@@ -11,8 +11,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-import engine.dossiers
-from engine.models import AuditEntry, Dossier, TaskRecord
+import engine.dossiers.service
+from engine.dossiers.models import Dossier, TaskRecord
+from engine.store.models import AuditEntry
 
 from .conftest import Api
 from .test_flow import PATHS, open_task, submit
@@ -75,7 +76,7 @@ def test_crash_after_state_change_leaves_the_dossier_as_it_was(api: Api, monkeyp
     def crash(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(engine.dossiers, "sync_tasks", crash)
+    monkeypatch.setattr(engine.dossiers.service, "sync_tasks", crash)
     resp = api.post(f"/tasks/{task['id']}/complete", "chuyenvien",
                     json={"data": PATHS["ho-kinh-doanh"]["steps"]["Task_ThamDinh"]})
     assert resp.status_code == 500
@@ -94,13 +95,13 @@ def test_two_concurrent_completions_one_wins_one_gets_409(api: Api, monkeypatch:
 
     # Both requests read the dossier and pass every check before either writes: a real lost race.
     barrier = threading.Barrier(2, timeout=20)
-    real_advance = engine.dossiers.advance
+    real_advance = engine.dossiers.service.advance
 
     def advance_together(workflow: Any) -> None:
         real_advance(workflow)
         barrier.wait()
 
-    monkeypatch.setattr(engine.dossiers, "advance", advance_together)
+    monkeypatch.setattr(engine.dossiers.service, "advance", advance_together)
 
     def complete() -> Any:
         client = app.test_client()

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from api.cli import main as cli_main
-from engine.packages import read_package
-from engine.validation import has_errors, validate_package
+from engine.procedures.packages import read_package
+from engine.reform.validation import has_errors, validate_package
 
 from .conftest import Api
 from .test_loading import edit, package_dir  # noqa: F401 (fixture)

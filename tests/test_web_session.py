@@ -11,7 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from engine.models import AuditEntry, User
+from engine.people.models import User
+from engine.store.models import AuditEntry
 
 from .conftest import PASSWORD
 

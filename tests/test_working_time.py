@@ -6,9 +6,9 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from engine.clock import LOCAL_TZ
-from engine.deadlines import paused_time, shift
-from engine.working_time import Override, WorkingCalendar, WorkingHours, parse_budget
+from engine.time.clock import LOCAL_TZ
+from engine.time.deadlines import paused_time, shift
+from engine.time.working_time import Override, WorkingCalendar, WorkingHours, parse_budget
 
 CAL = WorkingCalendar()
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields
 
-from engine.clock import LOCAL_TZ
+from engine.time.clock import LOCAL_TZ
 
 
 class LocalDateTime(fields.DateTime):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from engine.status import STATUS_CODES
+from engine.dossiers.status import STATUS_CODES
 
 from .common import LocalDateTime, Strict
 from .procedures import DocumentOut, ProcedureSummary

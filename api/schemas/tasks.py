@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from engine.clock import LOCAL_TZ
+from engine.time.clock import LOCAL_TZ
 
 from .common import LocalDateTime, Strict
 from .dossiers import TaskBrief

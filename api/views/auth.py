@@ -4,10 +4,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, request
 
-from engine.actors import Actor
-from engine.models import User
-from engine.organisation import actor_for
-from engine.users import authenticate
+from engine.people.actors import Actor
+from engine.people.models import User
+from engine.people.organisation import actor_for
+from engine.people.signin import authenticate
 
 from .. import schemas
 from ..auth import current_actor, issue_token, login_required

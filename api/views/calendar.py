@@ -4,8 +4,8 @@ from datetime import date
 
 from flask import Blueprint, Response, g, request
 
-from engine.calendar_store import delete_override, list_overrides, set_override
 from engine.errors import ValidationFailed
+from engine.time.calendar_store import delete_override, list_overrides, set_override
 
 from .. import schemas
 from ..auth import current_actor, login_required

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from engine.dossiers import Submission, get_dossier, submit
+from engine.dossiers.service import Submission, get_dossier, submit
 
 from .. import schemas
 from ..auth import current_actor, login_required

@@ -4,11 +4,11 @@ from datetime import datetime
 
 from flask import Blueprint, Response, g, request
 
-from engine.actions import ACTIONS
-from engine.documents import KINDS, DocumentRequest, render_document
-from engine.dossiers import get_dossier
+from engine.dossiers.actions import ACTIONS
+from engine.dossiers.documents import KINDS, DocumentRequest, render_document
+from engine.dossiers.lifecycle import perform
+from engine.dossiers.service import get_dossier
 from engine.errors import ValidationFailed
-from engine.lifecycle import perform
 
 from .. import schemas
 from ..auth import current_actor, login_required

@@ -4,7 +4,8 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from engine.accounts import (
+from engine.dossiers.service import find_dossier
+from engine.people.accounts import (
     change_membership,
     dossier_history,
     list_roles,
@@ -15,10 +16,9 @@ from engine.accounts import (
     put_unit,
     verify_chain,
 )
-from engine.assignment import handover
-from engine.dossiers import find_dossier
-from engine.models import User
-from engine.organisation import memberships_of
+from engine.people.models import User
+from engine.people.organisation import memberships_of
+from engine.work.assignment import handover
 
 from .. import schemas
 from ..auth import current_actor, login_required

@@ -8,11 +8,11 @@ import orjson
 from flask import Blueprint, Response, g, request, send_file, session
 from marshmallow import ValidationError
 
-from engine.attachments import ACCEPTED_EXTENSIONS, Upload, attachments_of, open_attachment
-from engine.catalog import current_version
+from engine.dossiers.attachments import ACCEPTED_EXTENSIONS, Upload, attachments_of, open_attachment
+from engine.dossiers.portal import OnlineSubmission, catalogue, competent_units, submit_online
 from engine.errors import BadRequest, NotFound, ValidationFailed
-from engine.portal import OnlineSubmission, catalogue, competent_units, submit_online
-from engine.specs import CompiledProcedure
+from engine.procedures.catalog import current_version
+from engine.procedures.specs import CompiledProcedure
 
 from ..auth import current_actor
 from ..operations import operation, respond

@@ -5,13 +5,13 @@ from typing import Any
 from flask import Blueprint, g
 from sqlalchemy import select
 
-from engine.catalog import current_version
-from engine.diff import describe, diff, version
-from engine.models import Procedure
-from engine.organisation import known_roles
-from engine.packages import ProcedurePackage
-from engine.specs import CompiledProcedure
-from engine.validation import has_errors, validate_package
+from engine.people.organisation import known_roles
+from engine.procedures.catalog import current_version
+from engine.procedures.models import Procedure
+from engine.procedures.packages import ProcedurePackage
+from engine.procedures.specs import CompiledProcedure
+from engine.reform.diff import describe, diff, version
+from engine.reform.validation import has_errors, validate_package
 
 from .. import schemas
 from ..auth import login_required

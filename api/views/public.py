@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from engine.tracking import rate, track
+from engine.dossiers.tracking import rate, track
 
 from .. import schemas
 from ..operations import operation, respond

@@ -3,8 +3,10 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 
 from engine.errors import ValidationFailed
-from engine.packages import ProcedurePackage
-from engine.reform import migrate, publish, save_draft, version_package, versions, what_if
+from engine.procedures.packages import ProcedurePackage
+from engine.reform.drafts import publish, save_draft, version_package, versions
+from engine.reform.migration import migrate
+from engine.reform.whatif import what_if
 
 from .. import schemas
 from ..auth import current_actor, login_required

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from engine.escalation import open_escalations
-from engine.notifications import mark_read, my_notifications
-from engine.scheduling import metrics
+from engine.scheduling.escalation import open_escalations
+from engine.scheduling.notifications import mark_read, my_notifications
+from engine.scheduling.scheduler import metrics
 
 from .. import schemas
 from ..auth import current_actor, login_required

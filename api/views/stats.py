@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g
 
-from engine.stats import StatsQuery, compute
+from engine.reporting.stats import StatsQuery, compute
 
 from .. import schemas
 from ..auth import current_actor, login_required

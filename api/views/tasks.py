@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask import Blueprint, g
 
-from engine.assignment import assign, candidates, claim, delegate, set_priority, unclaim
-from engine.dossiers import complete_task
-from engine.inbox import TaskQuery, get_task, list_tasks
+from engine.dossiers.service import complete_task
+from engine.work.assignment import assign, candidates, claim, delegate, set_priority, unclaim
+from engine.work.inbox import TaskQuery, get_task, list_tasks
 
 from .. import schemas
 from ..auth import current_actor, login_required

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ..services import Services
+from engine.runtime import Runtime
+
 from .errors import register_error_pages
 from .i18n import init_i18n
 from .pages import init_pages
 
 
-def init_web(app: Flask, services: Services) -> None:
+def init_web(app: Flask, services: Runtime) -> None:
     app.config.update(SESSION_COOKIE_NAME="motcua_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=services.settings.public_url.startswith("https://"),

@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 from flask import Flask, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from engine.actors import Actor
 from engine.errors import Forbidden, Unauthorized
-from engine.models import User
-from engine.notifications import unread_count
-from engine.organisation import actor_for
+from engine.people.actors import Actor
+from engine.people.models import User
+from engine.people.organisation import actor_for
+from engine.scheduling.notifications import unread_count
 
 from ..services import request_uow
 from ..sessions import CSRF_FIELD, check_csrf, csrf_token, session_user_id, sign_out

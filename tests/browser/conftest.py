@@ -20,10 +20,10 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from api import create_app
-from engine.catalog import load_folder
 from engine.config import PROJECT_ROOT
-from engine.migrate import upgrade
-from engine.organisation import create_user, save_unit
+from engine.people.organisation import create_user, save_unit
+from engine.procedures.catalog import load_folder
+from engine.store.migrate import upgrade
 
 from ..conftest import OFFICERS, PASSWORD, UNITS, make_settings
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from engine.clock import LOCAL_TZ
+from engine.time.clock import LOCAL_TZ
 
 from ..conftest import Api
 from ..test_flow import run_to_end, submit

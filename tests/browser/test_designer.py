@@ -10,7 +10,8 @@ from lxml import etree
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from engine.models import Dossier, Procedure, ProcedureVersion
+from engine.dossiers.models import Dossier
+from engine.procedures.models import Procedure, ProcedureVersion
 
 from ..conftest import Api
 from ..test_lifecycle import submit

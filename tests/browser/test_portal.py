@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 from sqlalchemy import delete, select
 
 from engine.config import PROJECT_ROOT
-from engine.models import Attachment, Dossier, LookupFailure
+from engine.dossiers.models import Attachment, Dossier
+from engine.store.models import LookupFailure
 
 from ..conftest import Api
 from ..test_flow import PATHS, run_to_end

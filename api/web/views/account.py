@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 from werkzeug.wrappers import Response
 
 from engine.errors import Unauthorized
-from engine.organisation import actor_for
-from engine.users import authenticate
+from engine.people.organisation import actor_for
+from engine.people.signin import authenticate
 
 from ...services import request_uow
 from ...sessions import sign_in, sign_out

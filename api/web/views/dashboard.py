@@ -13,8 +13,8 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from flask_babel import format_decimal, get_locale
 
-from engine.actors import Actor
-from engine.reports import (
+from engine.people.actors import Actor
+from engine.reporting.reports import (
     PERIODS,
     complete,
     escalations,
@@ -29,8 +29,8 @@ from engine.reports import (
     to_csv,
     unit_names,
 )
-from engine.stats import GROUPS, Figures, StatsQuery, compute
-from engine.uow import UnitOfWork
+from engine.reporting.stats import GROUPS, Figures, StatsQuery, compute
+from engine.store.uow import UnitOfWork
 
 from ...services import request_uow
 from ..pages import DASHBOARD_ROLES, page, page_actor

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from engine.notifications import mark_all_read, mark_read, my_notifications
+from engine.scheduling.notifications import mark_all_read, mark_read, my_notifications
 
 from ...services import request_uow
 from ..pages import back_to, page, page_actor

@@ -12,12 +12,12 @@ import orjson
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from engine.catalog import current_version
+from engine.dossiers.portal import catalogue
+from engine.dossiers.tracking import TooManyAttempts, rate, track
 from engine.errors import Conflict, NotFound, ValidationFailed
-from engine.portal import catalogue
-from engine.specs import CompiledProcedure
+from engine.procedures.catalog import current_version
+from engine.procedures.specs import CompiledProcedure
 from engine.text import fold
-from engine.tracking import TooManyAttempts, rate, track
 
 from ...services import request_uow, services
 from ...views.portal_api import procedure_body, submit_from_request

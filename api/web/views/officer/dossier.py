@@ -1,0 +1,57 @@
+"""The dossier page: the dossier panel and a form for each lifecycle action its status and the officer's roles
+allow; an invalid action comes back with the errors beside the fields and what was typed kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from engine.dossiers.lifecycle import perform
+from engine.errors import ValidationFailed
+
+from ....schemas import ActionIn
+from ....services import request_uow
+from ...pages import OFFICER_ROLES, back_to, page, page_actor
+from .blueprint import bp
+from .panel import dossier_panel, read_action_form
+
+ACTION_SCHEMA = ActionIn()
+
+
+def _render(code: str, status: int = 200, failed: str | None = None, errors: dict[str, Any] | None = None
+            ) -> tuple[str, int]:
+    uow = request_uow()
+    uow.session.rollback()  # a failed action left nothing behind; read the dossier as stored
+    panel = dossier_panel(uow, page_actor(), code)
+    if errors and "documents" in errors:  # the engine names missing documents by code; people read names
+        names = {d["code"]: d["name"] for d in panel["required_documents"]}
+        errors = {**errors, "documents": [
+            "Missing: " + "; ".join(names.get(c.strip(" ."), c) for c in m[9:].split(","))
+            if isinstance(m, str) and m.startswith("Missing: ") else m for m in errors["documents"]]}
+    return render_template("officer/dossier.html", failed=failed, errors=errors or {},
+                           posted=request.form if failed else {}, **panel), status
+
+
+@bp.get("/dossiers/<code>")
+@page(*OFFICER_ROLES)
+def dossier(code: str) -> tuple[str, int]:
+    return _render(code)
+
+
+@bp.post("/dossiers/<code>/actions/<action>")
+@page(*OFFICER_ROLES)
+def dossier_action(code: str, action: str) -> Response | tuple[str, int]:
+    params, errors = read_action_form(action, request.form)
+    errors.update(ACTION_SCHEMA.validate({k: v for k, v in params.items() if k not in errors}))
+    if not errors:
+        try:
+            perform(request_uow(), page_actor(), code, action, params)
+        except ValidationFailed as exc:
+            errors = exc.errors
+    if errors:
+        return _render(code, 422, action, errors)
+    flash(_("Đã thực hiện thao tác trên hồ sơ %(code)s.", code=code))
+    return back_to(url_for("officer.dossier", code=code))

@@ -1,0 +1,1 @@
+"""A dossier's life: submission, reception, its workflow and steps, lifecycle actions, tracking, files."""

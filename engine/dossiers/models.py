@@ -1,0 +1,186 @@
+"""Dossiers, the task projection, escalations, the files handed in, and the counters for dossier codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.store.db import Base, JSONType, UTCDateTime, utcnow
+
+
+class Dossier(Base):
+    """One dossier: its facts as columns, its workflow state as one orjson blob without the spec.
+
+    The lifecycle dates (received, due, processed, returned) are columns so that deadlines, tracking and
+    the figures are plain SQL; `paused_at` is set while a supplement request stops the clock.
+    """
+
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        UniqueConstraint("created_by", "submission_key"),
+        Index("ix_dossiers_received", "received_at"),
+        Index("ix_dossiers_open_due", "due_at", postgresql_where=text("finished_at IS NULL"),
+              sqlite_where=text("finished_at IS NULL")),
+        Index("ix_dossiers_next_timer", "next_timer_at", postgresql_where=text("next_timer_at IS NOT NULL"),
+              sqlite_where=text("next_timer_at IS NOT NULL")),
+        Index("ix_dossiers_apology", "apology_at", postgresql_where=text("apology_at IS NOT NULL"),
+              sqlite_where=text("apology_at IS NOT NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    procedure_code: Mapped[str] = mapped_column(ForeignKey("procedures.code"), index=True)
+    procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)  # the declaration as submitted
+    # Any center receives any procedure: where it was received and who is competent are two units.
+    reception_unit: Mapped[str | None] = mapped_column(String(64), index=True)
+    competent_unit: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Client-chosen key (Idempotency-Key header): a repeated submit returns the first dossier.
+    submission_key: Mapped[str | None] = mapped_column(String(100))
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[bytes | None] = mapped_column(LargeBinary)  # None until received (the workflow starts then)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The officer answerable for the dossier at the desk (received it, returns the result); hand-over moves it.
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # processed, refused, stopped, withdrawn
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)  # working time spent paused
+    resume_status: Mapped[str | None] = mapped_column(String(32))  # where a pause returns to
+    supplement_count: Mapped[int] = mapped_column(Integer, default=0)
+    fee_amount: Mapped[int] = mapped_column(Integer, default=0)
+    payment_required_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_online: Mapped[bool | None] = mapped_column(Boolean)
+    rating: Mapped[int | None] = mapped_column(Integer)  # 1 dissatisfied, 2 satisfied, 3 very satisfied
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The earliest waiting BPMN timer, kept when the workflow is saved: the scheduler fires it on time
+    # without loading any other workflow.
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When to draft the apology (form 04) if the dossier is still not processed; cleared once drafted.
+    apology_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Optimistic locking: every UPDATE says WHERE lock_version = <the one read>; a lost race updates no row.
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class TaskRecord(Base):
+    """Projection of human tasks, written in the same transaction as the workflow state.
+
+    Task lists read only this table; nothing here needs a workflow to be deserialized.
+    Completed rows stay as the dossier's step history.
+    """
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        # The inbox: open tasks of a unit and role by due time, and each officer's own open tasks.
+        Index("ix_tasks_inbox", "unit_code", "role", "due_at", postgresql_where=text("state = 'open'"),
+              sqlite_where=text("state = 'open'")),
+        Index("ix_tasks_assignee", "assignee_id", "due_at", postgresql_where=text("state = 'open'"),
+              sqlite_where=text("state = 'open'")),
+        Index("ix_tasks_escalation", "next_escalation_at", postgresql_where=text("state = 'open'"),
+              sqlite_where=text("state = 'open'")),
+        # Wide views (a province's leaders see every commune) read open tasks in due order and filter units.
+        Index("ix_tasks_open_due", "due_at", postgresql_where=text("state = 'open'"),
+              sqlite_where=text("state = 'open'")),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(500))
+    role: Mapped[str | None] = mapped_column(String(64))
+    unit_code: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    form_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    on_time: Mapped[bool | None] = mapped_column(Boolean)  # recorded at completion when the step had a budget
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # higher first; a leader may raise it
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Delegation: the owner hands the work to a colleague; on steps that say so it comes back to the owner.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # a delegate's work awaiting the owner
+    # Copied from the dossier so that the inbox needs no join (and can search without one).
+    dossier_code: Mapped[str] = mapped_column(String(40), default="")
+    procedure_code: Mapped[str] = mapped_column(String(64), default="")
+    applicant_name: Mapped[str] = mapped_column(String(200), default="")
+    search_text: Mapped[str] = mapped_column(String(300), default="")  # code + name, without diacritics
+    # Escalation: the level reached (1 warned, 2 escalated, 3 re-escalated) and when the next one is due.
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Escalation(Base):
+    """An open warning, escalation or apology draft, until the step completes or the dossier ends."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_open", "unit_code", postgresql_where=text("resolved_at IS NULL"),
+                            sqlite_where=text("resolved_at IS NULL")),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # warning | escalation | reescalation | apology
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(64))  # whose leaders must act
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the deadline at stake
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when it was due to fire (lag = fired - this)
+    proposed_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # apology: the new appointment
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Attachment(Base):
+    """A file for one of the procedure's documents (`document` is its code in procedure.toml)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    document: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))  # as the applicant named it, sanitised
+    content_type: Mapped[str] = mapped_column(String(100))  # from the content, never from the browser
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_path: Mapped[str] = mapped_column(String(300))  # relative to the upload folder
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Citizens have no account (created_by is NULL), so the (created_by, submission_key) constraint cannot catch
+# a double submit from the portal; this partial index makes the second of two racing submits fail instead.
+
+
+class CodeSequence(Base):
+    """Counters for dossier codes; incremented with one atomic upsert so codes stay unique."""
+
+    __tablename__ = "code_sequences"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,183 @@
+"""The citizen portal's use cases: the catalogue, and a dossier submitted online by its applicant.
+
+A citizen has no account: the dossier has no creator or handler, its audit entry no actor (the detail says
+it came from the applicant online). It waits in `registered` for the competent unit's reception officer.
+Anyone may submit, so accepted submissions are limited per client address and hour (MOTCUA_SUBMIT_LIMIT).
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from engine.errors import Conflict, ValidationFailed
+from engine.people.models import Unit
+from engine.procedures.catalog import current_version
+from engine.procedures.models import Procedure
+from engine.procedures.specs import CompiledProcedure
+from engine.store.throttle import blocked_until, count_event, refusal
+from engine.store.uow import UnitOfWork
+from engine.text import fold
+
+from .attachments import StoredFile, Upload, check_uploads
+from .codes import PIN_DIGITS, new_pin, next_code
+from .models import Attachment, Dossier
+from .service import Submitted, pin_digest, validate_form
+
+KEY_MAX = 100
+SUBMIT_WINDOW = timedelta(hours=1)
+TOO_MANY = "too many online submissions from this address; try again later"
+
+
+class ApplicantIn(Schema):
+    """Who submits: enough for the reception officer to reach them; the email is optional."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    id_number = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{12}$", error="12 digits expected."))
+    phone = fields.String(required=True, validate=validate.Regexp(r"^\+?[0-9 .-]{8,15}$",
+                                                                  error="Not a valid phone number."))
+    email = fields.Email(load_default=None, allow_none=True)
+    address = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+@dataclass(frozen=True)
+class OnlineSubmission:
+    procedure: str
+    applicant: dict[str, Any]
+    competent_unit: str
+    data: dict[str, Any]
+    files: list[Upload] = field(default_factory=list)
+    submission_key: str | None = None
+    client: str | None = None  # the sender's address, for the hourly limit
+    pin: str | None = None  # a PIN the caller can derive again (the portal ties it to the browser session)
+
+
+def catalogue(uow: UnitOfWork, query: str = "") -> list[CompiledProcedure]:
+    """Current procedures whose name, authority or code contain every word of the query, diacritics ignored."""
+    words = fold(query).split()
+    found = []
+    for procedure in uow.session.scalars(select(Procedure).where(Procedure.current_version_id.is_not(None))
+                                         .order_by(Procedure.name_vi)):
+        compiled = uow.cache.get(uow.session, procedure.current_version_id)  # type: ignore[arg-type]
+        meta = compiled.meta
+        haystack = fold(" ".join([compiled.code, meta["name"]["vi"], meta["name"]["en"],
+                                  meta["authority"]["vi"], meta["authority"]["en"]]))
+        if all(word in haystack for word in words):
+            found.append(compiled)
+    return found
+
+
+def competent_units(uow: UnitOfWork, compiled: CompiledProcedure) -> list[Unit]:
+    """The active units at the procedure's level (a commune procedure is handled by a commune's centre)."""
+    return list(uow.session.scalars(select(Unit).where(Unit.level == compiled.meta["level"], Unit.active.is_(True))
+                                    .order_by(Unit.name)))
+
+
+def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, max_bytes: int,
+                  per_hour: int = 0) -> Submitted:
+    """Register a dossier sent by its applicant, with its files; every problem is reported at once (422).
+
+    The same submission key replays the first dossier without its PIN, which is shown once — unless the caller
+    gave the PIN (`sub.pin`, which it can derive again) and it is that dossier's. A replay does not count towards
+    the limit of `per_hour` accepted submissions per client (0: no limit; 429 past it)."""
+    session = uow.session
+    key = sub.submission_key[:KEY_MAX] if sub.submission_key else None
+    if key:
+        earlier = _by_key(uow, key)
+        if earlier is not None:
+            return _replay(uow, earlier, sub.pin)
+    if sub.pin is not None and not re.fullmatch(f"[0-9]{{{PIN_DIGITS}}}", sub.pin):
+        raise ValueError("a PIN has six digits")
+    limit = (f"submit:{sub.client}", per_hour) if sub.client and per_hour > 0 else None
+    if limit:  # refused before the files are read and stored
+        now = uow.clock()
+        until = blocked_until(uow, *limit, SUBMIT_WINDOW, now)
+        if until is not None:
+            raise refusal(TOO_MANY, until, now)
+    compiled = current_version(session, uow.cache, sub.procedure)
+    errors: dict[str, Any] = {}
+    applicant: dict[str, Any] = {}
+    try:
+        applicant = ApplicantIn().load(sub.applicant if isinstance(sub.applicant, dict) else {})
+    except ValidationError as err:
+        errors["applicant"] = err.messages
+    units = {u.code for u in competent_units(uow, compiled)}
+    if sub.competent_unit not in units:
+        errors["competent_unit"] = ["Choose one of the listed units."]
+    data: dict[str, Any] = {}
+    try:
+        data = validate_form(compiled, compiled.start_form, sub.data)
+    except ValidationFailed as exc:
+        errors["data"] = exc.errors
+    stored, file_errors, details = check_uploads(compiled.meta["documents"], sub.files, upload_dir, max_bytes)
+    if file_errors:
+        errors["files"] = file_errors
+    if errors:
+        summary = "; ".join(details) if details else "the submission is not valid"
+        raise ValidationFailed(summary, errors)
+    return _register(uow, compiled, sub, applicant, data, stored, key, limit)
+
+
+def _by_key(uow: UnitOfWork, key: str) -> Dossier | None:
+    return uow.session.scalars(select(Dossier).where(Dossier.created_by.is_(None),
+                                                     Dossier.submission_key == key)).first()
+
+
+def _replay(uow: UnitOfWork, earlier: Dossier, pin: str | None) -> Submitted:
+    """The first dossier again; with the PIN only when the caller brought that very PIN (compared to its hash)."""
+    if pin is None or earlier.pin_hash is None:
+        return Submitted(earlier, None)
+    same = hmac.compare_digest(earlier.pin_hash, pin_digest(uow.pin_secret, earlier.code, pin))
+    return Submitted(earlier, pin if same else None)
+
+
+def _register(uow: UnitOfWork, compiled: CompiledProcedure, sub: OnlineSubmission, applicant: dict[str, Any],
+              data: dict[str, Any], stored: list[StoredFile], key: str | None,
+              limit: tuple[str, int] | None) -> Submitted:
+    session = uow.session
+    now = uow.clock()
+    unit = sub.competent_unit
+    # Received by the competent unit's own reception: the code carries that unit, as at its counter.
+    code = next_code(session, uow.code_pattern, unit=unit, prefix=uow.code_prefix, procedure=compiled.code, now=now)
+    pin = sub.pin or new_pin()
+    dossier = Dossier(
+        code=code, procedure_code=compiled.code, procedure_version_id=compiled.version_id, status="registered",
+        channel="online", applicant_name=applicant["name"], applicant={k: v for k, v in applicant.items() if v},
+        data=data, reception_unit=unit, competent_unit=unit, handler_id=None, submission_key=key,
+        pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=compiled.meta["fee"]["amount"], created_by=None,
+        created_at=now, updated_at=now, paused_seconds=0, supplement_count=0,
+    )
+    session.add(dossier)
+    try:
+        session.flush()
+    except IntegrityError:  # the same key raced in from a second request, which has committed by now
+        session.rollback()
+        earlier = _by_key(uow, key) if key else None
+        if earlier is None:
+            raise Conflict("this submission is already being processed") from None
+        return _replay(uow, earlier, sub.pin)
+    if limit:  # counted with the dossier: a submit that fails or is a replay does not count
+        count, start = count_event(uow, limit[0], SUBMIT_WINDOW, now)
+        if count > limit[1]:  # concurrent submissions got past the early check
+            session.rollback()
+            raise refusal(TOO_MANY, start + SUBMIT_WINDOW, now)
+    session.add_all(Attachment(dossier_id=dossier.id, document=f.document, file_name=f.file_name,
+                               content_type=f.content_type, size=f.size, sha256=f.sha256,
+                               stored_path=f.stored_path, uploaded_at=now) for f in stored)
+    uow.record(None, "submitted", "dossier", dossier.code, unit=unit, dossier_id=dossier.id,
+               after={"status": dossier.status},
+               detail={"by": "applicant", "channel": "online", "version": compiled.version_id,
+                       "files": [{"document": f.document, "sha256": f.sha256, "size": f.size} for f in stored]})
+    uow.commit()
+    return Submitted(dossier, pin)

@@ -1,0 +1,133 @@
+"""Procedure versions: content-hashed into the database, and compiled once per process.
+
+A dossier names its version; whatever happens to the files on disk later, it keeps running on that one.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.errors import InvalidPackage, NotFound, Problem
+from engine.store.db import utcnow
+
+from .forms import FormDefinition
+from .models import Procedure, ProcedureVersion
+from .packages import ProcedurePackage, read_package
+from .serialization import dump_spec, load_spec
+from .specs import CompiledProcedure, collect_steps, compile_package
+
+
+class SpecCache:
+    """Compiled procedures by version id. Versions are immutable, so entries never go stale."""
+
+    def __init__(self) -> None:
+        self._by_version: dict[int, CompiledProcedure] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, version_id: int) -> CompiledProcedure:
+        compiled = self._by_version.get(version_id)
+        if compiled is not None:
+            return compiled
+        row = session.get(ProcedureVersion, version_id)
+        if row is None:
+            raise NotFound(f"procedure version {version_id} does not exist")
+        compiled = restore_version(row)
+        with self._lock:
+            self._by_version.setdefault(version_id, compiled)
+        return self._by_version[version_id]
+
+    def put(self, version_id: int, compiled: CompiledProcedure) -> None:
+        with self._lock:
+            self._by_version.setdefault(version_id, compiled)
+
+
+def restore_version(row: ProcedureVersion) -> CompiledProcedure:
+    """Rebuild from the stored spec; no BPMN parsing, no XSD validation."""
+    spec, subs = load_spec(row.spec)
+    compiled = CompiledProcedure(
+        code=row.procedure_code, content_hash=row.content_hash, meta=row.meta, spec=spec,
+        subprocess_specs=subs, forms={name: FormDefinition(name, f) for name, f in row.forms.items()},
+    )
+    collect_steps(compiled, row.meta["bpmn"])
+    compiled.version_id, compiled.version_number = row.id, row.number
+    return compiled
+
+
+@dataclass
+class LoadReport:
+    created: list[tuple[str, int]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, list[Problem]] = field(default_factory=dict)
+
+
+def load_folder(session: Session, cache: SpecCache, processes_dir: Path, forms_dir: Path) -> LoadReport:
+    """Load every `processes/<code>/`; a version is created only when a package's content changed."""
+    report = LoadReport()
+    if not processes_dir.is_dir():
+        return report
+    for folder in sorted(p for p in processes_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            package = read_package(folder, forms_dir)
+            version, created = register_package(session, cache, package)
+        except InvalidPackage as exc:
+            report.failed[folder.name] = exc.problems
+            continue
+        if created:
+            report.created.append((package.code, version.number))
+        else:
+            report.unchanged.append(package.code)
+    return report
+
+
+def register_package(session: Session, cache: SpecCache, package: ProcedurePackage,
+                     make_current: bool = True) -> tuple[ProcedureVersion, bool]:
+    """Compile a package and store it as a version unless one with the same content exists."""
+    existing = session.scalars(select(ProcedureVersion).where(
+        ProcedureVersion.procedure_code == package.code,
+        ProcedureVersion.content_hash == package.content_hash)).first()
+    if existing is not None:
+        return existing, False
+    compiled = compile_package(package)
+    procedure = session.get(Procedure, package.code)
+    if procedure is None:
+        procedure = Procedure(code=package.code, name_vi=compiled.meta["name"]["vi"],
+                              name_en=compiled.meta["name"]["en"])
+        session.add(procedure)
+        session.flush()
+    number = (session.scalar(select(func.max(ProcedureVersion.number)).where(
+        ProcedureVersion.procedure_code == package.code)) or 0) + 1
+    version = ProcedureVersion(
+        procedure_code=package.code, number=number, content_hash=package.content_hash,
+        process_id=compiled.meta["process_id"], meta=compiled.meta, files=package.text_files(),
+        forms=package.forms, spec=dump_spec(compiled.spec, compiled.subprocess_specs),
+        status="published" if make_current else "draft", published_at=utcnow() if make_current else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(version)
+            session.flush()
+    except IntegrityError:  # another process stored the same content a moment ago
+        existing = session.scalars(select(ProcedureVersion).where(
+            ProcedureVersion.procedure_code == package.code,
+            ProcedureVersion.content_hash == package.content_hash)).one()
+        return existing, False
+    if make_current:
+        procedure.current_version_id = version.id
+        procedure.name_vi = compiled.meta["name"]["vi"]
+        procedure.name_en = compiled.meta["name"]["en"]
+    compiled.version_id, compiled.version_number = version.id, version.number
+    cache.put(version.id, compiled)
+    return version, True
+
+
+def current_version(session: Session, cache: SpecCache, code: str) -> CompiledProcedure:
+    procedure = session.get(Procedure, code)
+    if procedure is None or procedure.current_version_id is None:
+        raise NotFound(f"procedure '{code}' does not exist")
+    return cache.get(session, procedure.current_version_id)

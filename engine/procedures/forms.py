@@ -1,0 +1,188 @@
+"""bpmn.io form-js definitions: checked when a procedure is loaded, turned into marshmallow schemas.
+
+The same JSON is what the web UI's form-js editor writes and its viewer renders, so the server validates
+exactly the form the officer saw. FEEL `conditional` expressions are not evaluated here; a field a form
+hides conditionally must therefore not be marked required.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from engine.errors import Problem, ValidationFailed
+
+# form-js component types that carry no data
+STATIC_TYPES = frozenset({"text", "html", "spacer", "separator", "image", "button", "iframe", "table"})
+INPUT_TYPES = frozenset({"textfield", "textarea", "number", "checkbox", "checklist", "radio", "select",
+                         "taglist", "datetime", "expression", "filepicker"})
+CONTAINER_TYPES = frozenset({"group", "dynamiclist"})
+KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+
+
+class IsoDate(fields.Date):
+    """Accepts YYYY-MM-DD and keeps it a string in task data (what form-js writes and reads back)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        return parsed.isoformat() if isinstance(parsed, date) else parsed
+
+
+class IsoDateTime(fields.DateTime):
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        return parsed.isoformat() if isinstance(parsed, datetime) else parsed
+
+
+class IsoTime(fields.Time):
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        return parsed.isoformat(timespec="minutes") if isinstance(parsed, time) else parsed
+
+
+@dataclass
+class FormDefinition:
+    name: str
+    schema_json: dict[str, Any]
+    _schema: Schema | None = field(default=None, repr=False)
+
+    @property
+    def keys(self) -> list[str]:
+        return [c["key"] for c in _input_components(self.schema_json.get("components", []))]
+
+    def validate(self, data: Any) -> dict[str, Any]:
+        """Return the cleaned data, or raise ValidationFailed with per-field messages."""
+        if self._schema is None:
+            self._schema = build_schema(self.schema_json)
+        if not isinstance(data, dict):
+            raise ValidationFailed("form data must be an object", {"_schema": ["Not an object."]})
+        try:
+            return self._schema.load(data)
+        except ValidationError as err:
+            raise ValidationFailed(f"data does not satisfy form '{self.name}'",
+                                   _as_dict(err.messages)) from None
+
+
+def _as_dict(messages: Any) -> dict[str, Any]:
+    return messages if isinstance(messages, dict) else {"_schema": messages}
+
+
+def _input_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for comp in components:
+        ctype = comp.get("type")
+        if ctype in CONTAINER_TYPES and not comp.get("path"):
+            found.extend(_input_components(comp.get("components", [])))
+        elif ctype in INPUT_TYPES or (ctype in CONTAINER_TYPES and comp.get("path")):
+            found.append({**comp, "key": comp.get("key") or comp.get("path")})
+    return found
+
+
+def check_form(name: str, schema_json: Any) -> list[Problem]:
+    """Problems with a form definition itself, reported at load time."""
+    file = f"forms/{name}.form"
+    if not isinstance(schema_json, dict) or not isinstance(schema_json.get("components"), list):
+        return [Problem("form-invalid", f"form '{name}' needs a 'components' list", file=file)]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    _check_components(name, file, schema_json["components"], seen, problems)
+    return problems
+
+
+def _check_components(name: str, file: str, components: list[Any], seen: set[str],
+                      problems: list[Problem]) -> None:
+    for comp in components:
+        if not isinstance(comp, dict) or "type" not in comp:
+            problems.append(Problem("form-invalid", f"form '{name}': a component has no type", file=file))
+            continue
+        ctype = comp["type"]
+        if ctype in STATIC_TYPES:
+            continue
+        if ctype in CONTAINER_TYPES and not comp.get("path"):
+            _check_components(name, file, comp.get("components", []), seen, problems)
+            continue
+        if ctype not in INPUT_TYPES and ctype not in CONTAINER_TYPES:
+            problems.append(Problem("form-unknown-component",
+                                    f"form '{name}': unknown component type '{ctype}'", file=file))
+            continue
+        key = comp.get("key") or comp.get("path")
+        if not isinstance(key, str) or not KEY_RE.match(key):
+            problems.append(Problem("form-bad-key", f"form '{name}': field key {key!r} must be an identifier",
+                                    file=file, field=str(key)))
+            continue
+        if key in seen:
+            problems.append(Problem("form-duplicate-key", f"form '{name}': key '{key}' appears twice",
+                                    file=file, field=key))
+        seen.add(key)
+        pattern = (comp.get("validate") or {}).get("pattern")
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except (re.error, TypeError):
+                problems.append(Problem("form-bad-pattern", f"form '{name}': field '{key}' has a bad pattern",
+                                        file=file, field=key))
+
+
+REQUIRED_MESSAGE = "Missing data for required field."  # marshmallow's own wording, which the pages translate
+
+
+def build_schema(schema_json: dict[str, Any]) -> Schema:
+    declared = {c["key"]: _field_for(c) for c in _input_components(schema_json.get("components", []))}
+    schema_cls = Schema.from_dict(declared, name="FormSchema")
+    return schema_cls(unknown=RAISE)
+
+
+def _field_for(comp: dict[str, Any]) -> fields.Field:
+    ctype = comp["type"]
+    rules = comp.get("validate") or {}
+    required = bool(rules.get("required"))
+    readonly = bool(comp.get("readonly") or comp.get("disabled") or ctype == "expression")
+    if readonly:  # shown to the officer, never written by them
+        return fields.Raw(dump_only=True)
+    opts: dict[str, Any] = {"required": required}
+    if not required:
+        opts["allow_none"] = True
+    validators: list[Any] = []
+
+    if ctype in CONTAINER_TYPES:  # a group with a path nests its fields in an object
+        nested = build_schema({"components": comp.get("components", [])})
+        field_: fields.Field = fields.Nested(nested, **opts)
+        if ctype == "dynamiclist":
+            field_ = fields.List(fields.Nested(nested), **opts)
+        return field_
+    if ctype in ("textfield", "textarea"):
+        if required:  # an empty answer to a required question says so, not "too short"
+            validators.append(validate.Length(min=1, error=REQUIRED_MESSAGE))
+        if rules.get("minLength") or rules.get("maxLength") is not None:
+            validators.append(validate.Length(min=rules.get("minLength"), max=rules.get("maxLength")))
+        if rules.get("pattern"):
+            validators.append(validate.Regexp(rules["pattern"], error=rules.get(
+                "patternErrorMessage") or "Giá trị không đúng định dạng."))
+        return fields.String(validate=validators, **opts)
+    if ctype == "number":
+        if rules.get("min") is not None or rules.get("max") is not None:
+            validators.append(validate.Range(min=rules.get("min"), max=rules.get("max")))
+        if comp.get("decimalDigits") == 0:
+            return fields.Integer(strict=True, validate=validators, **opts)
+        return fields.Float(allow_nan=False, validate=validators, **opts)
+    if ctype == "checkbox":
+        return fields.Boolean(truthy={True}, falsy={False}, **opts)
+    allowed = [v.get("value") for v in comp.get("values") or [] if isinstance(v, dict)]
+    choice = [validate.OneOf(allowed)] if allowed else []
+    if ctype in ("radio", "select"):
+        return fields.Raw(validate=choice, **opts)
+    if ctype in ("checklist", "taglist"):
+        if required:
+            validators.append(validate.Length(min=1))
+        return fields.List(fields.Raw(validate=choice), validate=validators, **opts)
+    if ctype == "datetime":
+        subtype = comp.get("subtype", "date")
+        cls = {"date": IsoDate, "time": IsoTime}.get(subtype, IsoDateTime)
+        return cls(**opts)
+    if ctype == "filepicker":
+        return fields.Raw(**opts)
+    return fields.Raw(dump_only=True)

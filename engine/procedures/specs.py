@@ -1,0 +1,182 @@
+"""Compile a procedure package (metadata + BPMN + DMN + forms) into runnable SpiffWorkflow specs.
+
+Everything a designer can get wrong is reported as a list of Problems rather than the first exception,
+so a modeler can highlight each offending element.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from engine.errors import InvalidPackage, Problem
+
+from .forms import FormDefinition, check_form
+from .metadata import METADATA_FILE, parse_metadata
+from .packages import ProcedurePackage
+from .sandbox import ScriptRejected, compile_expression, compile_script
+from .xmlsafe import parse_xml
+
+FORM_PROPERTY = "formKey"
+BUDGET_PROPERTY = "timeBudget"
+
+
+@dataclass(frozen=True)
+class Step:
+    """A human step of a procedure, as drawn: its lane (a role), its form and its time budget."""
+
+    bpmn_id: str
+    name: str
+    role: str | None
+    form_key: str | None
+    time_budget: str | None
+    properties: dict[str, str]
+
+
+@dataclass
+class CompiledProcedure:
+    code: str
+    content_hash: str
+    meta: dict[str, Any]
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
+    forms: dict[str, FormDefinition]
+    steps: dict[str, Step] = field(default_factory=dict)
+    start_form: str | None = None
+    version_id: int | None = None
+    version_number: int | None = None
+    has_timers: bool = False  # lets saving skip looking for waiting timers in procedures that have none
+
+
+def compile_package(package: ProcedurePackage) -> CompiledProcedure:
+    """Parse and check a package; raise InvalidPackage listing every problem found."""
+    meta, problems = parse_metadata(package.files.get(METADATA_FILE, b""))
+    if METADATA_FILE not in package.files:
+        problems = [Problem("metadata-missing", f"{METADATA_FILE} is missing", file=METADATA_FILE)]
+    if meta is None:
+        raise InvalidPackage(problems)
+    if meta["code"] != package.code:
+        raise InvalidPackage([Problem("metadata-invalid", f"code '{meta['code']}' does not match the "
+                                      f"folder '{package.code}'", file=METADATA_FILE, field="code")])
+
+    spec, subprocess_specs = _parse_bpmn(package, meta)
+    compiled = CompiledProcedure(
+        code=package.code, content_hash=package.content_hash, meta=meta, spec=spec,
+        subprocess_specs=subprocess_specs, forms={},
+    )
+    problems = []
+    for name, schema_json in package.forms.items():
+        problems.extend(check_form(name, schema_json))
+        compiled.forms[name] = FormDefinition(name, schema_json)
+    problems.extend(_check_scripts(spec, subprocess_specs))
+    problems.extend(collect_steps(compiled, package.bpmn_name))
+    if problems:
+        raise InvalidPackage(problems)
+    return compiled
+
+
+def _parse_bpmn(package: ProcedurePackage, meta: dict[str, Any]
+                ) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    documents = [(meta["bpmn"], "bpmn"), *((name, "dmn") for name in meta["dmn"])]
+    for filename, kind in documents:
+        content = package.files.get(filename)
+        if content is None:
+            raise InvalidPackage([Problem("file-missing", f"{filename} is named in {METADATA_FILE} but "
+                                          "is not in the package", file=filename)])
+        root = parse_xml(content, filename)
+        try:
+            if kind == "bpmn":
+                parser.add_bpmn_xml(root.getroottree(), filename)
+            else:
+                parser.add_dmn_xml(root, filename)
+        except ValidationException as exc:
+            raise InvalidPackage([_problem_from(exc, "bpmn-invalid", filename)]) from exc
+        except SpiffWorkflowException as exc:
+            raise InvalidPackage([Problem("bpmn-invalid", f"{filename}: {exc}", file=filename)]) from exc
+    try:
+        spec = parser.get_spec(meta["process_id"])
+        subprocess_specs = parser.get_subprocess_specs(meta["process_id"])
+    except ValidationException as exc:
+        raise InvalidPackage([_problem_from(exc, "bpmn-invalid", meta["bpmn"])]) from exc
+    except (SpiffWorkflowException, KeyError, ValueError) as exc:
+        raise InvalidPackage([Problem("bpmn-invalid", f"{meta['bpmn']}: {exc}", file=meta["bpmn"])]) from exc
+    return spec, subprocess_specs
+
+
+def _problem_from(exc: ValidationException, code: str, filename: str) -> Problem:
+    where = f" (line {exc.line_number})" if getattr(exc, "line_number", "") else ""
+    return Problem(code, f"{filename}{where}: {exc}", file=filename, element=getattr(exc, "id", None) or None)
+
+
+def _all_specs(spec: BpmnProcessSpec, subs: dict[str, BpmnProcessSpec]) -> list[BpmnProcessSpec]:
+    return [spec, *subs.values()]
+
+
+def _check_scripts(spec: BpmnProcessSpec, subs: dict[str, BpmnProcessSpec]) -> list[Problem]:
+    """Compile every script and expression with the sandbox now, so a hostile one never reaches a dossier."""
+    problems: list[Problem] = []
+    for process in _all_specs(spec, subs):
+        for task_spec in process.task_specs.values():
+            element = getattr(task_spec, "bpmn_id", None) or task_spec.name
+            for source, kind in _sources(task_spec):
+                try:
+                    (compile_script if kind == "script" else compile_expression)(source)
+                except ScriptRejected as exc:
+                    problems.append(Problem("script-rejected", f"{element}: {exc}", element=element))
+                except SyntaxError as exc:
+                    problems.append(Problem("script-syntax", f"{element}: {exc}", element=element))
+    return problems
+
+
+def _sources(task_spec: Any) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for attr in ("script", "prescript", "postscript"):
+        value = getattr(task_spec, attr, None)
+        if isinstance(value, str) and value.strip():
+            found.append((value, "script"))
+    for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
+        # conditions are wrapped in an operator object whose first argument is the expression
+        expression = condition.args[0] if hasattr(condition, "args") and condition.args else condition
+        if isinstance(expression, str) and expression.strip():
+            found.append((expression, "expression"))
+    for attr in ("cardinality", "condition"):
+        value = getattr(task_spec, attr, None)
+        if isinstance(value, str) and value.strip():
+            found.append((value, "expression"))
+    event = getattr(task_spec, "event_definition", None)
+    expression = getattr(event, "expression", None)
+    if isinstance(expression, str) and expression.strip():
+        found.append((expression, "expression"))
+    return found
+
+
+def collect_steps(compiled: CompiledProcedure, bpmn_file: str) -> list[Problem]:
+    """Index the human steps and the start form; report form keys that name no form."""
+    problems: list[Problem] = []
+    compiled.has_timers = any(isinstance(getattr(spec, "event_definition", None), TimerEventDefinition)
+                              for process in _all_specs(compiled.spec, compiled.subprocess_specs)
+                              for spec in process.task_specs.values())
+    start = compiled.spec.start
+    for process in _all_specs(compiled.spec, compiled.subprocess_specs):
+        for task_spec in process.task_specs.values():
+            props = (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
+            form_key = props.get(FORM_PROPERTY)
+            if form_key and form_key not in compiled.forms:
+                problems.append(Problem("form-unknown", f"{task_spec.name}: form '{form_key}' not found",
+                                        file=bpmn_file, element=task_spec.name))
+            if isinstance(task_spec, UserTask):
+                compiled.steps[task_spec.name] = Step(
+                    bpmn_id=task_spec.name, name=task_spec.bpmn_name or task_spec.name,
+                    role=task_spec.lane, form_key=form_key, time_budget=props.get(BUDGET_PROPERTY),
+                    properties=dict(props))
+            elif form_key and process is compiled.spec and task_spec in start.outputs:
+                compiled.start_form = form_key
+    return problems

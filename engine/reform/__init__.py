@@ -1,0 +1,1 @@
+"""Changing a procedure without code: validation, diff, drafts, publishing, what-if, moving dossiers."""

@@ -1,0 +1,49 @@
+"""What a process holds for its lifetime, built once from the settings: the database engine and session
+factory, the compiled-spec cache, the unit tree and calendar caches, the clock and the document templates; and
+the unit of work each request or scheduler job opens with them. The web app, the scheduler and the `motcua`
+command all start here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from engine import schema  # noqa: F401  (every area's tables, so foreign keys between areas resolve)
+from engine.config import Settings
+from engine.dossiers.documents import DocumentRenderer
+from engine.people.organisation import OrgCache
+from engine.procedures.catalog import SpecCache
+from engine.store.db import make_engine, make_session_factory
+from engine.store.uow import UnitOfWork
+from engine.time.calendar_store import CalendarProvider, read_calendar_file
+from engine.time.clock import Clock, system_clock
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker
+    cache: SpecCache
+    calendars: CalendarProvider
+    org: OrgCache
+    clock: Clock
+
+    documents: DocumentRenderer
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        engine = make_engine(settings.database_url, echo=settings.sql_echo)
+        return cls(settings=settings, engine=engine, session_factory=make_session_factory(engine),
+                   cache=SpecCache(), org=OrgCache(ttl=settings.calendar_ttl_seconds),
+                   calendars=CalendarProvider(read_calendar_file(settings.calendar_file).hours,
+                                              ttl=settings.calendar_ttl_seconds),
+                   clock=clock or system_clock, documents=DocumentRenderer(settings.documents_dir))
+
+    def uow(self) -> UnitOfWork:
+        s = self.settings
+        return UnitOfWork(self.session_factory, cache=self.cache, calendars=self.calendars, org=self.org,
+                          clock=self.clock, code_pattern=s.dossier_code_pattern, code_prefix=s.dossier_code_prefix,
+                          pin_secret=s.secret_key)

@@ -1,0 +1,1 @@
+"""What happens on time: BPMN timers, the escalation sweep, notifications and their delivery."""

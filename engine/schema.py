@@ -1,0 +1,14 @@
+"""Every area's tables in one metadata: imported by Alembic's environment, the tests and the entry points, so
+that foreign keys between areas resolve."""
+
+from engine.dossiers import models as dossiers
+from engine.people import models as people
+from engine.procedures import models as procedures
+from engine.scheduling import models as scheduling
+from engine.store import models as store
+from engine.store.db import Base
+from engine.time import models as time
+
+metadata = Base.metadata
+
+__all__ = ["dossiers", "metadata", "people", "procedures", "scheduling", "store", "time"]

@@ -1,0 +1,63 @@
+"""Fixed-window counters kept in the database, so that every worker sees the same counts.
+
+A key ("code:<dossier>", "client:<address>", "submit:<address>") counts events in a window that opens at its
+first event; once the count reaches the limit, callers refuse (429) until that window ends. The rows live in
+the `lookup_failures` table (key, window_start, count), which holds any such counter.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, literal
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.util import identity_key
+
+from engine.errors import MotcuaError
+
+from .db import UTCDateTime
+from .models import LookupFailure
+from .uow import UnitOfWork
+
+KEY_MAX = 200
+
+
+class TooManyAttempts(MotcuaError):
+    title = "Too many attempts"
+    code = "too-many-attempts"
+
+
+def refusal(detail: str, until: datetime, now: datetime) -> TooManyAttempts:
+    """The 429 to raise, telling the client how many seconds to wait (Retry-After)."""
+    return TooManyAttempts(detail, retry_after=max(1, math.ceil((until - now).total_seconds())))
+
+
+def blocked_until(uow: UnitOfWork, key: str, limit: int, window: timedelta, now: datetime) -> datetime | None:
+    """When the key's full window ends, or None while it is under its limit."""
+    row = uow.session.get(LookupFailure, key[:KEY_MAX])
+    if row is not None and now - row.window_start < window and row.count >= limit:
+        return row.window_start + window
+    return None
+
+
+def count_event(uow: UnitOfWork, key: str, window: timedelta, now: datetime) -> tuple[int, datetime]:
+    """Count one event in the key's current window (a new one if it has ended); returns (count, window start).
+
+    One atomic upsert: two workers counting the same key neither lose an event nor collide on a new row, and on
+    PostgreSQL the row stays locked until the caller's transaction ends, so checks against the returned count
+    are exact. Does not commit: the count belongs to the caller's transaction."""
+    key = key[:KEY_MAX]
+    expired = LookupFailure.window_start <= now - window
+    insert = pg_insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(LookupFailure).values(key=key, window_start=now, count=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[LookupFailure.key], set_={
+        "count": case((expired, 1), else_=LookupFailure.count + 1),
+        "window_start": case((expired, literal(now, UTCDateTime())), else_=LookupFailure.window_start),
+    }).returning(LookupFailure.count, LookupFailure.window_start)
+    count, start = uow.session.execute(stmt).one()
+    loaded = uow.session.identity_map.get(identity_key(LookupFailure, key))
+    if loaded is not None:  # read earlier in this session: it would show the old count
+        uow.session.expire(loaded)
+    return count, start

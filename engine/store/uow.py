@@ -1,0 +1,79 @@
+"""Unit of work: one session, one transaction, committed explicitly or rolled back on the way out.
+
+State changes record audit entries here; `commit` flushes the changes, seals the entries into the hash
+chain (taking the chain's head lock last, so every transaction locks in the same order) and commits.
+
+A use case also reads the process-wide caches of the areas above (compiled specs, the unit tree, the
+calendar). Whoever opens the unit of work hands them in (`engine.runtime`); this module names their types
+for the type checker only, so the store imports nothing above itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from .audit import seal
+
+if TYPE_CHECKING:
+    from engine.people.actors import Actor
+    from engine.people.organisation import OrgCache
+    from engine.procedures.catalog import SpecCache
+    from engine.time.calendar_store import CalendarProvider
+    from engine.time.working_time import WorkingCalendar
+
+DEFAULT_CODE_PATTERN = "{unit}-{yymmdd}-{seq:05d}"
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker, *, cache: SpecCache, calendars: CalendarProvider,
+                 org: OrgCache, clock: Callable[[], datetime], code_pattern: str = DEFAULT_CODE_PATTERN,
+                 code_prefix: str = "MC", pin_secret: str = "") -> None:
+        self._factory = session_factory
+        self.cache = cache
+        self.calendars = calendars
+        self.org = org
+        self.clock = clock
+        self.code_pattern = code_pattern
+        self.code_prefix = code_prefix
+        self.pin_secret = pin_secret
+        self.session: Session
+        self.pending_audit: list[dict[str, Any]] = []
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        self.pending_audit = []
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            self.session.rollback()  # no-op after commit; undoes everything after an error
+        finally:
+            self.pending_audit = []
+            self.session.close()
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        return self.calendars.get(self.session)
+
+    def record(self, actor: Actor | None, action: str, entity: str, entity_id: str | int | None = None, *,
+               unit: str | None = None, dossier_id: int | None = None, task_id: str | None = None,
+               step: str | None = None, before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+               detail: dict[str, Any] | None = None, at: datetime | None = None) -> None:
+        """Append an audit entry to this transaction (who, when, what, from which unit, before/after)."""
+        self.pending_audit.append({
+            "at": (at or self.clock()).astimezone(UTC), "actor_id": actor.user_id if actor else None,
+            "actor_unit": unit if unit is not None else (actor.unit_code if actor else None), "action": action,
+            "entity": entity, "entity_id": None if entity_id is None else str(entity_id), "dossier_id": dossier_id,
+            "task_id": task_id, "step": step, "before": before, "after": after, "detail": detail or {}})
+
+    def commit(self) -> None:
+        self.session.flush()
+        seal(self.session, self.pending_audit)
+        self.pending_audit = []
+        self.session.commit()

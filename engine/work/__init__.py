@@ -1,0 +1,1 @@
+"""Who does which step: the inbox, claiming, assignment, delegation and hand-over."""
