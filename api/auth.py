@@ -21,7 +21,12 @@ _SALT = "motcua-api-token"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    """Built once per app and key: the serializer derives its signing key when it is made."""
+    cached = current_app.extensions.get("motcua_token_serializer")
+    key = current_app.config["SECRET_KEY"]
+    if cached is None or cached[0] != key:
+        cached = current_app.extensions["motcua_token_serializer"] = (key, URLSafeTimedSerializer(key, salt=_SALT))
+    return cached[1]
 
 
 def issue_token(user_id: int) -> str:

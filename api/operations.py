@@ -91,6 +91,21 @@ def _load(schema: Schema, data: Any) -> Any:
         raise ValidationFailed("the request is not valid", messages) from None
 
 
-def respond(schema: Schema, obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(encode_json(schema.dump(obj)), status=status, mimetype="application/json",
+_SCHEMAS: dict[type[Schema], Schema] = {}
+
+
+def schema_instance(schema: Schema | type[Schema]) -> Schema:
+    """One instance per response schema class: building a schema (and its nested ones) costs more than dumping
+    a small object with it, and a marshmallow 4 schema keeps no per-call state."""
+    if isinstance(schema, Schema):
+        return schema
+    instance = _SCHEMAS.get(schema)
+    if instance is None:
+        instance = _SCHEMAS[schema] = schema()
+    return instance
+
+
+def respond(schema: Schema | type[Schema], obj: Any, status: int = 200,
+            headers: dict[str, str] | None = None) -> Response:
+    return Response(encode_json(schema_instance(schema).dump(obj)), status=status, mimetype="application/json",
                     headers=headers)

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from flask import Flask, Response, current_app, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from engine.dossiers.tracking import TooManyAttempts
@@ -69,6 +70,15 @@ def register_error_handlers(app: Flask) -> None:
         status = err.code or 500
         code = (err.name or "error").lower().replace(" ", "-")
         return problem(status, code, err.name, err.description)
+
+    @app.errorhandler(DBAPIError)
+    def _database(err: DBAPIError) -> Response:
+        if err.connection_invalidated:  # the database went away mid-request (a restart): try again shortly
+            log.warning("database connection lost on %s %s", request.method, request.path)
+            return problem(503, "database-unavailable", "Service unavailable",
+                           "The database could not be reached; nothing was changed. Try again shortly.",
+                           retry_after=5)
+        return _unexpected(err)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:

@@ -1,6 +1,6 @@
 """Task completions per second: Motcua's full API path against bare SpiffWorkflow, same BPMN, same data.
 
-    .venv/bin/python bench/throughput.py [--dossiers N] [--procedure CODE] [--no-postgres]
+    .venv/bin/python bench/throughput.py [--dossiers N] [--procedure CODE] [--no-postgres] [--show-sql]
 
 Modes:
   bare in memory          one BpmnWorkflow per dossier, never serialized
@@ -8,6 +8,11 @@ Modes:
   API on SQLite / PG      POST /api/v1/tasks/{id}/complete through Flask's test client: token check,
                           marshmallow + form validation, sandboxed scripts, load, engine, save, projection,
                           history, one commit
+
+The API path interleaves the dossiers as real traffic does (a dossier's next step comes hours later, after
+many other dossiers' steps): each completion picks a random open dossier, so consecutive completions rarely
+touch the same one and no per-dossier cache can help. It counts the SQL statements each completion sends
+(every statement the engine executes, plus BEGIN and COMMIT; on PostgreSQL each is one round trip).
 Prints figures only; it never fails on timing.
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 import tempfile
@@ -30,7 +36,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
 
 from api import create_app  # noqa: E402
 from engine.config import Settings  # noqa: E402
@@ -95,7 +101,7 @@ def bare_stateless(procedure: str, n: int) -> tuple[float, int, int]:
     return completions / (time.perf_counter() - started), completions, size
 
 
-def api_path(procedure: str, n: int, database_url: str) -> dict[str, float]:
+def api_path(procedure: str, n: int, database_url: str, show_sql: bool = False) -> dict[str, float]:
     upgrade(database_url)
     settings = Settings().with_overrides(database_url=database_url, secret_key="bench")
     app = create_app(settings)
@@ -132,23 +138,45 @@ def api_path(procedure: str, n: int, database_url: str) -> dict[str, float]:
 
     # An officer claims a step, then completes it. Completions/s counts the completion requests (what
     # the bare loops do); the claim+complete cycle rate is printed beside it.
+    counting = {"on": False, "statements": 0, "seen": []}
+
+    def count(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        if counting["on"]:
+            counting["statements"] += 1
+            if show_sql and len(counting["seen"]) < 40:
+                counting["seen"].append(" ".join(statement.split())[:160])
+
+    def count_tx(conn: Any) -> None:  # BEGIN and COMMIT are round trips too
+        count(conn, None, "BEGIN / COMMIT")
+
+    event.listen(services.engine, "before_cursor_execute", count)
+    event.listen(services.engine, "commit", count_tx)
+    event.listen(services.engine, "begin", count_tx)
+    rng = random.Random(11)
     latencies: list[float] = []
     completions, claiming, started = 0, 0.0, time.perf_counter()
-    for task in pending:
-        current: dict[str, Any] | None = task
-        while current is not None:
-            t0 = time.perf_counter()
-            claim = client.post(f"/api/v1/tasks/{current['id']}/claim", headers=headers[current["role"]])
-            assert claim.status_code == 200, claim.get_json()
-            t1 = time.perf_counter()
-            resp = client.post(f"/api/v1/tasks/{current['id']}/complete",
-                               json={"data": steps[current["bpmn_id"]]}, headers=headers[current["role"]])
-            latencies.append(time.perf_counter() - t1)
-            claiming += t1 - t0
-            assert resp.status_code == 200, resp.get_json()
-            completions += 1
-            nxt = resp.get_json()["next_tasks"]
-            current = nxt[0] if nxt else None
+    open_steps = list(pending)
+    while open_steps:
+        i = rng.randrange(len(open_steps))  # a random open dossier: real traffic interleaves them
+        current = open_steps[i]
+        t0 = time.perf_counter()
+        claim = client.post(f"/api/v1/tasks/{current['id']}/claim", headers=headers[current["role"]])
+        assert claim.status_code == 200, claim.get_json()
+        t1 = time.perf_counter()
+        counting["on"] = True
+        resp = client.post(f"/api/v1/tasks/{current['id']}/complete",
+                           json={"data": steps[current["bpmn_id"]]}, headers=headers[current["role"]])
+        counting["on"] = False
+        latencies.append(time.perf_counter() - t1)
+        claiming += t1 - t0
+        assert resp.status_code == 200, resp.get_json()
+        completions += 1
+        nxt = resp.get_json()["next_tasks"]
+        if nxt:
+            open_steps[i] = nxt[0]
+        else:
+            open_steps[i] = open_steps[-1]
+            open_steps.pop()
     elapsed = time.perf_counter() - started
     rate = completions / (elapsed - claiming)
     with services.session_factory() as session:
@@ -157,7 +185,12 @@ def api_path(procedure: str, n: int, database_url: str) -> dict[str, float]:
     assert finished == n
     services.engine.dispose()
     latencies.sort()
+    if show_sql:
+        print(f"statements of the first completions on {services.engine.dialect.name}:")
+        for line in counting["seen"]:
+            print("   ", line)
     return {"rate": rate, "cycle_rate": completions / elapsed, "completions": completions, "submit_rate": submit_rate,
+            "statements": counting["statements"] / completions,
             "p50_ms": statistics.median(latencies) * 1000, "p95_ms": latencies[int(len(latencies) * .95)] * 1000,
             "state_max": max(sizes), "state_mean": statistics.fmean(sizes)}
 
@@ -167,6 +200,7 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=300)
     parser.add_argument("--procedure", default="gpxd-nha-o", choices=sorted(PATHS))
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--show-sql", action="store_true", help="print the statements of the first completions")
     args = parser.parse_args()
     n, proc = args.dossiers, args.procedure
 
@@ -179,19 +213,19 @@ def main() -> None:
 
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        results["SQLite"] = api_path(proc, n, f"sqlite:///{tmp}/bench.db")
+        results["SQLite"] = api_path(proc, n, f"sqlite:///{tmp}/bench.db", args.show_sql)
     if not args.no_postgres:
         from tests import pgserver
 
         server = pgserver.start(durable=True)
         try:
-            results["PostgreSQL"] = api_path(proc, n, server.create_database("bench"))
+            results["PostgreSQL"] = api_path(proc, n, server.create_database("bench"), args.show_sql)
         finally:
             server.stop()
     for name, r in results.items():
         print(f"{'Motcua API path, ' + name:44s} {r['rate']:8.0f} completions/s"
               f"   p50 {r['p50_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms; claim+complete {r['cycle_rate']:.0f}/s;"
-              f" submit {r['submit_rate']:.0f}/s;"
+              f" submit {r['submit_rate']:.0f}/s; {r['statements']:.1f} SQL statements/completion;"
               f" state max {r['state_max'] / 1024:.1f} KB, mean {r['state_mean'] / 1024:.1f} KB")
     print()
     for name, r in results.items():

@@ -28,7 +28,7 @@ def token():  # type: ignore[no-untyped-def]
     uow.commit()
     body = {"access_token": issue_token(user.id), "token_type": "Bearer",
             "expires_in": current_app.config["TOKEN_TTL"], "user": user_view(user, actor)}
-    return respond(schemas.TokenResponse(), body)
+    return respond(schemas.TokenResponse, body)
 
 
 def user_view(user: Any, actor: Actor) -> dict[str, Any]:
@@ -43,4 +43,4 @@ def user_view(user: Any, actor: Actor) -> dict[str, Any]:
 def me():  # type: ignore[no-untyped-def]
     actor = current_actor()
     user = request_uow().session.get(User, actor.user_id)
-    return respond(schemas.UserOut(), user_view(user, actor))
+    return respond(schemas.UserOut, user_view(user, actor))

@@ -45,7 +45,7 @@ def calendar():  # type: ignore[no-untyped-def]
                                  if d.weekday() not in weekdays and cal.is_working_day(d)],
         "overrides": [o for o in list_overrides(uow.session) if o.day.year == year],
     }
-    return respond(schemas.CalendarOut(), body)
+    return respond(schemas.CalendarOut, body)
 
 
 @bp.put("/calendar/overrides/<day>")
@@ -59,7 +59,7 @@ def put_override(day: str):  # type: ignore[no-untyped-def]
                after={"working": row.working, "name": row.name})
     uow.commit()
     services().calendars.invalidate()
-    return respond(schemas.OverrideOut(), row)
+    return respond(schemas.OverrideOut, row)
 
 
 @bp.delete("/calendar/overrides/<day>")

@@ -27,7 +27,7 @@ def create_dossier():  # type: ignore[no-untyped-def]
                      channel=body["channel"], submission_key=key[:100] if key else None,
                      competent_unit=body.get("competent_unit"))
     submitted = submit(request_uow(), current_actor(), sub)
-    return respond(schemas.DossierCreated(), submitted, 201,
+    return respond(schemas.DossierCreated, submitted, 201,
                    headers={"Location": f"/api/v1/dossiers/{submitted.dossier.code}"})
 
 
@@ -36,4 +36,4 @@ def create_dossier():  # type: ignore[no-untyped-def]
 @operation("A dossier: status, open steps, completed steps and history", tag="dossiers",
            responses={200: schemas.DossierOut(), 404: "unknown code"})
 def read_dossier(code: str):  # type: ignore[no-untyped-def]
-    return respond(schemas.DossierOut(), get_dossier(request_uow(), current_actor(), code))
+    return respond(schemas.DossierOut, get_dossier(request_uow(), current_actor(), code))

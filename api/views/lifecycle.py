@@ -31,7 +31,7 @@ ACTION_DOC = "; ".join(f"`{name}` ({', '.join(sorted(rule.roles))}; from {', '.j
 def act(code: str, action: str):  # type: ignore[no-untyped-def]
     uow, actor = request_uow(), current_actor()
     perform(uow, actor, code, action, g.body)
-    return respond(schemas.DossierOut(), get_dossier(uow, actor, code))
+    return respond(schemas.DossierOut, get_dossier(uow, actor, code))
 
 
 @bp.get("/dossiers/<code>/documents/<kind>")

@@ -39,21 +39,21 @@ def _user_body(user: Any, memberships: list[tuple[str, str]]) -> dict[str, Any]:
 @operation("Units: the provincial center and the commune/ward centers", tag="organisation",
            responses={200: schemas.UnitList()})
 def units():  # type: ignore[no-untyped-def]
-    return respond(schemas.UnitList(), {"items": list_units(request_uow())})
+    return respond(schemas.UnitList, {"items": list_units(request_uow())})
 
 
 @bp.put("/units/<code>")
 @login_required("admin")
 @operation("Create or change a unit", tag="organisation", body=schemas.UnitIO(), responses={200: schemas.UnitIO()})
 def save_unit(code: str):  # type: ignore[no-untyped-def]
-    return respond(schemas.UnitIO(), put_unit(request_uow(), current_actor(), code[:64], g.body))
+    return respond(schemas.UnitIO, put_unit(request_uow(), current_actor(), code[:64], g.body))
 
 
 @bp.get("/roles")
 @login_required()
 @operation("Roles a BPMN lane may name", tag="organisation", responses={200: schemas.RoleList()})
 def roles():  # type: ignore[no-untyped-def]
-    return respond(schemas.RoleList(), {"items": list_roles(request_uow())})
+    return respond(schemas.RoleList, {"items": list_roles(request_uow())})
 
 
 @bp.get("/users")
@@ -62,7 +62,7 @@ def roles():  # type: ignore[no-untyped-def]
            responses={200: schemas.UserList()})
 def users():  # type: ignore[no-untyped-def]
     rows = list_users(request_uow(), current_actor(), request.args.get("unit"))
-    return respond(schemas.UserList(), {"items": [_user_body(u, m) for u, m in rows]})
+    return respond(schemas.UserList, {"items": [_user_body(u, m) for u, m in rows]})
 
 
 @bp.post("/users")
@@ -71,7 +71,7 @@ def users():  # type: ignore[no-untyped-def]
            responses={201: schemas.UserOut(), 409: "username taken", 422: "unknown unit or role"})
 def create():  # type: ignore[no-untyped-def]
     user, memberships = new_user(request_uow(), current_actor(), g.body)
-    return respond(schemas.UserOut(), _user_body(user, memberships), 201)
+    return respond(schemas.UserOut, _user_body(user, memberships), 201)
 
 
 @bp.patch("/users/<int:user_id>")
@@ -80,7 +80,7 @@ def create():  # type: ignore[no-untyped-def]
            body=schemas.UserPatch(), responses={200: schemas.UserOut(), 404: "unknown user"})
 def patch(user_id: int):  # type: ignore[no-untyped-def]
     user, memberships = patch_user(request_uow(), current_actor(), user_id, g.body)
-    return respond(schemas.UserOut(), _user_body(user, memberships))
+    return respond(schemas.UserOut, _user_body(user, memberships))
 
 
 @bp.post("/users/<int:user_id>/memberships")
@@ -102,7 +102,7 @@ def remove_member(user_id: int, unit: str, role: str):  # type: ignore[no-untype
 
 def _user_response(user_id: int) -> Response:
     uow = request_uow()
-    return respond(schemas.UserOut(), _user_body(uow.session.get(User, user_id), memberships_of(uow.session, user_id)))
+    return respond(schemas.UserOut, _user_body(uow.session.get(User, user_id), memberships_of(uow.session, user_id)))
 
 
 @bp.post("/handovers")
@@ -113,7 +113,7 @@ def _user_response(user_id: int) -> Response:
 def make_handover():  # type: ignore[no-untyped-def]
     body = g.body
     report = handover(request_uow(), current_actor(), body["from_user"], body["to_user"], body["deactivate"])
-    return respond(schemas.HandoverOut(), report)
+    return respond(schemas.HandoverOut, report)
 
 
 @bp.get("/dossiers/<code>/history")
@@ -123,7 +123,7 @@ def make_handover():  # type: ignore[no-untyped-def]
 def history(code: str):  # type: ignore[no-untyped-def]
     uow = request_uow()
     dossier = find_dossier(uow.session, current_actor(), code)
-    return respond(schemas.AuditList(), {"items": dossier_history(uow, dossier.id)})
+    return respond(schemas.AuditList, {"items": dossier_history(uow, dossier.id)})
 
 
 @bp.get("/audit/verify")
@@ -131,4 +131,4 @@ def history(code: str):  # type: ignore[no-untyped-def]
 @operation("Check the audit chain: every entry's hash and link", tag="organisation", responses={200: "result"})
 def audit_verify():  # type: ignore[no-untyped-def]
     result = verify_chain(request_uow(), current_actor())
-    return respond(schemas.VerificationOut(), result)
+    return respond(schemas.VerificationOut, result)

@@ -60,7 +60,7 @@ def submit_from_request(fields: dict[str, Any], key: str | None, pin: str | None
            query=portal_schemas.CatalogueQuery(), responses={200: portal_schemas.PublicProcedureList()})
 def public_procedures():  # type: ignore[no-untyped-def]
     items = [{**c.meta, "code": c.code, "version": c.version_number} for c in catalogue(request_uow(), g.query["q"])]
-    return respond(portal_schemas.PublicProcedureList(), {"items": items})
+    return respond(portal_schemas.PublicProcedureList, {"items": items})
 
 
 @bp.get("/public/procedures/<code>")
@@ -69,7 +69,7 @@ def public_procedures():  # type: ignore[no-untyped-def]
            tag="public", public=True, responses={200: portal_schemas.PublicProcedureDetail(), 404: "unknown code"})
 def public_procedure(code: str):  # type: ignore[no-untyped-def]
     compiled = current_version(request_uow().session, request_uow().cache, code)
-    return respond(portal_schemas.PublicProcedureDetail(), procedure_body(compiled))
+    return respond(portal_schemas.PublicProcedureDetail, procedure_body(compiled))
 
 
 @bp.post("/public/dossiers")
@@ -103,7 +103,7 @@ def public_submit():  # type: ignore[no-untyped-def]
     submitted = submit_from_request(fields, request.headers.get("Idempotency-Key"))
     body = {"dossier": submitted.dossier, "pin": submitted.pin,
             "attachments": attachments_of(request_uow().session, submitted.dossier)}
-    return respond(portal_schemas.PortalSubmitted(), body, 201,
+    return respond(portal_schemas.PortalSubmitted, body, 201,
                    headers={"Location": f"/api/v1/public/dossiers/{submitted.dossier.code}"})
 
 

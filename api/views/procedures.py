@@ -35,7 +35,7 @@ def list_procedures():  # type: ignore[no-untyped-def]
                                          .order_by(Procedure.code)):
         compiled = uow.cache.get(uow.session, procedure.current_version_id)
         items.append(_summary(compiled))
-    return respond(schemas.ProcedureList(), {"items": items})
+    return respond(schemas.ProcedureList, {"items": items})
 
 
 @bp.post("/procedures/validate")
@@ -48,7 +48,7 @@ def validate_package_view():  # type: ignore[no-untyped-def]
     files = {name: text.encode("utf-8") for name, text in body["files"].items()}
     package = ProcedurePackage(code=body["code"], files=files, forms=body["forms"])
     findings = validate_package(package, known_roles(request_uow().session))
-    return respond(schemas.ValidationOut(), {"valid": not has_errors(findings),
+    return respond(schemas.ValidationOut, {"valid": not has_errors(findings),
                                              "problems": [f.as_dict() for f in findings]})
 
 
@@ -60,7 +60,7 @@ def diff_versions(code: str):  # type: ignore[no-untyped-def]
     uow = request_uow()
     change = diff(version(uow.session, uow.cache, code, g.query["from_"]),
                   version(uow.session, uow.cache, code, g.query["to"]))
-    return respond(schemas.DiffOut(), {**change, "text": describe(change)})
+    return respond(schemas.DiffOut, {**change, "text": describe(change)})
 
 
 @bp.get("/procedures/<code>")
@@ -72,5 +72,5 @@ def get_procedure(code: str):  # type: ignore[no-untyped-def]
     body = _summary(compiled)
     body.update(content_hash=compiled.content_hash, steps=list(compiled.steps.values()),
                 start_form=compiled.forms[compiled.start_form].schema_json if compiled.start_form else None)
-    return respond(schemas.ProcedureDetail(), body)
+    return respond(schemas.ProcedureDetail, body)
 

@@ -22,7 +22,7 @@ def _client() -> str:
            responses={200: schemas.PublicDossier(), 404: "unknown code or wrong PIN", 429: "too many failures"})
 def public_dossier(code: str):  # type: ignore[no-untyped-def]
     pin = request.headers.get("X-Dossier-Pin") or request.args.get("pin")
-    return respond(schemas.PublicDossier(), track(request_uow(), code, pin, _client()))
+    return respond(schemas.PublicDossier, track(request_uow(), code, pin, _client()))
 
 
 @bp.post("/public/dossiers/<code>/rating")
@@ -33,4 +33,4 @@ def public_dossier(code: str):  # type: ignore[no-untyped-def]
 def public_rating(code: str):  # type: ignore[no-untyped-def]
     body = g.body
     dossier = rate(request_uow(), code, body["pin"], _client(), body["rating"], body.get("comment"))
-    return respond(schemas.RatingOut(), dossier)
+    return respond(schemas.RatingOut, dossier)

@@ -22,7 +22,7 @@ REFORMERS = ("designer", "reform_officer", "admin")
 @operation("Every version of a procedure: drafts and published ones, who published them and why",
            tag="reform", responses={200: schemas.VersionList()})
 def list_versions(code: str):  # type: ignore[no-untyped-def]
-    return respond(schemas.VersionList(), {"items": versions(request_uow(), code)})
+    return respond(schemas.VersionList, {"items": versions(request_uow(), code)})
 
 
 @bp.get("/procedures/<code>/versions/<int:number>/package")
@@ -31,7 +31,7 @@ def list_versions(code: str):  # type: ignore[no-untyped-def]
            "draft; pages draw the diagram from it", tag="reform",
            responses={200: schemas.PackageOut(), 404: "unknown procedure or version"})
 def package(code: str, number: int):  # type: ignore[no-untyped-def]
-    return respond(schemas.PackageOut(), version_package(request_uow(), code, number))
+    return respond(schemas.PackageOut, version_package(request_uow(), code, number))
 
 
 @bp.post("/procedures/<code>/drafts")
@@ -45,7 +45,7 @@ def draft(code: str):  # type: ignore[no-untyped-def]
         raise ValidationFailed("the package is for another procedure", {"code": [f"Must be '{code}'."]})
     package = ProcedurePackage(code, {k: v.encode("utf-8") for k, v in body["files"].items()}, body["forms"])
     version, findings = save_draft(request_uow(), current_actor(), package, body.get("note", ""))
-    return respond(schemas.DraftOut(), {"version": version, "problems": [f.as_dict() for f in findings]}, 201)
+    return respond(schemas.DraftOut, {"version": version, "problems": [f.as_dict() for f in findings]}, 201)
 
 
 @bp.post("/procedures/<code>/versions/<int:number>/publish")
@@ -53,7 +53,7 @@ def draft(code: str):  # type: ignore[no-untyped-def]
 @operation("Publish a draft: new dossiers take it; a draft with validation errors is refused (422)",
            tag="reform", body=schemas.PublishIn(), responses={200: schemas.VersionOut(), 409: "not a draft"})
 def publish_version(code: str, number: int):  # type: ignore[no-untyped-def]
-    return respond(schemas.VersionOut(), publish(request_uow(), current_actor(), code, number, g.body["note"]))
+    return respond(schemas.VersionOut, publish(request_uow(), current_actor(), code, number, g.body["note"]))
 
 
 @bp.get("/procedures/<code>/versions/<int:number>/what-if")
@@ -65,7 +65,7 @@ def replay(code: str, number: int):  # type: ignore[no-untyped-def]
         months = max(1, min(60, int(request.args.get("months", 6))))
     except ValueError:
         raise ValidationFailed("months must be a number", {"months": ["1 to 60."]}) from None
-    return respond(schemas.WhatIfOut(), what_if(request_uow(), current_actor(), code, number, months))
+    return respond(schemas.WhatIfOut, what_if(request_uow(), current_actor(), code, number, months))
 
 
 @bp.post("/procedures/<code>/migrations")
@@ -77,4 +77,4 @@ def replay(code: str, number: int):  # type: ignore[no-untyped-def]
 def migrations(code: str):  # type: ignore[no-untyped-def]
     body = g.body
     report = migrate(request_uow(), current_actor(), code, body["to_version"], body.get("dossiers"), body["dry_run"])
-    return respond(schemas.MigrationOut(), report)
+    return respond(schemas.MigrationOut, report)

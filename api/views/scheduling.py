@@ -21,7 +21,7 @@ bp = Blueprint("scheduling", __name__)
 def notifications():  # type: ignore[no-untyped-def]
     unread = request.args.get("unread") == "true"
     items = my_notifications(request_uow().session, current_actor(), unread, 200)
-    return respond(schemas.NotificationList(), {"items": items})
+    return respond(schemas.NotificationList, {"items": items})
 
 
 @bp.post("/notifications/<int:message_id>/read")
@@ -44,7 +44,7 @@ def escalations():  # type: ignore[no-untyped-def]
     items = [{**{k: getattr(v.escalation, k) for k in ("id", "kind", "task_id", "unit_code", "due_at", "fired_at",
                                                         "scheduled_at", "proposed_due_at")},
               "dossier": v.dossier_code, "step": v.step} for v in views]
-    return respond(schemas.EscalationList(), {"items": items})
+    return respond(schemas.EscalationList, {"items": items})
 
 
 @bp.get("/scheduler/metrics")
@@ -52,4 +52,4 @@ def escalations():  # type: ignore[no-untyped-def]
 @operation("Scheduler figures per job: runs that did work, items handled, lag between due and fired",
            tag="notifications", responses={200: schemas.JobMetricsList()})
 def scheduler_metrics():  # type: ignore[no-untyped-def]
-    return respond(schemas.JobMetricsList(), {"items": metrics(request_uow())})
+    return respond(schemas.JobMetricsList, {"items": metrics(request_uow())})

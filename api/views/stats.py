@@ -22,5 +22,5 @@ def stats():  # type: ignore[no-untyped-def]
     q = g.query
     groups = compute(request_uow(), current_actor(), StatsQuery(
         start=q["start"], end=q["end"], group_by=q["group_by"], unit=q.get("unit"), procedure=q.get("procedure")))
-    return respond(schemas.StatsOut(), {"start": q["start"], "end": q["end"], "group_by": q["group_by"],
+    return respond(schemas.StatsOut, {"start": q["start"], "end": q["end"], "group_by": q["group_by"],
                                         "groups": groups})

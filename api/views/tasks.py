@@ -25,7 +25,7 @@ def list_open_tasks():  # type: ignore[no-untyped-def]
     now = uow.clock()
     items = [{**{k: getattr(t, k) for k in _TASK_FIELDS}, "overdue": t.due_at is not None and t.due_at < now}
              for t in page.items]
-    return respond(schemas.TaskPageOut(), {"items": items, "total": page.total,
+    return respond(schemas.TaskPageOut, {"items": items, "total": page.total,
                                            "limit": g.query["limit"], "offset": g.query["offset"]})
 
 
@@ -41,7 +41,7 @@ def read_task(task_id: str):  # type: ignore[no-untyped-def]
     body = {k: getattr(detail.task, k) for k in schemas.TaskOut().fields if hasattr(detail.task, k)}
     body.update(dossier_code=detail.task.dossier_code, procedure_code=detail.task.procedure_code,
                 unit_code=detail.task.unit_code, form=detail.form)
-    return respond(schemas.TaskDetailOut(), body)
+    return respond(schemas.TaskDetailOut, body)
 
 
 @bp.post("/tasks/<task_id>/complete")
@@ -54,7 +54,7 @@ def read_task(task_id: str):  # type: ignore[no-untyped-def]
                       422: "invalid form data or process error"})
 def complete(task_id: str):  # type: ignore[no-untyped-def]
     done = complete_task(request_uow(), current_actor(), task_id, g.body["data"])
-    return respond(schemas.TaskCompleted(), {
+    return respond(schemas.TaskCompleted, {
         "id": done.task.id, "state": done.task.state, "dossier": done.dossier.code,
         "dossier_status": done.dossier.status, "next_tasks": done.next_tasks})
 
@@ -64,7 +64,7 @@ def complete(task_id: str):  # type: ignore[no-untyped-def]
 @operation("Take an unclaimed task of your unit and role", tag="tasks",
            responses={200: schemas.TaskOut(), 403: "not your role", 409: "already claimed"})
 def claim_task(task_id: str):  # type: ignore[no-untyped-def]
-    return respond(schemas.TaskOut(), claim(request_uow(), current_actor(), task_id))
+    return respond(schemas.TaskOut, claim(request_uow(), current_actor(), task_id))
 
 
 @bp.post("/tasks/<task_id>/unclaim")
@@ -72,7 +72,7 @@ def claim_task(task_id: str):  # type: ignore[no-untyped-def]
 @operation("Give a task back to the unit's queue (its assignee, or a leader)", tag="tasks",
            responses={200: schemas.TaskOut(), 403: "not yours"})
 def unclaim_task(task_id: str):  # type: ignore[no-untyped-def]
-    return respond(schemas.TaskOut(), unclaim(request_uow(), current_actor(), task_id))
+    return respond(schemas.TaskOut, unclaim(request_uow(), current_actor(), task_id))
 
 
 @bp.post("/tasks/<task_id>/assign")
@@ -81,7 +81,7 @@ def unclaim_task(task_id: str):  # type: ignore[no-untyped-def]
            body=schemas.UserRef(), responses={200: schemas.TaskOut(), 403: "not a leader of the unit",
                                               422: "that officer cannot work this task"})
 def assign_task(task_id: str):  # type: ignore[no-untyped-def]
-    return respond(schemas.TaskOut(), assign(request_uow(), current_actor(), task_id, g.body["user_id"]))
+    return respond(schemas.TaskOut, assign(request_uow(), current_actor(), task_id, g.body["user_id"]))
 
 
 @bp.post("/tasks/<task_id>/delegate")
@@ -90,7 +90,7 @@ def assign_task(task_id: str):  # type: ignore[no-untyped-def]
            body=schemas.UserRef(), responses={200: schemas.TaskOut(), 409: "not your task",
                                               422: "that officer cannot work this task"})
 def delegate_task(task_id: str):  # type: ignore[no-untyped-def]
-    return respond(schemas.TaskOut(), delegate(request_uow(), current_actor(), task_id, g.body["user_id"]))
+    return respond(schemas.TaskOut, delegate(request_uow(), current_actor(), task_id, g.body["user_id"]))
 
 
 @bp.post("/tasks/<task_id>/priority")
@@ -98,7 +98,7 @@ def delegate_task(task_id: str):  # type: ignore[no-untyped-def]
 @operation("A leader of the unit sets the task's priority (higher first)", tag="tasks",
            body=schemas.PriorityIn(), responses={200: schemas.TaskOut()})
 def prioritise(task_id: str):  # type: ignore[no-untyped-def]
-    return respond(schemas.TaskOut(), set_priority(request_uow(), current_actor(), task_id, g.body["priority"]))
+    return respond(schemas.TaskOut, set_priority(request_uow(), current_actor(), task_id, g.body["priority"]))
 
 
 @bp.get("/tasks/<task_id>/candidates")
@@ -106,4 +106,4 @@ def prioritise(task_id: str):  # type: ignore[no-untyped-def]
 @operation("Officers who may take the task, with their open and overdue task counts", tag="tasks",
            responses={200: schemas.CandidateList(), 403: "not a leader of the unit"})
 def task_candidates(task_id: str):  # type: ignore[no-untyped-def]
-    return respond(schemas.CandidateList(), {"items": candidates(request_uow(), current_actor(), task_id)})
+    return respond(schemas.CandidateList, {"items": candidates(request_uow(), current_actor(), task_id)})

@@ -23,7 +23,7 @@ from engine.store.uow import UnitOfWork
 from engine.time.clock import LOCAL_TZ
 
 from .models import Dossier, TaskRecord
-from .projection import CANCELLED
+from .projection import CANCELLED, STEP_ORDER
 from .service import find_dossier
 
 KINDS = {
@@ -102,7 +102,7 @@ def build_context(uow: UnitOfWork, dossier: Dossier, request: DocumentRequest) -
                                   .order_by(AuditEntry.seq)))
     tasks = list(session.scalars(select(TaskRecord).where(TaskRecord.dossier_id == dossier.id,
                                                           TaskRecord.state != CANCELLED)
-                                 .order_by(TaskRecord.created_at, TaskRecord.id)))
+                                 .order_by(*STEP_ORDER)))
     user_ids = {e.actor_id for e in events} | {t.completed_by for t in tasks} | {t.assignee_id for t in tasks}
     names = {u.id: u.full_name for u in session.scalars(select(User).where(User.id.in_(user_ids - {None})))}
     unit_codes = {dossier.reception_unit, dossier.competent_unit} | {t.unit_code for t in tasks}

@@ -18,6 +18,9 @@ from .models import Dossier, TaskRecord
 from .workflows import ready_user_tasks
 
 OPEN, COMPLETED, CANCELLED, SUSPENDED = "open", "completed", "cancelled", "suspended"
+# A dossier's steps in the order they happened: by creation; at the same instant a finished step before one
+# still open (the step completed and the next created by one request share a timestamp); then by id.
+STEP_ORDER = (TaskRecord.created_at, TaskRecord.completed_at.is_(None), TaskRecord.completed_at, TaskRecord.id)
 RECEPTION_ROLE = "reception"
 PRIORITY_PROPERTY = "priority"  # a step's default priority, set in the BPMN
 

@@ -28,7 +28,7 @@ from .actions import OPEN_STATUSES, allowed_actions
 from .attachments import AttachmentRef, attachments_of
 from .codes import new_pin, next_code
 from .models import Dossier, Escalation, TaskRecord
-from .projection import COMPLETED, OPEN, SUSPENDED, sync_tasks
+from .projection import COMPLETED, OPEN, STEP_ORDER, SUSPENDED, sync_tasks
 from .status import CHANNELS, STATUS_CODES
 from .workflows import advance, end_status, new_workflow, ready_user_task, restore_workflow, schedule_timers
 
@@ -264,7 +264,7 @@ def get_dossier(uow: UnitOfWork, actor: Actor, code: str) -> DossierView:
     session = uow.session
     dossier = find_dossier(session, actor, code)
     tasks = list(session.scalars(select(TaskRecord).where(TaskRecord.dossier_id == dossier.id)
-                                 .order_by(TaskRecord.created_at, TaskRecord.id)))
+                                 .order_by(*STEP_ORDER)))
     events = list(session.scalars(select(AuditEntry).where(AuditEntry.dossier_id == dossier.id)
                                   .order_by(AuditEntry.seq)))
     return DossierView(dossier=dossier, open_tasks=[t for t in tasks if t.state in (OPEN, SUSPENDED)],

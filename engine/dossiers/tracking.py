@@ -18,7 +18,7 @@ from engine.store.throttle import TooManyAttempts, blocked_until, count_event, r
 from engine.store.uow import UnitOfWork
 
 from .models import Dossier, TaskRecord
-from .projection import CANCELLED
+from .projection import CANCELLED, STEP_ORDER
 from .service import pin_digest
 
 __all__ = ["RATINGS", "PublicView", "TooManyAttempts", "rate", "track"]
@@ -64,7 +64,7 @@ def track(uow: UnitOfWork, code: str, pin: str | None, client: str) -> PublicVie
     dossier = _authorised(uow, code, pin, client)
     compiled = uow.cache.get(uow.session, dossier.procedure_version_id)
     steps = list(uow.session.scalars(select(TaskRecord).where(
-        TaskRecord.dossier_id == dossier.id, TaskRecord.state != CANCELLED).order_by(TaskRecord.created_at)))
+        TaskRecord.dossier_id == dossier.id, TaskRecord.state != CANCELLED).order_by(*STEP_ORDER)))
     return PublicView(dossier, compiled.meta["name"], steps)
 
 

@@ -65,7 +65,7 @@ _ACTOR = (select(User.username, User.active, Membership.unit_code, Membership.ro
 
 def actor_for(session: Session, org: OrgCache, user_id: int) -> Actor:
     """The acting user as stored now: a disabled account or a changed membership takes effect at once."""
-    rows = session.execute(_ACTOR, {"user_id": user_id}).all()
+    rows = session.connection().execute(_ACTOR, {"user_id": user_id}).all()  # plain columns: no ORM loading
     if not rows or not rows[0].active:
         raise Unauthorized("account not found or disabled")
     memberships = frozenset((r.unit_code, r.role_code) for r in rows if r.unit_code is not None)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from engine.dossiers.models import Dossier, TaskRecord
-from engine.dossiers.projection import OPEN
+from engine.dossiers.projection import OPEN, STEP_ORDER
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.procedures.models import Procedure
@@ -124,7 +124,7 @@ def overdue_dossiers(uow: UnitOfWork, actor: Actor, unit: str | None = None, pro
                                       User.full_name)
                                .outerjoin(User, User.id == TaskRecord.assignee_id)
                                .where(TaskRecord.dossier_id.in_([d.id for d in dossiers]), TaskRecord.state == OPEN)
-                               .order_by(TaskRecord.created_at, TaskRecord.id))
+                               .order_by(*STEP_ORDER))
         for dossier_id, name, role, task_unit, assignee in rows:
             steps.setdefault(dossier_id, []).append(OpenStep(name, role, task_unit, assignee))
     calendar, today = uow.calendar, now.astimezone(LOCAL_TZ).date()

@@ -39,6 +39,9 @@ _RESERVE = (_HEAD.update().where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + bindp
             .returning(_HEAD.c.seq, _HEAD.c.hash))
 _ADVANCE = _HEAD.update().where(_HEAD.c.id == 1).values(hash=bindparam("new_hash"))
 _INSERT = _LOG.insert()
+# PostgreSQL: `WITH sealed AS (INSERT the entry) UPDATE the head's hash`, the common case of one entry.
+_INSERT_AND_ADVANCE = _ADVANCE.add_cte(
+    _LOG.insert().values({name: bindparam(f"e_{name}") for name in (*HASHED_FIELDS, "hash")}).cte("sealed"))
 
 
 def seal(session: Session, entries: list[dict[str, Any]]) -> None:
@@ -52,8 +55,11 @@ def seal(session: Session, entries: list[dict[str, Any]]) -> None:
         seq += 1
         entry["seq"], entry["prev_hash"] = seq, prev
         entry["hash"] = prev = entry_hash(entry)
-    conn.execute(_INSERT, entries)
-    conn.execute(_ADVANCE, {"new_hash": prev})
+    if conn.dialect.name == "postgresql" and len(entries) == 1:  # one round trip: the entry and the new head
+        conn.execute(_INSERT_AND_ADVANCE, {"new_hash": prev, **{f"e_{k}": v for k, v in entries[0].items()}})
+    else:
+        conn.execute(_INSERT, entries)
+        conn.execute(_ADVANCE, {"new_hash": prev})
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from .audit import seal
+from .flush import flush
 
 if TYPE_CHECKING:
     from engine.people.actors import Actor
@@ -73,7 +74,7 @@ class UnitOfWork:
             "task_id": task_id, "step": step, "before": before, "after": after, "detail": detail or {}})
 
     def commit(self) -> None:
-        self.session.flush()
+        flush(self.session)  # the changes first, in one statement where the database allows it
         seal(self.session, self.pending_audit)
         self.pending_audit = []
         self.session.commit()
