@@ -163,6 +163,16 @@ def cmd_org_load(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tasks_recount(settings: Settings, args: argparse.Namespace) -> int:
+    from engine.work.counts import recount
+
+    with _uow(settings) as uow:
+        recount(uow.session)
+        uow.session.commit()
+    print("open-task counts rebuilt from the tasks")
+    return 0
+
+
 def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     with _session(settings) as session:
         result = verify(session)
@@ -303,6 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
     org_load = org.add_parser("load", help="load units (and roles) from a TOML file")
     org_load.add_argument("file", nargs="?", type=Path, default=Settings().organisation_file)
     org_load.set_defaults(func=cmd_org_load)
+
+    tasks = sub.add_parser("tasks", help="the task projection").add_subparsers(dest="action", required=True)
+    recount = tasks.add_parser("recount", help="rebuild the open-task counts per unit and role from the tasks")
+    recount.set_defaults(func=cmd_tasks_recount)
 
     audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="action", required=True)
     audit_verify = audit.add_parser("verify", help="check the hash chain; exit 1 if it is broken")

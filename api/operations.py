@@ -14,6 +14,8 @@ from marshmallow import Schema, ValidationError
 from engine.errors import BadRequest, ValidationFailed
 from engine.procedures.serialization import encode_json
 
+from .dumping import dumper_for
+
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -91,21 +93,8 @@ def _load(schema: Schema, data: Any) -> Any:
         raise ValidationFailed("the request is not valid", messages) from None
 
 
-_SCHEMAS: dict[type[Schema], Schema] = {}
-
-
-def schema_instance(schema: Schema | type[Schema]) -> Schema:
-    """One instance per response schema class: building a schema (and its nested ones) costs more than dumping
-    a small object with it, and a marshmallow 4 schema keeps no per-call state."""
-    if isinstance(schema, Schema):
-        return schema
-    instance = _SCHEMAS.get(schema)
-    if instance is None:
-        instance = _SCHEMAS[schema] = schema()
-    return instance
-
-
 def respond(schema: Schema | type[Schema], obj: Any, status: int = 200,
             headers: dict[str, str] | None = None) -> Response:
-    return Response(encode_json(schema_instance(schema).dump(obj)), status=status, mimetype="application/json",
-                    headers=headers)
+    """The object through its response schema, as JSON. A schema class is compiled once (`dumping.py`)."""
+    body = dumper_for(schema)(obj) if isinstance(schema, type) else schema.dump(obj)
+    return Response(encode_json(body), status=status, mimetype="application/json", headers=headers)

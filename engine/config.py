@@ -66,6 +66,8 @@ class Settings:
     timer_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_TIMER_INTERVAL", "1")))
     sweep_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_SWEEP_INTERVAL", "30")))
     delivery_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_DELIVERY_INTERVAL", "10")))
+    # how often the open-task count deltas are folded (engine/work/counts.py)
+    counts_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_COUNTS_INTERVAL", "60")))
     sql_echo: bool = field(default_factory=lambda: os.environ.get("MOTCUA_SQL_ECHO", "") == "1")
     upload_dir: Path = field(default_factory=lambda: Path(os.environ.get(
         "MOTCUA_UPLOAD_DIR", PROJECT_ROOT / "var" / "uploads")))

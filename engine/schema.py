@@ -8,7 +8,8 @@ from engine.scheduling import models as scheduling
 from engine.store import models as store
 from engine.store.db import Base
 from engine.time import models as time
+from engine.work import models as work
 
 metadata = Base.metadata
 
-__all__ = ["dossiers", "metadata", "people", "procedures", "scheduling", "store", "time"]
+__all__ = ["dossiers", "metadata", "people", "procedures", "scheduling", "store", "time", "work"]

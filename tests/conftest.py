@@ -75,12 +75,12 @@ def _truncate(app: Flask) -> None:
             conn.execute(text("UPDATE procedures SET current_version_id = NULL"))
             for table in reversed(tables):
                 conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(text("DELETE FROM open_task_counts"))  # deleting tasks appended their -1s
         conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :g)"), {"g": GENESIS})
 
 
-@pytest.fixture
-def app_factory(database_url: str) -> Iterator[Any]:
-    """Build apps on the test database, emptied first; processes and forms folders can be swapped."""
+def _app_factory(database_url: str) -> Iterator[Any]:
+    """Build apps on a test database, emptied first; processes and forms folders can be swapped."""
     apps: list[Flask] = []
 
     def build(processes_dir: Path | None = None, forms_dir: Path | None = None, clock: Any = None,
@@ -110,6 +110,25 @@ def app_factory(database_url: str) -> Iterator[Any]:
     yield build
     for app in apps:
         app.extensions["motcua"].engine.dispose()
+
+
+@pytest.fixture
+def app_factory(database_url: str) -> Iterator[Any]:
+    """Apps on the test database of this run (SQLite, then PostgreSQL)."""
+    yield from _app_factory(database_url)
+
+
+@pytest.fixture(scope="session")
+def pg_database_url(pg: pgserver.PostgresServer) -> str:
+    url = pg.create_database("motcua_test_pg_only")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def pg_app_factory(pg_database_url: str) -> Iterator[Any]:
+    """Apps on PostgreSQL only, for what only a server with concurrent writers can show."""
+    yield from _app_factory(pg_database_url)
 
 
 @pytest.fixture

@@ -3,10 +3,15 @@
 SpiffWorkflow's default serializer writes the whole process spec into every instance (about two thirds of
 the bytes, and half of the deserialization time). A dossier row instead stores only the instance; the
 spec is stored once per procedure version and handed back in when the workflow is restored.
+
+The instance's JSON is deflated (zlib, level 1): a task tree repeats its keys and ids, so it shrinks to about a
+third for some 40 µs, and every completion writes it (less WAL, no TOAST compression on PostgreSQL, a third of
+the disk). States written before that are plain JSON and still load.
 """
 
 from __future__ import annotations
 
+import zlib
 from datetime import date, datetime
 from decimal import Decimal
 from types import ModuleType
@@ -77,15 +82,23 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"cannot store a value of type {type(obj).__name__} in a dossier")
 
 
+STATE_COMPRESSION = 1  # zlib level: the fastest; higher levels gain a few percent for half again the time
+
+
 def dump_workflow(workflow: BpmnWorkflow) -> bytes:
     dct = STATE_REGISTRY.convert(workflow)
     dct[VERSION_KEY] = VERSION
-    return orjson.dumps(dct, default=_default, option=_OPTIONS)
+    return zlib.compress(orjson.dumps(dct, default=_default, option=_OPTIONS), STATE_COMPRESSION)
+
+
+def state_json(state: bytes) -> bytes:
+    """A stored state's JSON: deflated, or plain as written before deflating."""
+    return state if state[:1] == b"{" else zlib.decompress(state)
 
 
 def load_workflow(state: bytes, spec: BpmnProcessSpec,
                   subprocess_specs: dict[str, BpmnProcessSpec]) -> BpmnWorkflow:
-    dct = orjson.loads(state)
+    dct = orjson.loads(state_json(state))
     version = dct.pop(VERSION_KEY, VERSION)
     if version != VERSION and version in MIGRATIONS:
         MIGRATIONS[version](dct)
@@ -120,4 +133,4 @@ def _default_plain(obj: Any) -> Any:
     raise TypeError(f"not JSON serializable: {type(obj).__name__}")
 
 
-__all__ = ["datetime", "dump_spec", "dump_workflow", "encode_json", "load_spec", "load_workflow"]
+__all__ = ["datetime", "dump_spec", "dump_workflow", "encode_json", "load_spec", "load_workflow", "state_json"]

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from engine.config import Settings
 from engine.store.uow import UnitOfWork
 from engine.time.clock import Clock
+from engine.work.counts import fold
 
 from .delivery import Channels, deliver
 from .escalation import sweep
@@ -85,6 +86,15 @@ def job_delivery() -> int:
     return _run("delivery", work)
 
 
+def job_counts() -> int:
+    def work(ctx: JobContext) -> tuple[int, float]:
+        with ctx.uow() as uow:
+            folded = fold(uow.session)
+            uow.session.commit()
+        return folded, 0.0
+    return _run("counts", work)
+
+
 def build_scheduler(settings: Settings, context: JobContext, blocking: bool = False) -> Any:
     CONTEXT["default"] = context
     store = SQLAlchemyJobStore(url=settings.database_url, tablename="apscheduler_jobs")
@@ -92,7 +102,7 @@ def build_scheduler(settings: Settings, context: JobContext, blocking: bool = Fa
     scheduler = cls(jobstores={"default": store}, timezone=UTC,
                     job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     for job, seconds in (("timers", settings.timer_interval), ("sweep", settings.sweep_interval),
-                         ("delivery", settings.delivery_interval)):
+                         ("delivery", settings.delivery_interval), ("counts", settings.counts_interval)):
         scheduler.add_job(f"engine.scheduling.scheduler:job_{job}", "interval", seconds=seconds, id=job,
                           replace_existing=True)
     return scheduler

@@ -44,12 +44,21 @@ _INSERT_AND_ADVANCE = _ADVANCE.add_cte(
     _LOG.insert().values({name: bindparam(f"e_{name}") for name in (*HASHED_FIELDS, "hash")}).cte("sealed"))
 
 
-def seal(session: Session, entries: list[dict[str, Any]]) -> None:
-    """Give pending entries their chain positions and hashes, and insert them, in the caller's transaction."""
+def reservation(entries: list[dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
+    """The statement that reserves the entries' positions and returns (last position, previous hash), taking
+    the head's lock: the caller runs it after its other writes (`store.flush` sends it with them)."""
+    return _RESERVE, {"n": len(entries)}
+
+
+def seal(session: Session, entries: list[dict[str, Any]], reserved: tuple[int, str] | None = None) -> None:
+    """Give pending entries their chain positions and hashes, and insert them, in the caller's transaction.
+    `reserved` is what `reservation`'s statement returned, when the caller ran it already."""
     if not entries:
         return
     conn = session.connection()
-    last_seq, prev = conn.execute(_RESERVE, {"n": len(entries)}).one()
+    if reserved is None:
+        reserved = tuple(conn.execute(_RESERVE, {"n": len(entries)}).one())  # type: ignore[assignment]
+    last_seq, prev = reserved
     seq = last_seq - len(entries)
     for entry in entries:
         seq += 1

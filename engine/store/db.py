@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DisconnectionError
@@ -51,12 +53,22 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _json_text(value: Any) -> str:
+    """JSON columns written with orjson (several per request: audit details, drafts); what it cannot write
+    (an integer beyond 64 bits) goes through the standard library as before."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
+    json_options = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, **json_options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20, **json_options)
     _ping_when_idle(engine)
     return engine
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, literal, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.exc import StaleDataError
 
 
@@ -45,30 +45,32 @@ class _Write:
         return {f"w{n}_{name}": value for name, value in self.params.items()}
 
 
-def flush(session: Session) -> None:
-    """Write the session's pending inserts and updates; fall back to the ORM for anything unusual."""
-    if session.deleted or not (session.new or session.dirty):
-        session.flush()
-        return
-    writes = _plan(session)
+def flush(session: Session, then: Any = None, then_params: dict[str, Any] | None = None) -> Any:
+    """Write the session's pending inserts and updates; fall back to the ORM for anything unusual.
+
+    `then` is an `UPDATE ... RETURNING` that must run after the writes (the audit chain's head, whose lock
+    every transaction takes last): when the writes go as one statement it goes with them, made to depend on
+    them, and its first row is returned either way."""
+    writes = None if session.deleted or not (session.new or session.dirty) else _plan(session)
+    conn = session.connection()
     if writes is None:
         session.flush()
-        return
-    conn = session.connection()
-    if conn.dialect.name == "postgresql" and len(writes) > 1 and sum(w.version is not None for w in writes) <= 1:
-        params: dict[str, Any] = {}
+    elif conn.dialect.name == "postgresql" and len(writes) > 1 and sum(w.version is not None for w in writes) <= 1:
+        params: dict[str, Any] = dict(then_params or {})
         for n, write in enumerate(writes):
             params.update(write.bound(n))
-        counts = conn.execute(_merged(writes), params).one()
-        for write, count in zip(writes, counts, strict=True):
+        row = conn.execute(_merged(writes, then), params).one()
+        for write, count in zip(writes, row, strict=False):
             _check(write, count)
+        _mark_written(session, writes)
+        return tuple(row[len(writes):]) if then is not None else None
     else:
         for n, write in enumerate(writes):
             result = conn.execute(_single(write, n, guard=None), write.bound(n))
             if write.kind == "update":  # an INSERT writes its row or raises; drivers differ on its rowcount
                 _check(write, result.rowcount)
-    for write in writes:
-        _mark_written(session, write)
+        _mark_written(session, writes)
+    return tuple(conn.execute(then, then_params or {}).one()) if then is not None else None
 
 
 def _check(write: _Write, count: int) -> None:
@@ -109,8 +111,10 @@ def _build(write: _Write, n: int, guard: Any) -> Any:
     return update(table).where(*where).values({c: bindparam(p + c) for c in write.columns})
 
 
-def _merged(writes: list[_Write]) -> Any:
-    """One SELECT of row counts whose CTEs do the writes; the versioned UPDATE first, the rest guarded by it."""
+def _merged(writes: list[_Write], then: Any) -> Any:
+    """One SELECT of row counts whose CTEs do the writes; the versioned UPDATE first, the rest guarded by it.
+    A trailing `then` waits for every write: its WHERE reads their counts, which PostgreSQL evaluates before
+    it scans (and locks) the trailing statement's row."""
     guarded = writes[0].version is not None
 
     def build() -> Any:
@@ -120,9 +124,14 @@ def _merged(writes: list[_Write]) -> Any:
             if n == 0 and guarded:
                 guard = select(literal(1)).select_from(cte).exists()
             ctes.append(cte)
-        return select(*[select(func.count()).select_from(cte).scalar_subquery() for cte in ctes])
+        counts = [select(func.count()).select_from(cte).scalar_subquery() for cte in ctes]
+        if then is None:
+            return select(*counts)
+        after = then.where(*[count >= 0 for count in counts]).cte("then")
+        return select(*counts, *after.c).select_from(after)
 
-    return _cached(("merged", *(w.shape(n, guarded and n > 0) for n, w in enumerate(writes))), build)
+    shapes = tuple(w.shape(n, guarded and n > 0) for n, w in enumerate(writes))
+    return _cached(("merged", id(then), *shapes), build)
 
 
 # --- what the session holds --------------------------------------------------------------------------------
@@ -136,8 +145,8 @@ def _plan(session: Session) -> list[_Write] | None:
             return None
         writes.append(write)
     for obj in session.dirty:
-        if not session.is_modified(obj):
-            continue
+        if not instance_state(obj).committed_state:
+            continue  # touched, not changed
         write = _update(obj)
         if write is None:
             return None
@@ -219,19 +228,10 @@ def _update(obj: Any) -> _Write | None:
                   keys=tuple(c.name for c in mapper.primary_key), version=version_name)
 
 
-def _mark_written(session: Session, write: _Write) -> None:
-    """Tell the ORM the row is stored as it is now, so that its own flush writes nothing more."""
-    obj = write.obj
-    state = instance_state(obj)
-    if state.key is None:  # inserted: becomes persistent as if it had been loaded
-        session.expunge(obj)
-        for key, value in write.committed.items():
-            state.dict[key] = value
-        make_transient_to_detached(obj)
-        session.add(obj)
-        return
-    for key, value in write.committed.items():
-        set_committed_value(obj, key, value)
-    # every change of the row is written: clear its modified flag as the ORM's flush does (SQLAlchemy 2.0's
-    # own call for this; `set_committed_value` alone leaves the row listed as modified)
-    state._commit_all(state.dict, session.identity_map)
+def _mark_written(session: Session, writes: list[_Write]) -> None:
+    """Tell the ORM the rows are stored as they are now, as its own flush does once it has written them:
+    inserted objects become persistent, and a rollback of the transaction still undoes both."""
+    for write in writes:
+        instance_state(write.obj).dict.update(write.committed)  # defaults filled in, the version moved on
+    # SQLAlchemy 2.0's post-flush bookkeeping (identity map, committed state, the transaction's rollback list)
+    session._register_persistent({instance_state(w.obj) for w in writes})

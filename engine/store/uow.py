@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from .audit import seal
+from .audit import reservation, seal
 from .flush import flush
 
 if TYPE_CHECKING:
@@ -74,7 +74,14 @@ class UnitOfWork:
             "task_id": task_id, "step": step, "before": before, "after": after, "detail": detail or {}})
 
     def commit(self) -> None:
-        flush(self.session)  # the changes first, in one statement where the database allows it
-        seal(self.session, self.pending_audit)
+        # the changes first, in one statement where the database allows it, and the audit chain's head (whose
+        # lock every transaction takes last) reserved in the same round trip
+        reserved = None
+        if self.pending_audit:
+            statement, params = reservation(self.pending_audit)
+            reserved = flush(self.session, then=statement, then_params=params)
+        else:
+            flush(self.session)
+        seal(self.session, self.pending_audit, reserved)
         self.pending_audit = []
         self.session.commit()
