@@ -2,7 +2,7 @@
 # The system programs that `make run` and `make test` need, checked before anything else runs.
 #
 #   scripts/system-deps.sh run      Python 3.11+ with venv, Node.js and npm (the front-end bundles)
-#   scripts/system-deps.sh test     the same, plus PostgreSQL's server programs and Chromium
+#   scripts/system-deps.sh test     the same, plus PostgreSQL's server programs, Chromium and libatomic
 #   scripts/system-deps.sh python   Python 3.11+ with venv only (make lint, make bench)
 #
 # When everything is there it prints nothing and exits 0 at once (no apt-get update).
@@ -97,6 +97,11 @@ check() {
   elif [ "$(id -u)" = 0 ] && ! getent passwd postgres >/dev/null; then
     # tests/pgserver.py runs the server as `postgres` when root (initdb refuses root); apt's package makes it
     problems+=("PostgreSQL's programs are here but there is no \`postgres\` user to run the test server as root: useradd --system --user-group --home-dir /var/lib/postgresql --no-create-home postgres")
+  fi
+  if ! compgen -G "/usr/lib/*/libatomic.so.1" >/dev/null && ! compgen -G "/lib/*/libatomic.so.1" >/dev/null \
+    && [ ! -e /usr/lib/libatomic.so.1 ]; then
+    # Playwright's driver is a Node.js build of its own (in the wheel) that links libatomic; fresh Debian lacks it
+    packages+=(libatomic1) reasons+=("libatomic (Playwright's driver)")
   fi
   if ! chromium_found; then
     if [ -n "${MOTCUA_CHROMIUM:-}" ]; then
