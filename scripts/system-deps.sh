@@ -61,8 +61,10 @@ chromium_found() {  # as tests/browser/conftest.py looks
 check() {
   packages=() reasons=() problems=() snaps=()
   local pyver nodever need_node
-  if ! have "$PYTHON"; then
-    packages+=(python3) reasons+=("Python 3 ($PYTHON)")
+  if ! have "$PYTHON" && [ "$PYTHON" = python3 ]; then
+    packages+=(python3) reasons+=("Python 3")
+  elif ! have "$PYTHON"; then
+    problems+=("PYTHON=$PYTHON was not found.")
   elif ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     pyver=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo "?")
     problems+=("Motcua needs Python 3.11 or newer; $PYTHON is $pyver. Install a newer one and run make with PYTHON=python3.X.")
@@ -109,7 +111,7 @@ check() {
     elif [ "$(os_id)" = ubuntu ]; then
       snaps+=(chromium) reasons+=("Chromium (Ubuntu has it only as a snap)")
     else
-      # fonts-liberation is what Debian's chromium recommends: without any font, pages render no text
+      # the font Debian's chromium recommends: installed without recommends, a fresh machine has no font at all
       packages+=(chromium fonts-liberation) reasons+=("Chromium")
     fi
   fi
@@ -130,7 +132,11 @@ report_and_exit() {  # what is missing and the one command that installs it; nev
     elif have sudo; then cmd="sudo sh -c '$cmd'"
     else cmd="su -c '$cmd'"
     fi
-    printf '\nRun this once, then make %s again:\n\n    %s\n\n' "$mode" "$cmd" >&2
+    if have apt-get; then
+      printf '\nRun this once, then make %s again:\n\n    %s\n\n' "$mode" "$cmd" >&2
+    else
+      echo "This machine has no apt-get (Motcua's set-up expects Debian or Ubuntu): install them yourself." >&2
+    fi
   fi
   for p in ${problems[@]+"${problems[@]}"}; do echo "$p" >&2; done
   exit 1
@@ -142,10 +148,6 @@ if [ ${#packages[@]} -eq 0 ] && [ ${#snaps[@]} -eq 0 ] && [ ${#problems[@]} -eq 
 fi
 
 if [ "$(id -u)" != 0 ] || [ ${#problems[@]} -gt 0 ] || ! have apt-get; then
-  if ! have apt-get && [ ${#packages[@]} -gt 0 ]; then
-    echo "This machine has no apt-get (Motcua's set-up expects Debian or Ubuntu). Install these yourself:" \
-      "${packages[*]}" >&2
-  fi
   report_and_exit
 fi
 
