@@ -1,4 +1,5 @@
-# The whole set-up is `make run` and `make test`; each installs into .venv on first use.
+# The whole set-up is `make run` and `make test`: each first checks the system programs it needs (installing
+# them with apt as root, or saying the one command to run), then installs into .venv and builds the front-end.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,16 +8,24 @@ STAMP := $(VENV)/.installed
 ASSETS := api/web/static/vendor/.built
 NODE_STAMP := frontend/node_modules/.installed
 
-.PHONY: run test lint bench clean assets
+# What scripts/system-deps.sh checks: `test` also needs PostgreSQL and Chromium, `run` (and `assets`) Node.js
+# and npm, the others Python's venv only. Taken from the goals so that `make lint test` checks for the tests.
+DEPS_FOR := $(if $(filter test,$(MAKECMDGOALS)),test,$(if $(filter run assets,$(MAKECMDGOALS)),run,python))
 
-$(STAMP): pyproject.toml
+.PHONY: run test lint bench clean assets system-deps
+
+$(STAMP): pyproject.toml | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Runs before anything is installed or built (every stamp waits for it), and is a quick no-op when all is there.
+system-deps:
+	@PYTHON='$(PYTHON)' VENV='$(VENV)' bash scripts/system-deps.sh $(DEPS_FOR)
+
 # Front-end bundles (bpmn-js, form-js, Chart.js) from the npm lockfile; rebuilt when the sources change.
-$(NODE_STAMP): frontend/package-lock.json
+$(NODE_STAMP): frontend/package-lock.json | system-deps
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
@@ -26,7 +35,7 @@ $(ASSETS): $(NODE_STAMP) frontend/build.mjs $(wildcard frontend/src/*) $(wildcar
 
 assets: $(ASSETS)
 
-run: $(STAMP) $(ASSETS)
+run: system-deps $(STAMP) $(ASSETS)
 	$(BIN)/motcua db upgrade
 	$(BIN)/motcua procedures load
 	$(BIN)/motcua calendar load
@@ -34,7 +43,7 @@ run: $(STAMP) $(ASSETS)
 	$(BIN)/motcua user seed-demo
 	$(BIN)/motcua serve
 
-test: $(STAMP) $(ASSETS)
+test: system-deps $(STAMP) $(ASSETS)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -28,8 +28,8 @@ def find_binary(name: str) -> str:
     if candidates:
         return candidates[0]
     raise PostgresUnavailable(
-        f"PostgreSQL's `{name}` was not found. Install the server (Debian: apt-get install postgresql); "
-        ".ci/run does this on CI.")
+        f"PostgreSQL's `{name}` was not found. `make test` installs the server as root, or prints the command "
+        "to run (Debian: apt-get install postgresql); see scripts/system-deps.sh.")
 
 
 def _free_port() -> int:

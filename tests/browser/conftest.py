@@ -39,9 +39,11 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 
 
 def chromium_path() -> str:
-    found = os.environ.get("MOTCUA_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:  # a clear failure, never a skip: .ci/run installs Debian's chromium
-        raise RuntimeError("Chromium is not installed: apt-get install chromium (or set MOTCUA_CHROMIUM)")
+    found = (os.environ.get("MOTCUA_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+             or shutil.which("chromium", path="/snap/bin"))  # Ubuntu's snap, where /snap/bin is not on PATH
+    if not found:  # a clear failure, never a skip: `make test` installs Debian's chromium (scripts/system-deps.sh)
+        raise RuntimeError("Chromium is not installed: run `make test`, which installs it as root or prints the "
+                           "command (Debian: apt-get install chromium), or set MOTCUA_CHROMIUM")
     return found
 
 
