@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -101,7 +102,40 @@ def bare_stateless(procedure: str, n: int) -> tuple[float, int, int]:
     return completions / (time.perf_counter() - started), completions, size
 
 
-def api_path(procedure: str, n: int, database_url: str, show_sql: bool = False) -> dict[str, float]:
+def server_processes(datadir: Path | None) -> list[Path]:
+    """The /proc stat files of a PostgreSQL server's processes (the postmaster and its children, the test
+    client's backend among them), found once: reading them per request must cost little."""
+    if datadir is None:
+        return []
+    postmaster = int((datadir / "postmaster.pid").read_text().split()[0])
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        if int(stat.parent.name) == postmaster or ppid == postmaster:
+            found.append(stat)
+    return found
+
+
+def server_cpu(stats: list[Path]) -> float:
+    """CPU seconds these processes have used so far."""
+    total = 0.0
+    for stat in stats:
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+    return total
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def api_path(procedure: str, n: int, database_url: str, show_sql: bool = False,
+             datadir: Path | None = None) -> dict[str, float]:
     upgrade(database_url)
     settings = Settings().with_overrides(database_url=database_url, secret_key="bench")
     app = create_app(settings)
@@ -154,7 +188,9 @@ def api_path(procedure: str, n: int, database_url: str, show_sql: bool = False) 
     event.listen(services.engine, "begin", count_tx)
     rng = random.Random(11)
     latencies: list[float] = []
-    completions, claiming, started = 0, 0.0, time.perf_counter()
+    cpu = {"client": 0.0, "server": 0.0}
+    server = server_processes(datadir)
+    completions, claiming = 0, 0.0
     open_steps = list(pending)
     while open_steps:
         i = rng.randrange(len(open_steps))  # a random open dossier: real traffic interleaves them
@@ -162,13 +198,16 @@ def api_path(procedure: str, n: int, database_url: str, show_sql: bool = False) 
         t0 = time.perf_counter()
         claim = client.post(f"/api/v1/tasks/{current['id']}/claim", headers=headers[current["role"]])
         assert claim.status_code == 200, claim.get_json()
-        t1 = time.perf_counter()
+        claiming += time.perf_counter() - t0
+        s0 = server_cpu(server)
         counting["on"] = True
+        c0, t1 = time.process_time(), time.perf_counter()
         resp = client.post(f"/api/v1/tasks/{current['id']}/complete",
                            json={"data": steps[current["bpmn_id"]]}, headers=headers[current["role"]])
-        counting["on"] = False
         latencies.append(time.perf_counter() - t1)
-        claiming += t1 - t0
+        cpu["client"] += time.process_time() - c0
+        counting["on"] = False
+        cpu["server"] += server_cpu(server) - s0
         assert resp.status_code == 200, resp.get_json()
         completions += 1
         nxt = resp.get_json()["next_tasks"]
@@ -177,8 +216,8 @@ def api_path(procedure: str, n: int, database_url: str, show_sql: bool = False) 
         else:
             open_steps[i] = open_steps[-1]
             open_steps.pop()
-    elapsed = time.perf_counter() - started
-    rate = completions / (elapsed - claiming)
+    working = sum(latencies)  # the completion requests themselves (not the bench's own bookkeeping)
+    rate = completions / working
     with services.session_factory() as session:
         finished = session.scalar(select(func.count()).select_from(Dossier).where(Dossier.finished_at.is_not(None)))
         sizes = list(session.scalars(select(func.length(Dossier.state))))
@@ -189,8 +228,10 @@ def api_path(procedure: str, n: int, database_url: str, show_sql: bool = False) 
         print(f"statements of the first completions on {services.engine.dialect.name}:")
         for line in counting["seen"]:
             print("   ", line)
-    return {"rate": rate, "cycle_rate": completions / elapsed, "completions": completions, "submit_rate": submit_rate,
+    return {"rate": rate, "cycle_rate": completions / (working + claiming), "completions": completions,
+            "submit_rate": submit_rate,
             "statements": counting["statements"] / completions,
+            "client_cpu_ms": cpu["client"] / completions * 1000, "server_cpu_ms": cpu["server"] / completions * 1000,
             "p50_ms": statistics.median(latencies) * 1000, "p95_ms": latencies[int(len(latencies) * .95)] * 1000,
             "state_max": max(sizes), "state_mean": statistics.fmean(sizes)}
 
@@ -219,13 +260,15 @@ def main() -> None:
 
         server = pgserver.start(durable=True)
         try:
-            results["PostgreSQL"] = api_path(proc, n, server.create_database("bench"), args.show_sql)
+            results["PostgreSQL"] = api_path(proc, n, server.create_database("bench"), args.show_sql,
+                                             datadir=server.datadir)
         finally:
             server.stop()
     for name, r in results.items():
         print(f"{'Motcua API path, ' + name:44s} {r['rate']:8.0f} completions/s"
               f"   p50 {r['p50_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms; claim+complete {r['cycle_rate']:.0f}/s;"
               f" submit {r['submit_rate']:.0f}/s; {r['statements']:.1f} SQL statements/completion;"
+              f" CPU/completion {r['client_cpu_ms']:.2f} ms here + {r['server_cpu_ms']:.2f} ms in the server;"
               f" state max {r['state_max'] / 1024:.1f} KB, mean {r['state_mean'] / 1024:.1f} KB")
     print()
     for name, r in results.items():

@@ -48,9 +48,9 @@ class _Write:
 def flush(session: Session, then: Any = None, then_params: dict[str, Any] | None = None) -> Any:
     """Write the session's pending inserts and updates; fall back to the ORM for anything unusual.
 
-    `then` is an `UPDATE ... RETURNING` that must run after the writes (the audit chain's head, whose lock
-    every transaction takes last): when the writes go as one statement it goes with them, made to depend on
-    them, and its first row is returned either way."""
+    `then` is an `UPDATE ... RETURNING` built once (a module constant) that must run after the writes (the
+    audit chain's head, whose lock every transaction takes last): when the writes go as one statement it goes
+    with them, made to depend on them, and its first row is returned either way."""
     writes = None if session.deleted or not (session.new or session.dirty) else _plan(session)
     conn = session.connection()
     if writes is None:
@@ -131,7 +131,10 @@ def _merged(writes: list[_Write], then: Any) -> Any:
         return select(*counts, *after.c).select_from(after)
 
     shapes = tuple(w.shape(n, guarded and n > 0) for n, w in enumerate(writes))
-    return _cached(("merged", id(then), *shapes), build)
+    built_for, statement = _cached(("merged", id(then), *shapes), lambda: (then, build()))
+    if built_for is not then:  # another statement now has that id: build afresh (`then` is meant to be a constant)
+        built_for, statement = _STATEMENTS[("merged", id(then), *shapes)] = (then, build())
+    return statement
 
 
 # --- what the session holds --------------------------------------------------------------------------------
