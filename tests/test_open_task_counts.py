@@ -137,3 +137,20 @@ def test_a_fold_beside_an_uncommitted_transaction_loses_no_delta(pg_app_factory:
     assert kept(app) == actual(app) == {"CM-AX": 2, "CM-TT": 1}
     fold_now(app)
     assert kept(app) == actual(app)
+
+
+def test_the_scheduler_folds_the_counts(api: Api) -> None:
+    from engine.runtime import Runtime
+    from engine.scheduling import scheduler
+    from engine.scheduling.models import JobRun
+
+    app = api.client.application
+    for _ in range(3):
+        submit(api)
+    runtime: Runtime = app.extensions["motcua"]
+    scheduler.build_scheduler(runtime.settings, scheduler.job_context(runtime.settings, runtime.uow, runtime.clock))
+    assert rows(app) == 3  # one +1 per opened step
+    assert scheduler.job_counts() == 3  # folded into one row
+    assert rows(app) == 1 and kept(app) == actual(app) == {"CM-AX": 3}
+    with app.extensions["motcua"].session_factory() as session:
+        assert session.scalar(select(JobRun.items).where(JobRun.job == "counts")) == 3
