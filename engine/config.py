@@ -79,6 +79,10 @@ class Settings:
     # accepted online submissions per client address per hour (anonymous, so anyone could flood reception); 0: off
     submit_limit: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_SUBMIT_LIMIT", "10")))
 
+    # the bounds of procedure code (engine/procedures/limits.py): seconds of one step, growth of the process in MB
+    script_timeout: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_SCRIPT_TIMEOUT", "1")))
+    script_memory_mb: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_SCRIPT_MEMORY_MB", "256")))
+
     def with_overrides(self, **overrides: object) -> Settings:
         values = {f: getattr(self, f) for f in self.__dataclass_fields__}
         values.update(overrides)

@@ -67,14 +67,21 @@ class ValidationFailed(MotcuaError):
 
 
 class ProcessError(MotcuaError):
-    """A script, condition or gateway of the procedure failed; nothing was saved."""
+    """A script, condition or gateway of the procedure failed; nothing was saved.
+
+    `reason` says which kind of failure: `script-error` (the code raised), or a bound it went over
+    (`time-limit`, `memory-limit`, `step-limit`, `size-limit`, `depth-limit`), `forbidden`, `unstorable`.
+    """
 
     title = "Process error"
     code = "process-error"
 
-    def __init__(self, detail: str, element: str | None = None) -> None:
-        super().__init__(detail, element=element)
+    def __init__(self, detail: str, element: str | None = None, reason: str = "script-error",
+                 element_name: str | None = None) -> None:
+        super().__init__(detail, element=element, reason=reason)
         self.element = element
+        self.reason = reason
+        self.element_name = element_name
 
 
 class InvalidPackage(MotcuaError):

@@ -1,5 +1,6 @@
 """What a process holds for its lifetime, built once from the settings: the database engine and session
-factory, the compiled-spec cache, the unit tree and calendar caches, the clock and the document templates; and
+factory, the compiled-spec cache, the unit tree and calendar caches, the clock, the document templates and the
+script engine with the bounds of procedure code; and
 the unit of work each request or scheduler job opens with them. The web app, the scheduler and the `motcua`
 command all start here."""
 
@@ -15,6 +16,8 @@ from engine.config import Settings
 from engine.dossiers.documents import DocumentRenderer
 from engine.people.organisation import OrgCache
 from engine.procedures.catalog import SpecCache
+from engine.procedures.limits import ScriptLimits
+from engine.procedures.sandbox import MotcuaScriptEngine
 from engine.store.db import make_engine, make_session_factory
 from engine.store.uow import UnitOfWork
 from engine.time.calendar_store import CalendarProvider, read_calendar_file
@@ -32,6 +35,7 @@ class Runtime:
     clock: Clock
 
     documents: DocumentRenderer
+    scripts: MotcuaScriptEngine
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -40,10 +44,12 @@ class Runtime:
                    cache=SpecCache(), org=OrgCache(ttl=settings.calendar_ttl_seconds),
                    calendars=CalendarProvider(read_calendar_file(settings.calendar_file).hours,
                                               ttl=settings.calendar_ttl_seconds),
-                   clock=clock or system_clock, documents=DocumentRenderer(settings.documents_dir))
+                   clock=clock or system_clock, documents=DocumentRenderer(settings.documents_dir),
+                   scripts=MotcuaScriptEngine(ScriptLimits(timeout=settings.script_timeout,
+                                                           memory_bytes=settings.script_memory_mb * 1024 ** 2)))
 
     def uow(self) -> UnitOfWork:
         s = self.settings
         return UnitOfWork(self.session_factory, cache=self.cache, calendars=self.calendars, org=self.org,
                           clock=self.clock, code_pattern=s.dossier_code_pattern, code_prefix=s.dossier_code_prefix,
-                          pin_secret=s.secret_key)
+                          pin_secret=s.secret_key, scripts=self.scripts)

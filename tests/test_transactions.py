@@ -97,8 +97,8 @@ def test_two_concurrent_completions_one_wins_one_gets_409(api: Api, monkeypatch:
     barrier = threading.Barrier(2, timeout=20)
     real_advance = engine.dossiers.service.advance
 
-    def advance_together(workflow: Any) -> None:
-        real_advance(workflow)
+    def advance_together(workflow: Any, **kwargs: Any) -> None:
+        real_advance(workflow, **kwargs)
         barrier.wait()
 
     monkeypatch.setattr(engine.dossiers.service, "advance", advance_together)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.errors import Conflict, Forbidden, NotFound, ProcessError, ValidationFailed
 from engine.people.actors import Actor
 from engine.procedures.catalog import current_version
 from engine.procedures.escalation_rules import apology_at
@@ -103,7 +103,7 @@ def receive(session: Session, uow: UnitOfWork, dossier: Dossier, compiled: Compi
             now: datetime, detail: dict[str, Any]) -> None:
     """A valid dossier is received: the legal clock starts and the workflow runs to its first human step."""
     calendar = uow.calendar
-    workflow = new_workflow(compiled, dossier.data)
+    workflow = new_workflow(compiled, dossier.data, uow.scripts)
     advance(workflow)
     dossier.status, dossier.received_at = "received", now
     dossier.due_at = dossier_due(calendar, compiled.meta, now)
@@ -166,11 +166,10 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Com
     if row.owner_id is not None and row.owner_id != actor.user_id and step is not None \
             and step.properties.get(RETURN_PROPERTY) == "true":
         return _return_to_owner(uow, actor, row, dossier, cleaned)
-    workflow = restore_workflow(compiled, dossier.state)
+    workflow = restore_workflow(compiled, dossier.state, uow.scripts)
     task = ready_user_task(workflow, task_id)
     task.data.update(cleaned)
-    task.run()
-    advance(workflow)
+    advance(workflow, run=task)  # the step's post-script runs within the step's bounds too
 
     now, before = uow.clock(), dossier.status
     if dossier.status == "received":
@@ -214,7 +213,10 @@ def validate_form(compiled: CompiledProcedure, form_key: str | None, data: Any) 
 def save_workflow(dossier: Dossier, workflow: Any, calendar: Any, now: datetime, has_timers: bool = True) -> None:
     """Store the workflow with what the scheduler needs to know of it, and finish the dossier at its end."""
     dossier.next_timer_at = schedule_timers(workflow, calendar, now) if has_timers else None
-    dossier.state = dump_workflow(workflow)
+    try:  # the sandbox checks what scripts leave; this is the last line, never a 500
+        dossier.state = dump_workflow(workflow)
+    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
+        raise ProcessError(f"the dossier's data cannot be stored: {exc}", reason="unstorable") from exc
     dossier.updated_at = now
     if workflow.is_completed():
         dossier.status = end_status(workflow) or "processed"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -14,39 +16,98 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import Conflict, NotFound, ProcessError
-from engine.procedures.sandbox import SandboxViolation, script_engine
+from engine.procedures.limits import SandboxViolation, ScriptLimits, step_budget
+from engine.procedures.sandbox import MotcuaScriptEngine, script_engine
 from engine.procedures.serialization import load_workflow
 from engine.procedures.specs import CompiledProcedure
 from engine.time.working_time import WorkingCalendar, parse_budget
 
 from .status import END_STATUS_PROPERTY
 
+log = logging.getLogger(__name__)
+
+# The default bounds, for callers without a runtime (tests, tools); the runtime hands every unit of work a script
+# engine built from the settings (MOTCUA_SCRIPT_TIMEOUT, MOTCUA_SCRIPT_MEMORY_MB).
 SCRIPT_ENGINE = script_engine()
 
 
-def new_workflow(compiled: CompiledProcedure, data: dict[str, Any]) -> BpmnWorkflow:
-    workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=SCRIPT_ENGINE)
+def new_workflow(compiled: CompiledProcedure, data: dict[str, Any],
+                 scripts: MotcuaScriptEngine | None = None) -> BpmnWorkflow:
+    workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=scripts or SCRIPT_ENGINE)
     workflow.get_next_task(state=TaskState.READY).data.update(data)
     return workflow
 
 
-def restore_workflow(compiled: CompiledProcedure, state: bytes) -> BpmnWorkflow:
+def restore_workflow(compiled: CompiledProcedure, state: bytes,
+                     scripts: MotcuaScriptEngine | None = None) -> BpmnWorkflow:
     workflow = load_workflow(state, compiled.spec, compiled.subprocess_specs)
-    workflow.script_engine = SCRIPT_ENGINE
+    workflow.script_engine = scripts or SCRIPT_ENGINE
     return workflow
 
 
-def advance(workflow: BpmnWorkflow) -> None:
-    """Run everything the engine can run by itself. Any failure means the caller must not save."""
-    try:
-        workflow.do_engine_steps()
-    except SpiffWorkflowException as exc:
-        task = getattr(exc, "task", None)
-        spec = task.task_spec if task is not None else getattr(exc, "task_spec", None)
-        element = spec.name if spec is not None else None
-        raise ProcessError(_describe(exc), element=element) from exc
-    except (SandboxViolation, ArithmeticError, LookupError, TypeError, ValueError, NameError) as exc:
-        raise ProcessError(f"{type(exc).__name__}: {exc}") from exc
+def advance(workflow: BpmnWorkflow, run: Task | None = None) -> None:
+    """Complete `run` (a person's task: its post-script runs) if given, then run everything the engine can run
+    by itself. All of it is one step, within one budget of the script engine's limits. Any failure means the
+    caller must not save: it is raised as ProcessError naming the element."""
+    _step(workflow, run.run if run is not None else None)
+
+
+def fire_due_timers(workflow: BpmnWorkflow) -> None:
+    """Let timers whose time has come fire, and run on (SpiffWorkflow does not fire them by itself)."""
+    _step(workflow, workflow.refresh_timers)
+
+
+def _step(workflow: BpmnWorkflow, first: Callable[[], Any] | None) -> None:
+    limits = getattr(workflow.script_engine, "limits", None) or ScriptLimits()
+    running: list[Task] = []
+    with step_budget(limits) as budget:
+
+        def before(task: Task) -> None:  # the engine's own loop is bounded too (a diagram may loop by itself)
+            running[:] = [task]
+            budget.engine_task()
+
+        try:
+            if first is not None:
+                first()
+            workflow.do_engine_steps(will_complete_task=before)
+        except SpiffWorkflowException as exc:
+            raise _process_error(exc) from exc
+        except SandboxViolation as violation:  # from the engine's loop, between tasks
+            spec = running[0].task_spec if running else None
+            raise _violation_error(violation, spec) from None
+        except Exception as exc:  # anything else the procedure's data made SpiffWorkflow raise
+            spec = running[0].task_spec if running else None
+            log.info("step failed at %s", getattr(spec, "name", None), exc_info=True)
+            raise _unexpected_error(exc, spec) from exc
+
+
+def _process_error(exc: SpiffWorkflowException) -> ProcessError:
+    task = getattr(exc, "task", None)
+    spec = task.task_spec if task is not None else getattr(exc, "task_spec", None)
+    violation = getattr(exc, "violation", None)
+    if isinstance(violation, SandboxViolation):
+        return _violation_error(violation, spec)
+    element = spec.name if spec is not None else None
+    return ProcessError(_describe(exc), element=element, element_name=_name(spec))
+
+
+def _violation_error(violation: SandboxViolation, spec: Any) -> ProcessError:
+    name = _name(spec)
+    detail = f"{name}: {violation.message}" if name else violation.message
+    return ProcessError(detail, element=getattr(spec, "name", None), reason=violation.reason, element_name=name)
+
+
+def _unexpected_error(exc: Exception, spec: Any) -> ProcessError:
+    reason = "memory-limit" if isinstance(exc, MemoryError) else \
+        "depth-limit" if isinstance(exc, RecursionError) else "script-error"
+    return ProcessError(f"{type(exc).__name__}: {str(exc)[:500]}", element=getattr(spec, "name", None),
+                        reason=reason, element_name=_name(spec))
+
+
+def _name(spec: Any) -> str | None:
+    if spec is None:
+        return None
+    return getattr(spec, "bpmn_name", None) or getattr(spec, "name", None)
 
 
 def _describe(exc: SpiffWorkflowException) -> str:
@@ -99,15 +160,6 @@ def schedule_timers(workflow: BpmnWorkflow, calendar: WorkingCalendar, now: date
                 continue
             earliest = fire_at if earliest is None or fire_at < earliest else earliest
     return earliest
-
-
-def fire_due_timers(workflow: BpmnWorkflow) -> None:
-    """Let timers whose time has come fire, and run on (SpiffWorkflow does not fire them by itself)."""
-    try:
-        workflow.refresh_timers()
-    except SpiffWorkflowException as exc:
-        raise ProcessError(_describe(exc)) from exc
-    advance(workflow)
 
 
 def end_status(workflow: BpmnWorkflow) -> str | None:

@@ -3,6 +3,11 @@
 The same JSON is what the web UI's form-js editor writes and its viewer renders, so the server validates
 exactly the form the officer saw. FEEL `conditional` expressions are not evaluated here; a field a form
 hides conditionally must therefore not be marked required.
+
+A field's `validate.pattern` is matched with RE2 (`google-re2`), whose time is linear in the value: with
+Python's backtracking `re`, a pattern such as `^(a+)+$` made 31 characters typed by an anonymous citizen tie
+up a worker. What RE2 cannot express (back-references, look-arounds, repetitions above 1000) is refused when
+the form is loaded, naming the form and the field.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+import re2
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from engine.errors import Problem, ValidationFailed
@@ -22,6 +28,34 @@ INPUT_TYPES = frozenset({"textfield", "textarea", "number", "checkbox", "checkli
                          "taglist", "datetime", "expression", "filepicker"})
 CONTAINER_TYPES = frozenset({"group", "dynamiclist"})
 KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+MAX_PATTERN_CHARS = 1000
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False   # a refused pattern is a finding, not a line on stderr
+_RE2_OPTIONS.max_mem = 8 << 20    # the compiled program and its DFA cache, per pattern
+
+
+def compile_pattern(pattern: Any) -> Any:
+    """The pattern compiled by RE2, or None when it is not one RE2 can run."""
+    if not isinstance(pattern, str) or len(pattern) > MAX_PATTERN_CHARS:
+        return None
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except (re2.error, ValueError, TypeError):
+        return None
+
+
+class PatternMatch(validate.Validator):
+    """marshmallow's Regexp (a match at the start of the value), on RE2."""
+
+    def __init__(self, pattern: str, error: str) -> None:
+        self.pattern = pattern
+        self.regex = compile_pattern(pattern)
+        self.error = error
+
+    def __call__(self, value: str) -> str:
+        if self.regex is None or self.regex.match(value) is None:
+            raise ValidationError(self.error)
+        return value
 
 
 class IsoDate(fields.Date):
@@ -119,12 +153,11 @@ def _check_components(name: str, file: str, components: list[Any], seen: set[str
                                     file=file, field=key))
         seen.add(key)
         pattern = (comp.get("validate") or {}).get("pattern")
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except (re.error, TypeError):
-                problems.append(Problem("form-bad-pattern", f"form '{name}': field '{key}' has a bad pattern",
-                                        file=file, field=key))
+        if pattern is not None and compile_pattern(pattern) is None:
+            problems.append(Problem(
+                "form-bad-pattern", f"form '{name}': field '{key}' has a pattern that cannot be checked in linear "
+                f"time (RE2: no back-references or look-arounds, at most {MAX_PATTERN_CHARS} characters)",
+                file=file, field=key))
 
 
 REQUIRED_MESSAGE = "Missing data for required field."  # marshmallow's own wording, which the pages translate
@@ -160,7 +193,7 @@ def _field_for(comp: dict[str, Any]) -> fields.Field:
         if rules.get("minLength") or rules.get("maxLength") is not None:
             validators.append(validate.Length(min=rules.get("minLength"), max=rules.get("maxLength")))
         if rules.get("pattern"):
-            validators.append(validate.Regexp(rules["pattern"], error=rules.get(
+            validators.append(PatternMatch(rules["pattern"], error=rules.get(
                 "patternErrorMessage") or "Giá trị không đúng định dạng."))
         return fields.String(validate=validators, **opts)
     if ctype == "number":

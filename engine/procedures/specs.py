@@ -6,6 +6,7 @@ so a modeler can highlight each offending element.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,11 +22,15 @@ from engine.errors import InvalidPackage, Problem
 from .forms import FormDefinition, check_form
 from .metadata import METADATA_FILE, parse_metadata
 from .packages import ProcedurePackage
-from .sandbox import ScriptRejected, compile_expression, compile_script
+from .sandbox import MAX_EXPRESSION_CHARS, ScriptRejected, compile_expression, compile_script
 from .xmlsafe import parse_xml
 
 FORM_PROPERTY = "formKey"
 BUDGET_PROPERTY = "timeBudget"
+# SpiffWorkflow's DMN engine puts the input in place of each `?` of a cell with this (quadratic) pattern, on
+# every evaluation: cells are bounded in length and in question marks at upload.
+DMN_INPUT_MARK = re.compile(r'(\?)(?=(?:[^\'"]|[\'"][^\'"]*[\'"])*$)')
+MAX_DMN_MARKS = 20
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,9 @@ def _parse_bpmn(package: ProcedurePackage, meta: dict[str, Any]
         raise InvalidPackage([_problem_from(exc, "bpmn-invalid", meta["bpmn"])]) from exc
     except (SpiffWorkflowException, KeyError, ValueError) as exc:
         raise InvalidPackage([Problem("bpmn-invalid", f"{meta['bpmn']}: {exc}", file=meta["bpmn"])]) from exc
+    except Exception as exc:  # the parser trips on hostile input in ways of its own (DMN tables parse here)
+        raise InvalidPackage([Problem("bpmn-invalid", f"{meta['bpmn']}: {type(exc).__name__}: {str(exc)[:300]}",
+                                      file=meta["bpmn"])]) from exc
     return spec, subprocess_specs
 
 
@@ -121,7 +129,8 @@ def _all_specs(spec: BpmnProcessSpec, subs: dict[str, BpmnProcessSpec]) -> list[
 
 
 def _check_scripts(spec: BpmnProcessSpec, subs: dict[str, BpmnProcessSpec]) -> list[Problem]:
-    """Compile every script and expression with the sandbox now, so a hostile one never reaches a dossier."""
+    """Compile every script and expression with the sandbox now (bounded in size and nesting), so a hostile
+    one never reaches a dossier: scripts, conditions, timer and loop expressions, and DMN tables' cells."""
     problems: list[Problem] = []
     for process in _all_specs(spec, subs):
         for task_spec in process.task_specs.values():
@@ -133,7 +142,66 @@ def _check_scripts(spec: BpmnProcessSpec, subs: dict[str, BpmnProcessSpec]) -> l
                     problems.append(Problem("script-rejected", f"{element}: {exc}", element=element))
                 except SyntaxError as exc:
                     problems.append(Problem("script-syntax", f"{element}: {exc}", element=element))
+            problems.extend(_check_decision(task_spec, element))
     return problems
+
+
+def _check_decision(task_spec: Any, element: str) -> list[Problem]:
+    """A business rule task's decision table: every expression SpiffWorkflow's DMN engine will evaluate, built
+    as it builds them (`DMNEngine.evaluate`), compiled through the sandbox. Findings name the task (the DMN's
+    elements are not in the diagram) and the table's rule and column."""
+    table = getattr(getattr(task_spec, "dmnEngine", None), "decision_table", None)
+    if table is None:
+        return []
+    problems: list[Problem] = []
+    name = table.name or table.id
+
+    def check(source: str, where: str) -> None:
+        try:
+            compile_expression(source)
+        except ScriptRejected as exc:
+            problems.append(Problem("dmn-rejected", f"{element}: decision '{name}', {where}: {exc}",
+                                    element=element))
+
+    for column in table.inputs:
+        label = column.label or column.id
+        if not column.expression:  # SpiffWorkflow would evaluate repr() of task data instead
+            problems.append(Problem("dmn-rejected", f"{element}: decision '{name}', input '{label}' has no "
+                                    "expression", element=element))
+        else:
+            check(column.expression, f"input '{label}'")
+    for rule in table.rules:
+        for entry in rule.inputEntries:
+            where = f"rule {rule.row_number} ({rule.id}), input '{entry.input.label or entry.input.id}'"
+            for cell in entry.lhs:
+                if cell is None:
+                    continue
+                if len(cell) > MAX_EXPRESSION_CHARS or cell.count("?") > MAX_DMN_MARKS:
+                    problems.append(Problem("dmn-rejected", f"{element}: decision '{name}', {where}: longer than "
+                                            f"{MAX_EXPRESSION_CHARS:,} characters or more than {MAX_DMN_MARKS} '?'",
+                                            element=element))
+                    continue
+                check(_dmn_test(cell, entry.input.expression or "None"), where)
+        for out in rule.outputEntries:
+            if out.text:
+                check(out.text, f"rule {rule.row_number} ({rule.id}), output '{out.output.name or out.output.id}'")
+    return problems
+
+
+def _dmn_test(cell: str, input_expression: str) -> str:
+    """The expression DMNEngine.evaluate builds from an input cell (a `?` stands for the input)."""
+    marked = DMN_INPUT_MARK.sub("dmninputexpr", cell)
+    if "dmninputexpr" in marked:
+        return marked
+    for candidate, needs_eq in ((cell, True), (f"v {cell}", False)):
+        try:
+            compile(candidate, "<dmn>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST: parse only
+        except SyntaxError:
+            continue
+        except (RecursionError, MemoryError, ValueError):
+            return cell  # compile_expression says why
+        return f"({input_expression}) == ({cell})" if needs_eq else input_expression + cell
+    return cell  # neither parses: compile_expression reports the syntax error
 
 
 def _sources(task_spec: Any) -> list[tuple[str, str]]:

@@ -69,7 +69,7 @@ def migrate(uow: UnitOfWork, actor: Actor, code: str, to_number: int, dossier_co
     now = uow.clock()
     for dossier in session.scalars(query.order_by(Dossier.id)).all():
         source = uow.cache.get(session, dossier.procedure_version_id)
-        workflow = restore_workflow(source, dossier.state)
+        workflow = restore_workflow(source, dossier.state, uow.scripts)
         top, blocked = _check(workflow, target)
         if blocked:
             report.blocked.append({"dossier": dossier.code, **blocked})

@@ -4,8 +4,9 @@ State changes record audit entries here; `commit` flushes the changes, seals the
 chain (taking the chain's head lock last, so every transaction locks in the same order) and commits.
 
 A use case also reads the process-wide caches of the areas above (compiled specs, the unit tree, the
-calendar). Whoever opens the unit of work hands them in (`engine.runtime`); this module names their types
-for the type checker only, so the store imports nothing above itself.
+calendar) and runs procedure code with the runtime's script engine. Whoever opens the unit of work hands
+them in (`engine.runtime`); this module names their types for the type checker only, so the store imports
+nothing above itself.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from engine.people.actors import Actor
     from engine.people.organisation import OrgCache
     from engine.procedures.catalog import SpecCache
+    from engine.procedures.sandbox import MotcuaScriptEngine
     from engine.time.calendar_store import CalendarProvider
     from engine.time.working_time import WorkingCalendar
 
@@ -33,7 +35,7 @@ DEFAULT_CODE_PATTERN = "{unit}-{yymmdd}-{seq:05d}"
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker, *, cache: SpecCache, calendars: CalendarProvider,
                  org: OrgCache, clock: Callable[[], datetime], code_pattern: str = DEFAULT_CODE_PATTERN,
-                 code_prefix: str = "MC", pin_secret: str = "") -> None:
+                 code_prefix: str = "MC", pin_secret: str = "", scripts: MotcuaScriptEngine | None = None) -> None:
         self._factory = session_factory
         self.cache = cache
         self.calendars = calendars
@@ -42,6 +44,7 @@ class UnitOfWork:
         self.code_pattern = code_pattern
         self.code_prefix = code_prefix
         self.pin_secret = pin_secret
+        self.scripts = scripts  # runs procedure code within the configured bounds (None: the defaults)
         self.session: Session
         self.pending_audit: list[dict[str, Any]] = []
 
