@@ -1,10 +1,10 @@
-"""Notifications, escalations and scheduler figures."""
+"""Notifications, escalations, incidents and scheduler figures."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from .common import LocalDateTime
+from .common import LocalDateTime, Strict
 
 
 class NotificationOut(Schema):
@@ -48,3 +48,31 @@ class JobMetricsOut(Schema):
 
 class JobMetricsList(Schema):
     items = fields.List(fields.Nested(JobMetricsOut))
+
+
+class IncidentQuery(Strict):
+    state = fields.String(load_default="open", validate=validate.OneOf(["open", "resolved", "all"]))
+    procedure = fields.String(validate=validate.Length(max=100))
+    dossier = fields.String(validate=validate.Length(max=100))
+
+
+class IncidentOut(Schema):
+    id = fields.Integer()
+    dossier = fields.String(metadata={"description": "the dossier's code"})
+    dossier_status = fields.String()
+    procedure = fields.String()
+    kind = fields.String(metadata={"description": "what the scheduler was doing: timer"})
+    element = fields.String(allow_none=True, metadata={"description": "the BPMN element that failed"})
+    element_name = fields.String(allow_none=True)
+    reason = fields.String(metadata={"description": "script-error, time-limit, memory-limit, step-limit, "
+                                                    "size-limit, depth-limit, forbidden, unstorable or internal"})
+    message = fields.String()
+    opened_at = LocalDateTime()
+    last_attempt_at = LocalDateTime()
+    attempts = fields.Integer()
+    resolved_at = LocalDateTime(allow_none=True)
+    resolved_by = fields.Integer(allow_none=True)
+
+
+class IncidentList(Schema):
+    items = fields.List(fields.Nested(IncidentOut))

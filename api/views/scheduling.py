@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from typing import Any
+
+from flask import Blueprint, Response, g, request
 
 from engine.scheduling.escalation import open_escalations
+from engine.scheduling.incidents import IncidentView, list_incidents
 from engine.scheduling.notifications import mark_read, my_notifications
 from engine.scheduling.scheduler import metrics
+from engine.scheduling.timers import retry_incident
 
 from .. import schemas
 from ..auth import current_actor, login_required
@@ -53,3 +57,35 @@ def escalations():  # type: ignore[no-untyped-def]
            tag="notifications", responses={200: schemas.JobMetricsList()})
 def scheduler_metrics():  # type: ignore[no-untyped-def]
     return respond(schemas.JobMetricsList, {"items": metrics(request_uow())})
+
+
+def incident_out(view: IncidentView) -> dict[str, Any]:
+    i = view.incident
+    return {"id": i.id, "dossier": view.dossier_code, "dossier_status": view.dossier_status,
+            "procedure": i.procedure_code, "kind": i.kind, "element": i.element_id, "element_name": i.element_name,
+            "reason": i.reason, "message": i.message, "opened_at": i.opened_at, "last_attempt_at": i.last_attempt_at,
+            "attempts": i.attempts, "resolved_at": i.resolved_at, "resolved_by": i.resolved_by}
+
+
+@bp.get("/incidents")
+@login_required("leader", "designer", "reform_officer", "admin")
+@operation("Steps the scheduler could not run (a timer's script failed or went over a bound); leaders see "
+           "their units' dossiers, designers and reform officers every procedure's (?state=open|resolved|all, "
+           "?procedure=, ?dossier=)", tag="notifications", query=schemas.IncidentQuery(),
+           responses={200: schemas.IncidentList()})
+def incidents():  # type: ignore[no-untyped-def]
+    q = g.query
+    views = list_incidents(request_uow(), current_actor(), q["state"], q.get("procedure"), q.get("dossier"))
+    return respond(schemas.IncidentList, {"items": [incident_out(v) for v in views]})
+
+
+@bp.post("/incidents/<int:incident_id>/retry")
+@login_required("leader", "designer", "reform_officer", "admin")
+@operation("Run a failed step again, once the procedure is fixed (e.g. the dossier migrated to a corrected "
+           "version): resolved when it succeeds; a 422 process-error when it fails again (the incident stays "
+           "open)", tag="notifications",
+           responses={200: schemas.IncidentOut(), 404: "unknown or not yours", 409: "already resolved, or the "
+                      "dossier is paused", 422: "the step failed again"})
+def retry(incident_id: int):  # type: ignore[no-untyped-def]
+    view = retry_incident(request_uow(), current_actor(), incident_id)
+    return respond(schemas.IncidentOut, incident_out(view))

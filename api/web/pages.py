@@ -20,11 +20,12 @@ from ..services import request_uow
 from ..sessions import CSRF_FIELD, check_csrf, csrf_token, session_user_id, sign_out
 
 F = TypeVar("F", bound=Callable[..., Any])
-WEB_BLUEPRINTS = frozenset({"account", "portal", "officer", "designer", "dashboard", "notifications"})
+WEB_BLUEPRINTS = frozenset({"account", "portal", "officer", "designer", "dashboard", "notifications", "incidents"})
 # Who sees which part of the site; the views check the same roles again.
 OFFICER_ROLES = ("reception", "specialist", "leader")
 DESIGNER_ROLES = ("designer", "reform_officer", "admin")
 DASHBOARD_ROLES = ("leader", "admin")
+INCIDENT_ROLES = ("leader", "designer", "reform_officer", "admin")
 # Scripts only from this site and never inline, so injected markup cannot run. bpmn-js and form-js set inline
 # styles and the BPMN icon font is a data: URL, hence those two allowances.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -79,7 +80,7 @@ def _navigation() -> dict[str, Any]:
     unread = unread_count(request_uow().session, actor) if actor else 0
     return {"actor": actor, "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "unread_notifications": unread,
             "can": {"inbox": bool(roles & set(OFFICER_ROLES)), "design": bool(roles & set(DESIGNER_ROLES)),
-                    "dashboard": bool(roles & set(DASHBOARD_ROLES))}}
+                    "dashboard": bool(roles & set(DASHBOARD_ROLES)), "incidents": bool(roles & set(INCIDENT_ROLES))}}
 
 
 def _start_timer() -> None:

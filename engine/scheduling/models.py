@@ -1,4 +1,4 @@
-"""The scheduler's tables: the notification outbox and the record of job runs."""
+"""The scheduler's tables: the notification outbox, the record of job runs, and incidents."""
 
 from __future__ import annotations
 
@@ -47,3 +47,31 @@ class JobRun(Base):
     items: Mapped[int] = mapped_column(Integer)
     max_lag_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     worker: Mapped[str] = mapped_column(String(100), default="")
+
+
+OPEN_INCIDENT = text("resolved_at IS NULL")
+
+
+class Incident(Base):
+    """A step the scheduler could not run on a dossier: its procedure code failed or went over a bound. The
+    dossier's timers wait (no retry every second) until a person retries the step, once the procedure is
+    fixed; at most one is open per dossier."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ux_incidents_open_dossier", "dossier_id", unique=True,
+                            postgresql_where=OPEN_INCIDENT, sqlite_where=OPEN_INCIDENT),
+                      Index("ix_incidents_opened_at", "opened_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    procedure_code: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))  # what the scheduler was doing: timer
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    element_name: Mapped[str | None] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(String(32))  # ProcessError.reason: script-error, time-limit, ...
+    message: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -67,7 +67,7 @@ def _run(job: str, work: Callable[[JobContext], tuple[int, float]]) -> int:
 
 
 def job_timers() -> int:
-    return _run("timers", lambda ctx: fire_timers(ctx.uow))  # one transaction per dossier
+    return _run("timers", lambda ctx: fire_timers(ctx.uow, webhook_url=ctx.webhook_url))  # a transaction per dossier
 
 
 def job_sweep() -> int:

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from engine.dossiers.lifecycle import perform
 from engine.errors import ValidationFailed
+from engine.scheduling.incidents import VIEWER_ROLES, list_incidents
 
 from ....schemas import ActionIn
 from ....services import request_uow
@@ -25,13 +26,15 @@ def _render(code: str, status: int = 200, failed: str | None = None, errors: dic
             ) -> tuple[str, int]:
     uow = request_uow()
     uow.session.rollback()  # a failed action left nothing behind; read the dossier as stored
-    panel = dossier_panel(uow, page_actor(), code)
+    actor = page_actor()
+    panel = dossier_panel(uow, actor, code)
+    incidents = list_incidents(uow, actor, "open", dossier=code) if actor.roles & VIEWER_ROLES else []
     if errors and "documents" in errors:  # the engine names missing documents by code; people read names
         names = {d["code"]: d["name"] for d in panel["required_documents"]}
         errors = {**errors, "documents": [
             "Missing: " + "; ".join(names.get(c.strip(" ."), c) for c in m[9:].split(","))
             if isinstance(m, str) and m.startswith("Missing: ") else m for m in errors["documents"]]}
-    return render_template("officer/dossier.html", failed=failed, errors=errors or {},
+    return render_template("officer/dossier.html", failed=failed, errors=errors or {}, incidents=incidents,
                            posted=request.form if failed else {}, **panel), status
 
 
