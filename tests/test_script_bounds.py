@@ -191,8 +191,8 @@ def test_a_failing_timer_step_opens_an_incident_and_is_retried_by_a_person_once_
         session.commit()
     assert report.created == [("kiem-thu-hen-gio-loi", 2)]
     with services.uow() as uow:
-        from engine.people.organisation import actor_for
         from engine.people.models import User
+        from engine.people.organisation import actor_for
 
         admin = uow.session.scalars(select(User.id).where(User.username == "quantri")).one()
         moved = migrate(uow, actor_for(uow.session, uow.org, admin), "kiem-thu-hen-gio-loi", 2, [failing],

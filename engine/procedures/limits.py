@@ -144,8 +144,7 @@ def resident_bytes() -> int | None:
 class Budget:
     """What one step may still spend; its methods are the guards' checks (see the module's docstring)."""
 
-    __slots__ = ("_guards", "check_at", "deadline", "depth_limit", "engine_tasks", "limits", "rss_base",
-                 "steps", "tripped")
+    __slots__ = ("check_at", "deadline", "depth_limit", "engine_tasks", "limits", "rss_base", "steps", "tripped")
 
     def __init__(self, limits: ScriptLimits) -> None:
         now = monotonic()
@@ -157,7 +156,6 @@ class Budget:
         self.rss_base: int | None = None
         self.depth_limit: int | None = None
         self.tripped: SandboxViolation | None = None
-        self._guards: dict[str, Any] | None = None
 
     # going over ------------------------------------------------------------------------------------------
     def fail(self, reason: str, message: str) -> SandboxViolation:
@@ -304,15 +302,34 @@ def current_budget() -> Budget | None:
     return _CURRENT.get()
 
 
-@contextlib.contextmanager
-def step_budget(limits: ScriptLimits) -> Iterator[Budget]:
-    """Run one step within one budget: every evaluation inside uses it (see the module's docstring)."""
-    budget = Budget(limits)
-    token = _CURRENT.set(budget)
-    try:
-        yield budget
-    finally:
-        _CURRENT.reset(token)
+def active_budget() -> Budget:
+    """The budget the guards charge: that of the step being run (the sandbox opens one around an evaluation
+    made outside any step). Read from a context variable, so one set of guards serves every thread."""
+    budget = _CURRENT.get()
+    if budget is None:
+        raise SandboxViolation("procedure code ran outside a step", "forbidden")
+    return budget
+
+
+class StepBudget:
+    """`with step_budget(limits) as budget:` runs one step within one budget (see the module's docstring)."""
+
+    __slots__ = ("budget", "limits", "token")
+
+    def __init__(self, limits: ScriptLimits) -> None:
+        self.limits = limits
+
+    def __enter__(self) -> Budget:
+        self.budget = Budget(self.limits)
+        self.token = _CURRENT.set(self.budget)
+        return self.budget
+
+    def __exit__(self, *exc: object) -> None:
+        _CURRENT.reset(self.token)
+
+
+def step_budget(limits: ScriptLimits) -> StepBudget:
+    return StepBudget(limits)
 
 
 # --- what may stay in task data ------------------------------------------------------------------------

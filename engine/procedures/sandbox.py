@@ -51,13 +51,17 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 
 from .limits import (
+    MAX_FORMAT_WIDTH,
     MAX_INSTANCES,
+    MAX_INT_BITS,
     MAX_LENGTH,
     Budget,
     SandboxViolation,
     ScriptLimits,
+    active_budget,
     check_storable,
     current_budget,
+    step_budget,
 )
 
 MAX_SCRIPT_CHARS = 32_768      # a script task's script, a pre- or post-script
@@ -279,10 +283,10 @@ _INPLACE = {"+=": None, "%=": None, "-=": operator.sub, "/=": operator.truediv, 
 
 
 class Guards:
-    """The guard functions and builtins of one budget, made once per step and shared by its evaluations."""
+    """The guard functions and builtins procedure code runs with: one set for the process, charging the budget
+    of the step being run (`limits.active_budget`, a context variable), so that nothing is built per step."""
 
-    def __init__(self, budget: Budget) -> None:
-        self.b = budget
+    def __init__(self) -> None:
         builtins = dict(_BUILTINS)
         builtins.update({
             "range": self.range, "pow": self.pow, "str": self.str, "repr": self.repr, "hash": self.hash,
@@ -291,43 +295,47 @@ class Guards:
         })
         self.names: dict[str, Any] = {
             "__builtins__": builtins, "__name__": "procedure_script", "__metaclass__": type,
-            "_getattr_": self.getattr, "_getitem_": self.getitem, "_getiter_": budget.getiter,
+            "_getattr_": self.getattr, "_getitem_": self.getitem, "_getiter_": _getiter,
             "_iter_unpack_sequence_": guarded_iter_unpack_sequence, "_unpack_sequence_": guarded_unpack_sequence,
             "_write_": full_write_guard, "_inplacevar_": self.inplacevar, "_pow_": self.pow, "_mul_": self.mul,
-            "_lshift_": self.lshift, "_add_": self.add, "_mod_": self.mod, "_deep_": budget.deep,
-            "_member_": budget.member, "_enter_": budget.enter, "_unpack_": self.unpack, "_format_": self.format,
-            "_fstring_": self.fstring, "_catchable_": self.catchable,
+            "_lshift_": self.lshift, "_add_": self.add, "_mod_": self.mod, "_deep_": _deep, "_member_": _member,
+            "_enter_": _enter, "_unpack_": self.unpack, "_format_": self.format, "_fstring_": self.fstring,
+            "_catchable_": self.catchable,
         }
         self.helpers: dict[str, Any] = {**SCRIPT_GLOBALS, "floor": self.floor, "ceil": self.ceil}
+
+    @property
+    def b(self) -> Budget:
+        return active_budget()
 
     # arithmetic ------------------------------------------------------------------------------------------
     def pow(self, base: Any, exp: Any, mod: Any = None) -> Any:
         if type(base) in (int, bool) and type(exp) in (int, bool):
             if mod is None:
                 if exp > 0 and abs(base) > 1:
-                    self.b.int_bits(exp * (abs(base).bit_length() - 1))
+                    _int_bits(exp * (abs(base).bit_length() - 1))
             elif isinstance(mod, int):
-                self.b.int_bits(max(abs(base).bit_length(), abs(exp).bit_length(), abs(mod).bit_length()))
+                _int_bits(max(abs(base).bit_length(), abs(exp).bit_length(), abs(mod).bit_length()))
         return base**exp if mod is None else pow(base, exp, mod)
 
     def mul(self, a: Any, b: Any) -> Any:
         if type(a) is int and type(b) is int:
             if a and b:
-                self.b.int_bits(abs(a).bit_length() + abs(b).bit_length())
+                _int_bits(abs(a).bit_length() + abs(b).bit_length())
             return a * b
         for seq, n in ((a, b), (b, a)):
             if isinstance(seq, _SEQUENCES) and isinstance(n, int):
-                self.b.length(len(seq) * n)
+                _length(len(seq) * n)
         return a * b
 
     def lshift(self, a: Any, b: Any) -> Any:
         if isinstance(a, int) and isinstance(b, int) and b > 0:
-            self.b.int_bits(abs(a).bit_length() + b)
+            _int_bits(abs(a).bit_length() + b)
         return a << b
 
     def add(self, a: Any, b: Any) -> Any:
         if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
-            self.b.length(len(a) + len(b))
+            _length(len(a) + len(b))
         return a + b
 
     def mod(self, a: Any, b: Any) -> Any:
@@ -355,37 +363,39 @@ class Guards:
                 if number == "*":
                     raise self.b.fail("forbidden", "'*' widths are not allowed in % formatting")
                 if number:
-                    self.b.width(int(number))
+                    _width(int(number))
                     extra += int(number)
         values = args.values() if isinstance(args, dict) else args if type(args) is tuple else (args,)
         for value in values:
-            self.b.decimal(value)
-        self.b.length(len(fmt) + extra + self.b.weigh(args))
+            _decimal(value)
+        _length(len(fmt) + extra + _weigh(args))
 
     def format(self, value: Any, conversion: int, spec: str) -> str:
         """`_format_`: one `{...}` of an f-string."""
+        if not spec and conversion == -1 and type(value) is str:
+            return value
         if conversion == 115:  # !s
             value = self.str(value)
         elif conversion == 114:  # !r
             value = self.repr(value)
         elif conversion == 97:  # !a
-            self.b.weigh(value)
+            _weigh(value)
             value = ascii(value)
         elif type(value) in _CONTAINER_TYPES:
-            self.b.weigh(value)
+            _weigh(value)
         if spec:
             match = _SPEC.fullmatch(spec)
             if match:
                 width, precision, kind = match.groups()
                 for number in (width, precision):
                     if number:
-                        self.b.width(int(number))
+                        _width(int(number))
                 if kind in ("f", "F", "%", "n", "e", "E", "g", "G", "d"):
-                    self.b.decimal(value)
+                    _decimal(value)
         return format(value, spec)
 
     def fstring(self, *parts: str) -> str:
-        self.b.length(sum(map(len, parts)))
+        _length(sum(map(len, parts)))
         return "".join(parts)
 
     def str(self, *args: Any) -> str:
@@ -393,11 +403,11 @@ class Guards:
             value = args[0]
             if type(value) is str:
                 return value
-            self.b.weigh(value)
+            _weigh(value)
         return str(*args)
 
     def repr(self, value: Any) -> str:
-        self.b.weigh(value)
+        _weigh(value)
         return repr(value)
 
     def text_method(self, name: str, s: Any, *args: Any, **kwargs: Any) -> Any:
@@ -405,17 +415,17 @@ class Guards:
         method = getattr(s, name)
         if name in ("ljust", "rjust", "center", "zfill"):
             if args and isinstance(args[0], int):
-                self.b.length(args[0])
+                _length(args[0])
         elif name == "expandtabs":
             tab = "\t" if isinstance(s, str) else b"\t"
             size = args[0] if args else kwargs.get("tabsize", 8)
             if isinstance(size, int):
-                self.b.length(len(s) + s.count(tab) * max(size, 0))
+                _length(len(s) + s.count(tab) * max(size, 0))
         elif name == "join":
             items = list(args[0]) if args else []
-            self.b.length(len(items))
+            _length(len(items))
             with contextlib.suppress(TypeError):  # not all texts: join itself says what is wrong
-                self.b.length(sum(map(len, items)) + len(s) * max(len(items) - 1, 0))
+                _length(sum(map(len, items)) + len(s) * max(len(items) - 1, 0))
             return method(items)
         elif name == "replace":
             old, new = args[0], args[1]
@@ -424,25 +434,25 @@ class Guards:
                 times = s.count(old) if old else len(s) + 1
                 if isinstance(count, int) and count >= 0:
                     times = min(times, count)
-                self.b.length(len(s) + times * (len(new) - len(old)))
+                _length(len(s) + times * (len(new) - len(old)))
         elif name == "translate" and isinstance(s, str):
             table = args[0] if args else None
             if not isinstance(table, dict):
                 raise self.b.fail("forbidden", "str.translate takes a dict here")
             longest = max((len(v) for v in table.values() if isinstance(v, str)), default=1)
-            self.b.length(len(s) * max(longest, 1))
+            _length(len(s) * max(longest, 1))
         return method(*args, **kwargs)
 
     # containers ------------------------------------------------------------------------------------------
     def unpack(self, value: Any) -> Any:
         """`*value` in a list, tuple or set display."""
         if isinstance(value, Sized):
-            self.b.length(len(value))
+            _length(len(value))
         return value
 
     def getitem(self, obj: Any, key: Any) -> Any:
         if type(key) in (tuple, frozenset):
-            self.b.deep(key)
+            _deep(key)
         return obj[key]
 
     def getattr(self, obj: Any, name: str) -> Any:
@@ -457,27 +467,27 @@ class Guards:
         elif kind is int and name == "to_bytes":
             return partial(self.to_bytes, obj)
         elif kind is Decimal and name == "as_integer_ratio":
-            self.b.decimal(obj)
+            _decimal(obj)
         return value
 
     def container_method(self, method: Any, obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
         """A method of a list, tuple, dict or set that compares or hashes: its arguments (and, for those
         that compare the container's own items, the container) are weighed first."""
         if name in _SELF_COMPARING:
-            self.b.deep(obj)
+            _deep(obj)
         if name in _ITERABLE_TAKING or name == "extend":
             args = tuple(a if isinstance(a, Sized) else list(a) for a in args)
         if name == "extend" and args:
-            self.b.length(len(obj) + len(args[0]))
+            _length(len(obj) + len(args[0]))
         for value in () if name == "extend" else args:
-            self.b.deep(value)
+            _deep(value)
         for value in kwargs.values():
-            self.b.deep(value)
+            _deep(value)
         return method(*args, **kwargs)
 
     def to_bytes(self, number: int, length: int = 1, *args: Any, **kwargs: Any) -> bytes:
         if isinstance(length, int):
-            self.b.length(length)
+            _length(length)
         return number.to_bytes(length, *args, **kwargs)
 
     # builtins --------------------------------------------------------------------------------------------
@@ -487,51 +497,51 @@ class Guards:
             size = len(r)
         except OverflowError:
             size = MAX_LENGTH + 1
-        self.b.length(size, "range")
+        _length(size, "range")
         return r
 
     def hash(self, value: Any) -> int:
-        return hash(self.b.deep(value))
+        return hash(_deep(value))
 
     def int(self, *args: Any) -> int:
         if args:
-            self.b.decimal(args[0])
+            _decimal(args[0])
         result = int(*args)
-        self.b.int_bits(result.bit_length())
+        _int_bits(result.bit_length())
         return result
 
     def round(self, number: Any, *args: Any) -> Any:
-        self.b.decimal(number)
+        _decimal(number)
         result = round(number, *args)
         if type(result) is int:
-            self.b.int_bits(result.bit_length())
+            _int_bits(result.bit_length())
         return result
 
     def floor(self, number: Any) -> Any:
-        self.b.decimal(number)
+        _decimal(number)
         return math.floor(number)
 
     def ceil(self, number: Any) -> Any:
-        self.b.decimal(number)
+        _decimal(number)
         return math.ceil(number)
 
     def sorted(self, iterable: Iterable[Any], *, key: Any = None, reverse: bool = False) -> list[Any]:
         items = list(iterable)
         if key is None:
-            self.b.deep(items)
+            _deep(items)
             return sorted(items, reverse=reverse)
         keys = [key(item) for item in items]  # once each, as sorted() does; weighed before they are compared
-        self.b.deep(keys)
+        _deep(keys)
         return [items[i] for i in sorted(range(len(items)), key=keys.__getitem__, reverse=reverse)]
 
     def extreme(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         items = list(args[0]) if len(args) == 1 else list(args)
         key = kwargs.pop("key", None)
         if key is None:
-            self.b.deep(items)
+            _deep(items)
             return fn(items, **kwargs)
         keys = [key(item) for item in items]
-        self.b.deep(keys)
+        _deep(keys)
         if not items:
             return fn(items, **kwargs)
         return items[fn(range(len(items)), key=keys.__getitem__)]
@@ -543,13 +553,13 @@ class Guards:
 
     def set(self, iterable: Iterable[Any] = ()) -> set[Any]:
         items = iterable if isinstance(iterable, Sized) else list(iterable)
-        self.b.deep(items)
+        _deep(items)
         return set(items)
 
     def dict(self, *args: Any, **kwargs: Any) -> dict[Any, Any]:
         if args:
             items = args[0] if isinstance(args[0], Sized) else list(args[0])
-            self.b.deep(items)
+            _deep(items)
             args = (items,)
         return dict(*args, **kwargs)
 
@@ -573,15 +583,61 @@ for _name in ("setattr", "delattr", "_getattr_", "__build_class__", "BaseExcepti
 
 # Values scripts may use without importing anything (floor and ceil come guarded, from `Guards`).
 SCRIPT_GLOBALS: dict[str, Any] = {"Decimal": Decimal, "date": date, "datetime": datetime, "timedelta": timedelta}
-_RESERVED = frozenset(Guards(Budget(ScriptLimits())).names) | frozenset(SCRIPT_GLOBALS) | {"floor", "ceil"}
-_MUTABLE = (list, dict, set)
+_CONTAINER_SET = frozenset(_CONTAINER_TYPES)
 
 
-def _guards(budget: Budget) -> Guards:
-    guards = budget._guards
-    if guards is None:
-        guards = budget._guards = Guards(budget)
-    return guards  # type: ignore[return-value]
+def _length(size: int, what: str = "value") -> None:
+    if size > MAX_LENGTH:
+        active_budget().length(size, what)
+
+
+def _int_bits(bits: int) -> None:
+    if bits > MAX_INT_BITS:
+        active_budget().int_bits(bits)
+
+
+def _decimal(value: Any) -> None:
+    if type(value) is Decimal:
+        active_budget().decimal(value)
+
+
+def _width(value: int) -> None:
+    if value > MAX_FORMAT_WIDTH:
+        active_budget().width(value)
+
+
+def _weigh(value: Any) -> int:
+    kind = type(value)
+    if kind in _CONTAINER_SET:
+        return active_budget().weigh(value)
+    return len(value) if kind is str or kind is bytes else 1
+
+
+def _getiter(iterable: Iterable[Any]) -> Any:
+    return active_budget().getiter(iterable)
+
+
+def _deep(value: Any) -> Any:
+    if type(value) in _CONTAINER_SET:  # scalars (most operands) need no walk, nor the budget
+        active_budget().weigh(value, text=False)
+    return value
+
+
+def _member(container: Any) -> Any:
+    if type(container) in _CONTAINER_SET:
+        active_budget().member(container)
+    return container
+
+
+def _enter() -> None:
+    active_budget().enter()
+
+
+GUARDS = Guards()
+_NAMES, _HELPERS = GUARDS.names, GUARDS.helpers
+_RESERVED = frozenset(_NAMES) | frozenset(_HELPERS)
+_MUTABLE = frozenset({list, dict, set})
+_MISSING = object()
 
 
 # --- the environment and the engine ---------------------------------------------------------------------
@@ -594,17 +650,23 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         super().__init__()
         self.limits = limits or ScriptLimits()
 
-    def _scope(self, context: dict[str, Any], external_context: Any) -> tuple[Budget, dict[str, Any]]:
-        budget = current_budget() or Budget(self.limits)
+    @staticmethod
+    def _scope(context: dict[str, Any], external_context: Any) -> dict[str, Any]:
+        budget = active_budget()
         if budget.tripped is not None:
             budget.check()  # raises: the step is over
-        guards = _guards(budget)
         # task data may shadow the helper globals, never the guards
-        return budget, {**guards.helpers, **(external_context or {}), **context, **guards.names}
+        return {**_HELPERS, **(external_context or {}), **context, **_NAMES}
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
         code = compile_expression(expression)
-        _budget, scope = self._scope(context, external_context)
+        if current_budget() is None:
+            with step_budget(self.limits):
+                return self._evaluate(code, context, external_context)
+        return self._evaluate(code, context, external_context)
+
+    def _evaluate(self, code: CodeType, context: dict[str, Any], external_context: Any) -> Any:
+        scope = self._scope(context, external_context)
         try:
             return eval(code, scope)
         except MemoryError:
@@ -614,19 +676,25 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         code = compile_script(script)
-        _budget, scope = self._scope(context, external_context)
+        if current_budget() is None:
+            with step_budget(self.limits):
+                return self._execute(code, context, external_context)
+        return self._execute(code, context, external_context)
+
+    def _execute(self, code: CodeType, context: dict[str, Any], external_context: Any) -> bool:
+        scope = self._scope(context, external_context)
         try:
             exec(code, scope)
         except MemoryError:
             raise SandboxViolation("ran out of memory", "memory-limit") from None
         except RecursionError:
             raise SandboxViolation("nested calls or values too deeply", "depth-limit") from None
-        external = set(external_context or ())
+        external = external_context or ()
         changed: dict[str, Any] = {}
         for key, value in scope.items():
-            if key in _RESERVED or key in external or callable(value):
-                continue
-            if key in context and context[key] is value and not isinstance(value, _MUTABLE):
+            if key in _RESERVED or (context.get(key, _MISSING) is value and type(value) not in _MUTABLE):
+                continue  # a guard, or a value the script did not touch
+            if key in external or callable(value):
                 continue
             check_storable(key, value)  # before anything of the context changes
             changed[key] = value
