@@ -93,6 +93,8 @@ OVER_A_BOUND = [
     ("x = round(Decimal('1e999999'))", "size-limit"),
     ("x = floor(Decimal('-1e999999'))", "size-limit"),
     ("x = Decimal('1e999999').as_integer_ratio()", "size-limit"),
+    ("x = Decimal.as_integer_ratio(Decimal('1e999999'))", "size-limit"),
+    ("x = round(5, -10 ** 9)", "size-limit"),
     ("x = '%d' % Decimal('1e999999')", "size-limit"),
     # padding and expanding string methods, sequences
     ("x = 'a'.ljust(10 ** 9)", "size-limit"),
@@ -104,6 +106,7 @@ OVER_A_BOUND = [
     ("x = 'abc'.translate({97: 'x' * 10 ** 6})", "size-limit"),
     ("x = b'a'.ljust(10 ** 9)", "size-limit"),
     ("x = (1).to_bytes(10 ** 9, 'big')", "size-limit"),
+    ("x = True.to_bytes(10 ** 9, 'big')", "size-limit"),
     ("x = 'a' * 10 ** 9", "size-limit"),
     ("x = 'ab'\nfor i in range(40):\n    x = x + x", "size-limit"),
     ("x = 'ab'\nfor i in range(40):\n    x += x", "size-limit"),
@@ -122,11 +125,11 @@ OVER_A_BOUND = [
     ("x = sum([[1]] * 1000, [])", "forbidden"),
     # nested ranges and loops: one budget for all the loops of a step
     ("x = [i for i in range(10 ** 9)]", "size-limit"),
-    ("for i in range(100000):\n    for j in range(100000):\n        k = j", "step-limit"),
+    ("for i in range(100000):\n    for j in range(100000):\n        k = j", "step-limit|time-limit"),
     ("x = [[j for j in range(1000)] for i in range(1000)]\ny = [[j for j in range(1000)] for i in range(1000)]",
      "step-limit|time-limit"),
     ("a = list(range(100000))\nfor i in range(100000):\n    b = sorted(a)", "time-limit"),
-    ("x = [[0] * 100000 for i in range(5000)]", "memory-limit"),
+    ("x = [[0] * 100000 for i in range(5000)]", "memory-limit|time-limit"),
     # recursion
     ("def f(n):\n    return 1 if n == 0 else f(n - 1) + f(n - 1)\nx = f(60)", "depth-limit"),
     ("def f(n):\n    return f(n + 1)\nx = f(0)", "depth-limit"),
@@ -143,10 +146,11 @@ OVER_A_BOUND = [
     ("t = (1,)\nfor i in range(60):\n    t = (t, t)\nx = set([t, t])", "size-limit"),
     ("t = (1,)\nfor i in range(60):\n    t = (t, t)\nx = sorted([1, 2], key=lambda v: t)", "size-limit"),
     ("t = (1,)\nfor i in range(60):\n    t = (t, t)\nx = [t].count(t)", "size-limit"),
+    ("t = (1,)\nfor i in range(60):\n    t = (t, t)\nx = [1, 2]\nx.sort(key=lambda v: t)", "size-limit"),
     ("t = (1,)\nfor i in range(60):\n    t = (t, t)\nx = '%s' % (t,)", "size-limit"),
     # a violation cannot be caught
     ("try:\n    for i in range(10 ** 6):\n        for j in range(10 ** 6):\n            k = j\nexcept:\n    x = 1\n"
-     "for i in range(10):\n    y = i", "step-limit"),
+     "for i in range(10):\n    y = i", "step-limit|time-limit"),
     ("try:\n    x = 'a' * 10 ** 9\nexcept Exception:\n    x = 'caught'", "size-limit"),
     ("B = ValueError.mro()[-2]\ntry:\n    x = 'a' * 10 ** 9\nexcept B:\n    x = 'caught'", "forbidden"),
     # what stays in task data must be storable
@@ -241,6 +245,7 @@ def test_ordinary_code_keeps_working_under_the_guards() -> None:
         "def giai_thua(n):\n    return 1 if n <= 1 else n * giai_thua(n - 1)\n"
         "gt = giai_thua(20)\n"
         "tap = sorted(set([3, 1, 3]))\n"
+        "xep = [3, 1, 2]\nxep.sort(key=lambda v: -v)\n"
         "bang = dict(zip(['a', 'b'], [1, 2]))\n"
         "so = int('42') + round(2.5) + floor(Decimal('2.7')) + 2 ** 10 + (1 << 4)\n"
         "del giai_thua\n", context)
@@ -249,6 +254,7 @@ def test_ordinary_code_keeps_working_under_the_guards() -> None:
     assert context["nhan"] == "    30|1234.50|'A, B'|10,000"
     assert context["pt"] == "00030-A, B" and context["ma"] == "GP00007a--b" and context["loi"] == "chia 0"
     assert context["gt"] == 2432902008176640000 and context["tap"] == [1, 3] and context["bang"] == {"a": 1, "b": 2}
+    assert context["xep"] == [3, 2, 1]
     assert context["so"] == 42 + 2 + 2 + 1024 + 16
 
 

@@ -51,6 +51,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 
 from .limits import (
+    MAX_DECIMAL_EXPONENT,
     MAX_FORMAT_WIDTH,
     MAX_INSTANCES,
     MAX_INT_BITS,
@@ -464,17 +465,31 @@ class Guards:
         elif kind in _CONTAINER_TYPES:
             if name not in _PLAIN_METHODS and callable(value):
                 return partial(self.container_method, value, obj, name)
-        elif kind is int and name == "to_bytes":
+        elif isinstance(obj, int) and name == "to_bytes":  # bools too
             return partial(self.to_bytes, obj)
         elif kind is Decimal and name == "as_integer_ratio":
             _decimal(obj)
+        elif obj is Decimal and name == "as_integer_ratio":  # Decimal.as_integer_ratio(x)
+            return partial(self.integer_ratio, value)
         return value
+
+    @staticmethod
+    def integer_ratio(method: Any, *args: Any) -> Any:
+        for value in args:
+            _decimal(value)
+        return method(*args)
 
     def container_method(self, method: Any, obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
         """A method of a list, tuple, dict or set that compares or hashes: its arguments (and, for those
         that compare the container's own items, the container) are weighed first."""
         if name in _SELF_COMPARING:
             _deep(obj)
+        if name == "sort" and kwargs.get("key") is not None:  # the keys are compared: weigh them first
+            key, reverse = kwargs["key"], bool(kwargs.get("reverse", False))
+            keys = [key(item) for item in obj]
+            _deep(keys)
+            obj[:] = [obj[i] for i in sorted(range(len(obj)), key=keys.__getitem__, reverse=reverse)]
+            return None
         if name in _ITERABLE_TAKING or name == "extend":
             args = tuple(a if isinstance(a, Sized) else list(a) for a in args)
         if name == "extend" and args:
@@ -512,6 +527,8 @@ class Guards:
 
     def round(self, number: Any, *args: Any) -> Any:
         _decimal(number)
+        if args and isinstance(args[0], int) and abs(args[0]) > MAX_DECIMAL_EXPONENT:  # round(5, -10**9): 10**10**9
+            raise self.b.fail("size-limit", f"rounding to more than {MAX_DECIMAL_EXPONENT} digits")
         result = round(number, *args)
         if type(result) is int:
             _int_bits(result.bit_length())
