@@ -72,7 +72,8 @@ def incident_out(view: IncidentView) -> dict[str, Any]:
 @operation("Steps the scheduler could not run (a timer's script failed or went over a bound); leaders see "
            "their units' dossiers, designers and reform officers every procedure's (?state=open|resolved|all, "
            "?procedure=, ?dossier=)", tag="notifications", query=schemas.IncidentQuery(),
-           responses={200: schemas.IncidentList()})
+           responses={200: schemas.IncidentList(), 403: "not a leader, designer or reform officer",
+                      422: "a bad filter"})
 def incidents():  # type: ignore[no-untyped-def]
     q = g.query
     views = list_incidents(request_uow(), current_actor(), q["state"], q.get("procedure"), q.get("dossier"))
@@ -84,8 +85,9 @@ def incidents():  # type: ignore[no-untyped-def]
 @operation("Run a failed step again, once the procedure is fixed (e.g. the dossier migrated to a corrected "
            "version): resolved when it succeeds; a 422 process-error when it fails again (the incident stays "
            "open)", tag="notifications",
-           responses={200: schemas.IncidentOut(), 404: "unknown or not yours", 409: "already resolved, or the "
-                      "dossier is paused", 422: "the step failed again"})
+           responses={200: schemas.IncidentOut(), 403: "not a leader, designer or reform officer",
+                      404: "unknown or not yours", 409: "already resolved, or the dossier is paused",
+                      422: "the step failed again"})
 def retry(incident_id: int):  # type: ignore[no-untyped-def]
     view = retry_incident(request_uow(), current_actor(), incident_id)
     return respond(schemas.IncidentOut, incident_out(view))

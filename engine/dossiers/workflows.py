@@ -25,6 +25,7 @@ from engine.time.working_time import WorkingCalendar, parse_budget
 from .status import END_STATUS_PROPERTY
 
 log = logging.getLogger(__name__)
+DETAIL_CHARS = 1000  # a script may raise with a message of any length; the 422 and the incident say enough
 
 # The default bounds, for callers without a runtime (tests, tools); the runtime hands every unit of work a script
 # engine built from the settings (MOTCUA_SCRIPT_TIMEOUT, MOTCUA_SCRIPT_MEMORY_MB).
@@ -88,7 +89,7 @@ def _process_error(exc: SpiffWorkflowException) -> ProcessError:
     if isinstance(violation, SandboxViolation):
         return _violation_error(violation, spec)
     element = spec.name if spec is not None else None
-    return ProcessError(_describe(exc), element=element, element_name=_name(spec))
+    return ProcessError(_describe(exc)[:DETAIL_CHARS], element=element, element_name=_name(spec))
 
 
 def _violation_error(violation: SandboxViolation, spec: Any) -> ProcessError:
