@@ -63,7 +63,7 @@ def incident_out(view: IncidentView) -> dict[str, Any]:
     i = view.incident
     return {"id": i.id, "dossier": view.dossier_code, "dossier_status": view.dossier_status,
             "procedure": i.procedure_code, "kind": i.kind, "element": i.element_id, "element_name": i.element_name,
-            "reason": i.reason, "message": i.message, "opened_at": i.opened_at, "last_attempt_at": i.last_attempt_at,
+            "reason": i.reason, "message": view.message, "opened_at": i.opened_at, "last_attempt_at": i.last_attempt_at,
             "attempts": i.attempts, "resolved_at": i.resolved_at, "resolved_by": i.resolved_by}
 
 

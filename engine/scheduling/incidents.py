@@ -6,11 +6,14 @@ leaders of the dossier's units are told (in-app), and they and the designers and
 incidents and retry a step once the procedure is fixed (for instance, after the dossier was migrated to a
 corrected version): `timers.retry_incident`.
 
-Incidents name the dossier, the element and what went wrong; they carry no personal data.
+Incidents name the dossier, the element and what went wrong. An error's message may quote task data (a
+script's `int(ten)` says which name it could not read), so those who see an incident only as the procedure's
+designers read it with quoted values blanked out.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +31,8 @@ from .notifications import notify, officers_with_role
 VIEWER_ROLES = frozenset({"leader", "designer", "reform_officer", "admin"})
 PROCEDURE_ROLES = frozenset({"designer", "reform_officer", "admin"})  # see every procedure's incidents
 MESSAGE_CHARS = 2000
+QUOTED = re.compile(r"""(['"“])(?:(?!\1).)*(\1|”)""", re.S)
+OFFICER_ROLES = ("reception", "specialist", "leader")
 
 # dossiers whose timers wait for a person (the timer job leaves them out)
 HAS_OPEN_INCIDENT = exists().where(Incident.dossier_id == Dossier.id, Incident.resolved_at.is_(None))
@@ -82,6 +87,13 @@ class IncidentView:
     incident: Incident
     dossier_code: str
     dossier_status: str
+    message: str  # the incident's, with quoted values blanked for those outside the dossier's units
+
+
+def _view(actor: Actor, incident: Incident, code: str, status: str, units: tuple[str | None, ...]) -> IncidentView:
+    officer_units = frozenset().union(*(actor.scope.get(role, frozenset()) for role in OFFICER_ROLES))
+    message = incident.message if officer_units & set(units) else QUOTED.sub(r"\1…\2", incident.message)
+    return IncidentView(incident, code, status, message)
 
 
 def _require_viewer(actor: Actor) -> None:
@@ -101,8 +113,8 @@ def list_incidents(uow: UnitOfWork, actor: Actor, state: str = "open", procedure
                    dossier: str | None = None, limit: int = 200) -> list[IncidentView]:
     """Incidents the actor may see, newest first: `state` is open, resolved or all."""
     _require_viewer(actor)
-    query = _scoped(actor, select(Incident, Dossier.code, Dossier.status)
-                    .join(Dossier, Dossier.id == Incident.dossier_id))
+    query = _scoped(actor, select(Incident, Dossier.code, Dossier.status, Dossier.reception_unit,
+                                  Dossier.competent_unit).join(Dossier, Dossier.id == Incident.dossier_id))
     if state == "open":
         query = query.where(Incident.resolved_at.is_(None))
     elif state == "resolved":
@@ -112,17 +124,19 @@ def list_incidents(uow: UnitOfWork, actor: Actor, state: str = "open", procedure
     if dossier:
         query = query.where(Dossier.code == dossier)
     rows = uow.session.execute(query.order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit)).all()
-    return [IncidentView(incident, code, status) for incident, code, status in rows]
+    return [_view(actor, incident, code, status, (reception, competent))
+            for incident, code, status, reception, competent in rows]
 
 
 def find_incident(uow: UnitOfWork, actor: Actor, incident_id: int) -> IncidentView:
     _require_viewer(actor)
-    row = uow.session.execute(_scoped(actor, select(Incident, Dossier.code, Dossier.status)
+    row = uow.session.execute(_scoped(actor, select(Incident, Dossier.code, Dossier.status, Dossier.reception_unit,
+                                                    Dossier.competent_unit)
                                       .join(Dossier, Dossier.id == Incident.dossier_id)
                                       .where(Incident.id == incident_id))).first()
     if row is None:
         raise NotFound(f"incident {incident_id} does not exist")
-    return IncidentView(row[0], row[1], row[2])
+    return _view(actor, row[0], row[1], row[2], (row[3], row[4]))
 
 
 def resolve(uow: UnitOfWork, actor: Actor, incident: Incident, dossier: Dossier, now: datetime,

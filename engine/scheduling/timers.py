@@ -134,4 +134,4 @@ def retry_incident(uow: UnitOfWork, actor: Actor, incident_id: int) -> IncidentV
         uow.commit()
     except StaleDataError:
         raise Conflict("the dossier was changed by someone else; try again") from None
-    return IncidentView(incident, dossier.code, dossier.status)
+    return find_incident(uow, actor, incident_id)
