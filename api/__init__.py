@@ -10,6 +10,7 @@ from engine.dossiers.codes import check_pattern
 from engine.runtime import Runtime
 from engine.time.clock import Clock
 
+from .clients import proxy_networks
 from .compression import init_compression
 from .openapi import build_spec
 from .operations import reject_nul_in_url
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.config.update(SECRET_KEY=settings.secret_key, TOKEN_TTL=settings.token_ttl_seconds,
                       MAX_CONTENT_LENGTH=settings.request_max_bytes, JSON_SORT_KEYS=False)
     check_pattern(settings.dossier_code_pattern)
+    proxy_networks(settings.trusted_proxies)  # a malformed MOTCUA_TRUSTED_PROXIES stops the start, not a request
     app.extensions["motcua"] = Runtime.from_settings(settings, clock)
     init_request_uow(app)
     register_error_handlers(app)

@@ -15,6 +15,7 @@ from engine.procedures.catalog import current_version
 from engine.procedures.specs import CompiledProcedure
 
 from ..auth import current_actor
+from ..clients import client_address
 from ..operations import operation, respond
 from ..schemas import portal as portal_schemas
 from ..services import request_uow, services
@@ -50,7 +51,7 @@ def submit_from_request(fields: dict[str, Any], key: str | None, pin: str | None
     sub = OnlineSubmission(procedure=fields["procedure"], applicant=fields["applicant"],
                            competent_unit=fields["competent_unit"], data=fields["data"],
                            files=uploads_from_request(), submission_key=key,
-                           client=request.remote_addr or "unknown", pin=pin)
+                           client=client_address(), pin=pin)
     return submit_online(request_uow(), sub, settings.upload_dir, settings.upload_max_bytes, settings.submit_limit)
 
 

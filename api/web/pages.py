@@ -18,6 +18,7 @@ from engine.scheduling.notifications import unread_count
 
 from ..services import request_uow
 from ..sessions import CSRF_FIELD, check_csrf, csrf_token, session_user_id, sign_out
+from .redirects import same_site_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 WEB_BLUEPRINTS = frozenset({"account", "portal", "officer", "designer", "dashboard", "notifications"})
@@ -111,8 +112,5 @@ def init_pages(app: Flask) -> None:
 
 
 def back_to(default: str) -> Response:
-    """Redirect to a same-site `next` (never to another host), else to `default`."""
-    target = request.values.get("next") or ""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = default
-    return redirect(target)
+    """Redirect to a same-site `next` (never to another host: see redirects.py), else to `default`."""
+    return redirect(same_site_path(request.values.get("next")) or default)

@@ -19,6 +19,7 @@ from engine.procedures.catalog import current_version
 from engine.procedures.specs import CompiledProcedure
 from engine.text import fold
 
+from ...clients import client_address
 from ...services import request_uow, services
 from ...views.portal_api import procedure_body, submit_from_request
 
@@ -155,7 +156,7 @@ def _track_page(code: str = "", view: Any = None, pin: str = "", problem: str | 
 
 def _lookup(code: str, pin: str) -> tuple[Any, Response | None]:
     try:
-        return track(request_uow(), code, pin, request.remote_addr or "unknown"), None
+        return track(request_uow(), code, pin, client_address()), None
     except NotFound:
         return None, _track_page(code, problem="not-found", status=404)
     except TooManyAttempts:
@@ -180,7 +181,7 @@ def rating() -> Response:
     comment = request.form.get("comment", "").strip()[:2000] or None
     errors: dict[str, list[str]] = {}
     try:
-        rate(request_uow(), code, pin, request.remote_addr or "unknown", int(raw) if raw.isdigit() else None,
+        rate(request_uow(), code, pin, client_address(), int(raw) if raw.isdigit() else None,
              comment)
     except ValidationFailed as exc:
         errors = _flatten(exc.errors)
