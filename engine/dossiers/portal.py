@@ -98,7 +98,7 @@ def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, max_
         if earlier is not None:
             return _replay(uow, earlier, sub.pin)
     if sub.pin is not None and not re.fullmatch(f"[0-9]{{{PIN_DIGITS}}}", sub.pin):
-        raise ValueError("a PIN has six digits")
+        raise ValueError(f"a PIN has {PIN_DIGITS} digits")
     limit = (f"submit:{sub.client}", per_hour) if sub.client and per_hour > 0 else None
     if limit:  # refused before the files are read and stored
         now = uow.clock()

@@ -12,6 +12,7 @@ import orjson
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from engine.dossiers.codes import PIN_DIGITS
 from engine.dossiers.portal import catalogue
 from engine.dossiers.tracking import TooManyAttempts, rate, track
 from engine.errors import Conflict, NotFound, ValidationFailed
@@ -98,7 +99,7 @@ def _session_pin(token: str) -> str | None:
         return None
     message = f"portal-pin:{nonce}:{token}".encode()
     digest = hmac.new(services().settings.secret_key.encode(), message, hashlib.sha256).digest()
-    return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
+    return f"{int.from_bytes(digest[:8], 'big') % 10 ** PIN_DIGITS:0{PIN_DIGITS}d}"
 
 
 @bp.route("/procedures/<code>/submit", methods=["GET", "POST"])
@@ -146,12 +147,19 @@ def receipt() -> Response:
 
 def _track_page(code: str = "", view: Any = None, pin: str = "", problem: str | None = None,
                 status: int = 200, rating_errors: dict[str, list[str]] | None = None,
-                rated: bool = False, comment: str = "") -> Response:
+                rated: bool = False, comment: str = "", retry_after: int | None = None) -> Response:
     html = render_template("portal/track.html", code=code, view=view, pin=pin, problem=problem, rated=rated,
-                           rating_errors=rating_errors or {}, comment=comment)
+                           rating_errors=rating_errors or {}, comment=comment,
+                           wait_minutes=math.ceil(retry_after / 60) if retry_after else None)
     response = make_response(html, status)
     response.headers["Cache-Control"] = "no-store"  # the result page carries the PIN in its rating form
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def _too_many(code: str, exc: TooManyAttempts) -> Response:
+    return _track_page(code, problem="too-many", status=429, retry_after=int(exc.extra["retry_after"]))
 
 
 def _lookup(code: str, pin: str) -> tuple[Any, Response | None]:
@@ -159,8 +167,8 @@ def _lookup(code: str, pin: str) -> tuple[Any, Response | None]:
         return track(request_uow(), code, pin, client_address()), None
     except NotFound:
         return None, _track_page(code, problem="not-found", status=404)
-    except TooManyAttempts:
-        return None, _track_page(code, problem="too-many", status=429)
+    except TooManyAttempts as exc:
+        return None, _too_many(code, exc)
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -189,8 +197,8 @@ def rating() -> Response:
         pass  # already rated (a second tab) or not returned: the page below shows which
     except NotFound:
         return _track_page(code, problem="not-found", status=404)
-    except TooManyAttempts:
-        return _track_page(code, problem="too-many", status=429)
+    except TooManyAttempts as exc:
+        return _too_many(code, exc)
     view, failed = _lookup(code, pin)
     if failed:
         return failed
