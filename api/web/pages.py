@@ -14,6 +14,7 @@ from engine.errors import Forbidden, Unauthorized
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.organisation import actor_for
+from engine.reform.drafts import is_reformer
 from engine.scheduling.notifications import unread_count
 
 from ..services import request_uow
@@ -79,7 +80,7 @@ def _navigation() -> dict[str, Any]:
     roles = actor.roles if actor else frozenset()
     unread = unread_count(request_uow().session, actor) if actor else 0
     return {"actor": actor, "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "unread_notifications": unread,
-            "can": {"inbox": bool(roles & set(OFFICER_ROLES)), "design": bool(roles & set(DESIGNER_ROLES)),
+            "can": {"inbox": bool(roles & set(OFFICER_ROLES)), "design": actor is not None and is_reformer(actor),
                     "dashboard": bool(roles & set(DASHBOARD_ROLES))}}
 
 

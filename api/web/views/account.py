@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from engine.errors import Unauthorized
 from engine.people.organisation import actor_for
 from engine.people.signin import sign_in as check_sign_in
+from engine.reform.drafts import is_reformer
 from engine.store.throttle import TooManyAttempts
 
 from ...auth import signin_limits
@@ -17,7 +18,7 @@ from ...clients import client_address
 from ...services import request_uow
 from ...sessions import sign_in, sign_out
 from ..i18n import LANG_COOKIE, LANGUAGES
-from ..pages import DASHBOARD_ROLES, DESIGNER_ROLES, OFFICER_ROLES, back_to, page_actor
+from ..pages import DASHBOARD_ROLES, OFFICER_ROLES, back_to, page_actor
 from ..redirects import same_site_path
 
 bp = Blueprint("account", __name__)
@@ -29,7 +30,7 @@ def landing() -> str:
     roles = actor.roles if actor else frozenset()
     if roles & set(OFFICER_ROLES):
         return url_for("officer.inbox")
-    if roles & set(DESIGNER_ROLES):
+    if actor is not None and is_reformer(actor):
         return url_for("designer.procedures")
     if roles & set(DASHBOARD_ROLES):
         return url_for("dashboard.overview")
