@@ -135,3 +135,28 @@ def test_the_sign_in_page_says_when_to_try_again(app: Flask, clock: FakeClock) -
     assert api.status_code == 429
     clock.now += timedelta(minutes=15, seconds=1)
     assert client.post("/login", data={**form, "password": PASSWORD}).status_code == 302
+
+
+def test_ended_counters_are_purged_but_known_addresses_kept(app: Flask, clock: FakeClock) -> None:
+    from engine.runtime import Runtime
+    from engine.scheduling import scheduler
+    from engine.store.models import LookupFailure
+
+    client = app.test_client()
+    assert token(client, "tiepnhan", PASSWORD, "198.51.100.3").status_code == 200  # a known address
+    for n in range(10):  # a sprayer leaves rows for made-up names
+        assert token(client, f"bia-{n}", "sai", "203.0.113.99").status_code == 401
+    runtime: Runtime = app.extensions["motcua"]
+
+    def keys() -> set[str]:
+        with runtime.session_factory() as session:
+            return set(session.scalars(select(LookupFailure.key)))
+
+    assert len(keys()) == 1 + 10 * 2 + 1  # known; per name: pair, account; the address
+    scheduler.build_scheduler(runtime.settings, scheduler.job_context(runtime.settings, runtime.uow, runtime.clock))
+    assert scheduler.job_purge() == 0  # nothing has ended a day ago yet
+    clock.now += timedelta(days=2)
+    assert scheduler.job_purge() == 21
+    assert keys() == {"signin:known:tiepnhan|198.51.100.3"}
+    clock.now += timedelta(days=30)
+    assert scheduler.job_purge() == 1 and keys() == set()

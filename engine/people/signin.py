@@ -35,6 +35,7 @@ from .models import User
 from .passwords import DUMMY_HASH, verify_password
 
 KNOWN_FOR = timedelta(days=30)  # an address the account signed in from is its own for this long
+KNOWN_PREFIX = "signin:known:"
 TOO_MANY = "too many failed sign-ins; try again later"
 
 
@@ -63,7 +64,7 @@ def sign_in(uow: UnitOfWork, username: str, password: str, client: str | None, l
     account and address and marks the address as the account's own. The caller records the sign-in."""
     now = uow.clock()
     account, address = username.strip().casefold()[:100], address_key(client)
-    known = f"signin:known:{account}|{address}"
+    known = f"{KNOWN_PREFIX}{account}|{address}"
     counters = [(f"signin:pair:{account}|{address}", limits.per_account_address, "account-address"),
                 (f"signin:client:{address}", limits.per_address, "address")]
     if not within_window(uow, known, KNOWN_FOR, now):

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, delete, literal
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from engine.errors import MotcuaError
@@ -78,6 +79,15 @@ def count_event(uow: UnitOfWork, key: str, window: timedelta, now: datetime) -> 
     if loaded is not None:  # read earlier in this session: it would show the old count
         uow.session.expire(loaded)
     return count, start
+
+
+def purge(session: Session, before: datetime, prefix: str = "", keep: str | None = None) -> int:
+    """Delete the counters (under `prefix`, but not under `keep`) whose window opened before `before`: a guesser
+    leaves a row per made-up username or code, and an ended window counts for nothing."""
+    stmt = delete(LookupFailure).where(LookupFailure.window_start < before, LookupFailure.key.startswith(prefix))
+    if keep:
+        stmt = stmt.where(~LookupFailure.key.startswith(keep))
+    return session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
 
 
 def within_window(uow: UnitOfWork, key: str, window: timedelta, now: datetime) -> bool:
