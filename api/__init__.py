@@ -10,6 +10,7 @@ from engine.dossiers.codes import check_pattern
 from engine.runtime import Runtime
 from engine.time.clock import Clock
 
+from .clients import proxy_networks
 from .compression import init_compression
 from .openapi import build_spec
 from .operations import reject_nul_in_url
@@ -18,14 +19,19 @@ from .services import init_request_uow
 from .web import init_web
 
 API_PREFIX = "/api/v1"
+FORM_FIELDS = 100  # room for the non-file fields of any form beside the files
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
     settings = settings or Settings()
     app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
     app.config.update(SECRET_KEY=settings.secret_key, TOKEN_TTL=settings.token_ttl_seconds,
-                      MAX_CONTENT_LENGTH=settings.request_max_bytes, JSON_SORT_KEYS=False)
+                      MAX_CONTENT_LENGTH=settings.request_max_bytes, JSON_SORT_KEYS=False,
+                      # a multipart body with far more parts than a submission may carry files is refused (413)
+                      # while it is read, before its parts are spooled; the engine counts the files exactly
+                      MAX_FORM_PARTS=settings.upload_max_files + FORM_FIELDS)
     check_pattern(settings.dossier_code_pattern)
+    proxy_networks(settings.trusted_proxies)  # a malformed MOTCUA_TRUSTED_PROXIES stops the start, not a request
     app.extensions["motcua"] = Runtime.from_settings(settings, clock)
     init_request_uow(app)
     register_error_handlers(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -12,8 +13,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from engine.errors import Forbidden, Unauthorized
 from engine.people.actors import Actor
 from engine.people.organisation import actor_for
+from engine.people.signin import SigninLimits
 
-from .services import request_uow
+from .services import request_uow, services
 from .sessions import check_csrf, session_user_id
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,6 +29,12 @@ def _serializer() -> URLSafeTimedSerializer:
     if cached is None or cached[0] != key:
         cached = current_app.extensions["motcua_token_serializer"] = (key, URLSafeTimedSerializer(key, salt=_SALT))
     return cached[1]
+
+
+def signin_limits() -> SigninLimits:
+    s = services().settings
+    return SigninLimits(timedelta(seconds=s.signin_window_seconds), s.signin_limit, s.signin_client_limit,
+                        s.signin_account_limit)
 
 
 def issue_token(user_id: int) -> str:

@@ -69,6 +69,12 @@ def register_error_handlers(app: Flask) -> None:
     def _http(err: HTTPException) -> Response:
         status = err.code or 500
         code = (err.name or "error").lower().replace(" ", "-")
+        if status == 413:  # werkzeug's own words name no limit
+            limit = current_app.config["MAX_CONTENT_LENGTH"]
+            return problem(status, code, err.name, "the request is larger than the server accepts: at most "
+                           f"{limit / 1024 / 1024:g} MB, and no more parts (files and fields) than "
+                           f"{current_app.config['MAX_FORM_PARTS']}", max_bytes=limit,
+                           max_parts=current_app.config["MAX_FORM_PARTS"])
         return problem(status, code, err.name, err.description)
 
     @app.errorhandler(DBAPIError)

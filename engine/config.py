@@ -78,6 +78,20 @@ class Settings:
         "MOTCUA_REQUEST_MAX_MB", "60")) * 1024 * 1024))
     # accepted online submissions per client address per hour (anonymous, so anyone could flood reception); 0: off
     submit_limit: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_SUBMIT_LIMIT", "10")))
+    # files in one online submission, and for one of its documents (checked before any file is stored)
+    upload_max_files: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_UPLOAD_MAX_FILES", "20")))
+    upload_max_files_per_document: int = field(default_factory=lambda: int(os.environ.get(
+        "MOTCUA_UPLOAD_MAX_FILES_PER_DOCUMENT", "5")))
+    # failed sign-ins per window: per account and address, per address, per account from new addresses
+    # (engine/people/signin.py explains the split)
+    signin_window_seconds: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_SIGNIN_WINDOW", "900")))
+    signin_limit: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_SIGNIN_LIMIT", "5")))
+    signin_client_limit: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_SIGNIN_CLIENT_LIMIT", "30")))
+    signin_account_limit: int = field(default_factory=lambda: int(os.environ.get(
+        "MOTCUA_SIGNIN_ACCOUNT_LIMIT", "20")))
+    # proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client; nobody else's
+    trusted_proxies: tuple[str, ...] = field(default_factory=lambda: tuple(
+        p.strip() for p in os.environ.get("MOTCUA_TRUSTED_PROXIES", "").split(",") if p.strip()))
 
     # the bounds of procedure code (engine/procedures/limits.py): seconds of one step, growth of the process in MB
     script_timeout: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_SCRIPT_TIMEOUT", "1")))

@@ -54,7 +54,7 @@ def run_to_end(api: Api, procedure: str, code: str, overrides: dict[str, dict[st
 def test_procedure_runs_end_to_end(api: Api, procedure: str) -> None:
     created = submit(api, procedure)
     assert created["status"] == "received" and created["status_code"] == 2
-    assert created["code"].startswith("CM-AX-") and len(created["pin"]) == 6  # the receiving unit's code
+    assert created["code"].startswith("CM-AX-") and len(created["pin"]) == 8  # the receiving unit's code
     assert created["due_at"].endswith("+07:00")
 
     seen = run_to_end(api, procedure, created["code"])

@@ -258,7 +258,7 @@ def test_wrong_pin_looks_like_an_unknown_code_and_is_throttled(api: Api, clock: 
     assert strip(unknown) == strip(bad)
     for _ in range(4):
         assert look(code, wrong).status_code == 404
-    throttled = look(code, pin)  # five failures on this code: even the right PIN waits
+    throttled = look(code, pin)  # five failures on this code from this address: even the right PIN waits here
     assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
     clock.now = clock.now.replace(hour=clock.now.hour + 1)
     assert look(code, pin).status_code == 200

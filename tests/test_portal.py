@@ -82,7 +82,7 @@ def test_a_citizen_submits_online_with_files(api: Api, portal_app: Flask) -> Non
     resp = submit(api, **{"ban-ve-thiet-ke": (PNG, "../tài liệu/bản vẽ <mặt bằng>.png")})
     body = resp.get_json()
     assert resp.status_code == 201, body
-    assert body["code"].startswith("CM-AX-") and len(body["pin"]) == 6 and body["status"] == "registered"
+    assert body["code"].startswith("CM-AX-") and len(body["pin"]) == 8 and body["status"] == "registered"
     names = {a["document"]: a["name"] for a in body["attachments"]}
     assert names["ban-ve-thiet-ke"] == "bản vẽ _mặt bằng.png"  # no folders or markup; Vietnamese kept
     assert {a["content_type"] for a in body["attachments"]} == {"application/pdf", "image/png"}
@@ -297,7 +297,7 @@ def test_a_replay_from_the_same_browser_session_shows_the_pin_again(portal_app: 
     first = post_form(client, csrf, token)
     assert first.status_code == 302 and first.location.endswith("/receipt")
     code, pin = shown_receipt(client)
-    assert pin and len(pin) == 6
+    assert pin and len(pin) == 8
     assert client.get("/receipt").status_code == 404  # shown once
 
     # The first response was lost (a double click, a reload on a slow line): the browser still holds the

@@ -29,6 +29,8 @@ class UploadRules(Schema):
     max_bytes = fields.Integer(metadata={"description": "per file"})
     accept = fields.String(metadata={"description": "file name extensions the portal offers; the server checks "
                                                     "the content (PDF, JPEG, PNG)"})
+    max_files = fields.Integer(metadata={"description": "files in one submission"})
+    max_files_per_document = fields.Integer(metadata={"description": "files for one document"})
 
 
 class PublicProcedureDetail(ProcedureSummary):

@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app, g
 
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.organisation import actor_for
-from engine.people.signin import authenticate
+from engine.people.signin import sign_in
 
 from .. import schemas
-from ..auth import current_actor, issue_token, login_required
+from ..auth import current_actor, issue_token, login_required, signin_limits
+from ..clients import client_address
 from ..operations import operation, respond
 from ..services import request_uow
 
@@ -19,12 +20,13 @@ bp = Blueprint("auth", __name__)
 
 @bp.post("/auth/token")
 @operation("Sign in with a local account and get a bearer token", tag="auth", public=True,
-           body=schemas.TokenRequest(), responses={200: schemas.TokenResponse(), 401: "wrong credentials"})
+           body=schemas.TokenRequest(), responses={200: schemas.TokenResponse(), 401: "wrong credentials",
+                                                   429: "too many failed sign-ins (Retry-After: seconds)"})
 def token():  # type: ignore[no-untyped-def]
-    uow = request_uow()
-    user = authenticate(uow.session, g.body["username"], g.body["password"])
+    uow, client = request_uow(), client_address()
+    user = sign_in(uow, g.body["username"], g.body["password"], client, signin_limits())
     actor = actor_for(uow.session, uow.org, user.id)
-    uow.record(actor, "signed_in", "user", user.id, detail={"client": request.remote_addr})
+    uow.record(actor, "signed_in", "user", user.id, detail={"client": client})
     uow.commit()
     body = {"access_token": issue_token(user.id), "token_type": "Bearer",
             "expires_in": current_app.config["TOKEN_TTL"], "user": user_view(user, actor)}

@@ -5,6 +5,7 @@ from datetime import date
 from flask import Blueprint, Response, g, request
 
 from engine.errors import ValidationFailed
+from engine.people.accounts import require_top_admin
 from engine.time.calendar_store import delete_override, list_overrides, set_override
 
 from .. import schemas
@@ -50,10 +51,12 @@ def calendar():  # type: ignore[no-untyped-def]
 
 @bp.put("/calendar/overrides/<day>")
 @login_required("admin")
-@operation("Make a date a day off or a working day (e.g. a moved make-up day); applies without a restart.",
+@operation("Make a date a day off or a working day (e.g. a moved make-up day); applies without a restart. "
+           "Administrators of a top-level unit only: the calendar is the whole organisation's.",
            tag="calendar", body=schemas.OverrideIn(), responses={200: schemas.OverrideOut()})
 def put_override(day: str):  # type: ignore[no-untyped-def]
     uow, actor = request_uow(), current_actor()
+    require_top_admin(actor)  # one calendar for the whole organisation
     row = set_override(uow.session, _day(day), g.body["working"], g.body["name"], actor.user_id, uow.clock())
     uow.record(actor, "calendar_override_set", "calendar", row.day.isoformat(),
                after={"working": row.working, "name": row.name})
@@ -67,9 +70,10 @@ def put_override(day: str):  # type: ignore[no-untyped-def]
 @operation("Remove an override; the holiday package decides that date again.", tag="calendar",
            responses={204: "removed", 404: "no override for that date"})
 def remove_override(day: str):  # type: ignore[no-untyped-def]
-    uow = request_uow()
+    uow, actor = request_uow(), current_actor()
+    require_top_admin(actor)
     delete_override(uow.session, _day(day))
-    uow.record(current_actor(), "calendar_override_removed", "calendar", _day(day).isoformat())
+    uow.record(actor, "calendar_override_removed", "calendar", _day(day).isoformat())
     uow.commit()
     services().calendars.invalidate()
     return Response(status=204)

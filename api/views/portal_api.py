@@ -8,13 +8,14 @@ import orjson
 from flask import Blueprint, Response, g, request, send_file, session
 from marshmallow import ValidationError
 
-from engine.dossiers.attachments import ACCEPTED_EXTENSIONS, Upload, attachments_of, open_attachment
+from engine.dossiers.attachments import ACCEPTED_EXTENSIONS, Upload, UploadLimits, attachments_of, open_attachment
 from engine.dossiers.portal import OnlineSubmission, catalogue, competent_units, submit_online
 from engine.errors import BadRequest, NotFound, ValidationFailed
 from engine.procedures.catalog import current_version
 from engine.procedures.specs import CompiledProcedure
 
 from ..auth import current_actor
+from ..clients import client_address
 from ..operations import operation, respond
 from ..schemas import portal as portal_schemas
 from ..services import request_uow, services
@@ -29,7 +30,9 @@ def procedure_body(compiled: CompiledProcedure) -> dict[str, Any]:
     return {**compiled.meta, "code": compiled.code, "version": compiled.version_number,
             "start_form": compiled.forms[compiled.start_form].schema_json if compiled.start_form else None,
             "units": competent_units(request_uow(), compiled),
-            "upload": {"max_bytes": settings.upload_max_bytes, "accept": ACCEPTED_EXTENSIONS}}
+            "upload": {"max_bytes": settings.upload_max_bytes, "accept": ACCEPTED_EXTENSIONS,
+                       "max_files": settings.upload_max_files,
+                       "max_files_per_document": settings.upload_max_files_per_document}}
 
 
 def uploads_from_request() -> list[Upload]:
@@ -50,8 +53,9 @@ def submit_from_request(fields: dict[str, Any], key: str | None, pin: str | None
     sub = OnlineSubmission(procedure=fields["procedure"], applicant=fields["applicant"],
                            competent_unit=fields["competent_unit"], data=fields["data"],
                            files=uploads_from_request(), submission_key=key,
-                           client=request.remote_addr or "unknown", pin=pin)
-    return submit_online(request_uow(), sub, settings.upload_dir, settings.upload_max_bytes, settings.submit_limit)
+                           client=client_address(), pin=pin)
+    limits = UploadLimits(settings.upload_max_bytes, settings.upload_max_files, settings.upload_max_files_per_document)
+    return submit_online(request_uow(), sub, settings.upload_dir, limits, settings.submit_limit)
 
 
 @bp.get("/public/procedures")
@@ -76,7 +80,10 @@ def public_procedure(code: str):  # type: ignore[no-untyped-def]
 @operation("Submit a dossier online, without an account. multipart/form-data: a `submission` part holding JSON "
            "`{procedure, applicant: {name, id_number, phone, address, email?}, competent_unit, data}` and one "
            "file part per document, named `file:<document code>` (PDF, JPEG or PNG by content, each at most "
-           "MOTCUA_UPLOAD_MAX_MB). Every problem is reported at once in a 422 whose `errors` has `applicant`, "
+           "MOTCUA_UPLOAD_MAX_MB; at most MOTCUA_UPLOAD_MAX_FILES files in all, 20 by default, and "
+           "MOTCUA_UPLOAD_MAX_FILES_PER_DOCUMENT for one document, 5 by default: more and no file is stored, "
+           "the 422's `files` says `_all` or the document). Every problem is reported at once in a 422 whose "
+           "`errors` has `applicant`, "
            "`competent_unit`, `data` (by form field) and `files` (by document code). The dossier waits in "
            "`registered` for the unit's reception. The response carries the tracking PIN, once; an "
            "Idempotency-Key header makes a repeated submit return the first dossier (without the PIN). Each client "

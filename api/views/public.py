@@ -5,14 +5,11 @@ from flask import Blueprint, g, request
 from engine.dossiers.tracking import rate, track
 
 from .. import schemas
+from ..clients import client_address as _client
 from ..operations import operation, respond
 from ..services import request_uow
 
 bp = Blueprint("public", __name__)
-
-
-def _client() -> str:
-    return request.remote_addr or "unknown"
 
 
 @bp.get("/public/dossiers/<code>")

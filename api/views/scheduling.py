@@ -44,7 +44,7 @@ def read(message_id: int):  # type: ignore[no-untyped-def]
            tag="notifications", responses={200: schemas.EscalationList()})
 def escalations():  # type: ignore[no-untyped-def]
     actor = current_actor()
-    views = open_escalations(request_uow(), actor.units, request.args.get("unit"), request.args.get("kind"))
+    views = open_escalations(request_uow(), actor.officer_units, request.args.get("unit"), request.args.get("kind"))
     items = [{**{k: getattr(v.escalation, k) for k in ("id", "kind", "task_id", "unit_code", "due_at", "fired_at",
                                                         "scheduled_at", "proposed_due_at")},
               "dossier": v.dossier_code, "step": v.step} for v in views]

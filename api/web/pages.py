@@ -14,10 +14,12 @@ from engine.errors import Forbidden, Unauthorized
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.organisation import actor_for
+from engine.reform.drafts import is_reformer
 from engine.scheduling.notifications import unread_count
 
 from ..services import request_uow
 from ..sessions import CSRF_FIELD, check_csrf, csrf_token, session_user_id, sign_out
+from .redirects import same_site_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 WEB_BLUEPRINTS = frozenset({"account", "portal", "officer", "designer", "dashboard", "notifications", "incidents"})
@@ -79,7 +81,7 @@ def _navigation() -> dict[str, Any]:
     roles = actor.roles if actor else frozenset()
     unread = unread_count(request_uow().session, actor) if actor else 0
     return {"actor": actor, "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "unread_notifications": unread,
-            "can": {"inbox": bool(roles & set(OFFICER_ROLES)), "design": bool(roles & set(DESIGNER_ROLES)),
+            "can": {"inbox": bool(roles & set(OFFICER_ROLES)), "design": actor is not None and is_reformer(actor),
                     "dashboard": bool(roles & set(DASHBOARD_ROLES)), "incidents": bool(roles & set(INCIDENT_ROLES))}}
 
 
@@ -112,8 +114,5 @@ def init_pages(app: Flask) -> None:
 
 
 def back_to(default: str) -> Response:
-    """Redirect to a same-site `next` (never to another host), else to `default`."""
-    target = request.values.get("next") or ""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = default
-    return redirect(target)
+    """Redirect to a same-site `next` (never to another host: see redirects.py), else to `default`."""
+    return redirect(same_site_path(request.values.get("next")) or default)

@@ -1,5 +1,7 @@
-"""Who may see what: an officer sees the dossiers and tasks of the units their memberships cover (a
-province-level membership covers the communes below it), and works only the tasks of their roles there.
+"""Who may see what: an officer sees the dossiers and tasks of the units their officer memberships
+(reception, specialist, leader) cover (a province-level membership covers the communes below it), and works
+only the tasks of their roles there. A dossier holds a citizen's personal data, so other roles (designer,
+reform officer, administrator) see none, whatever their unit: they see procedures and figures.
 
 Out-of-scope things are reported as not found, never as forbidden, so their existence does not leak; a
 task in scope but of another role is forbidden.
@@ -13,12 +15,12 @@ from .models import Dossier, TaskRecord
 
 
 def may_see_dossier(actor: Actor, dossier: Dossier) -> bool:
-    units = actor.units
+    units = actor.officer_units
     return dossier.reception_unit in units or dossier.competent_unit in units
 
 
 def may_see_task(actor: Actor, task: TaskRecord) -> bool:
-    return task.unit_code in actor.units
+    return task.unit_code in actor.officer_units
 
 
 def may_work_task(actor: Actor, task: TaskRecord) -> bool:

@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -35,6 +36,9 @@ TOO_LARGE = "The file is larger than the size limit."
 EMPTY = "The file is empty."
 REQUIRED = "This document is required."
 UNKNOWN_DOCUMENT = "The procedure has no such document."
+TOO_MANY_FOR_DOCUMENT = "Too many files for this document."
+TOO_MANY_FILES = "Too many files in one submission."
+ALL_FILES = "_all"  # the error key of a problem with the submission's files as a whole
 _UNSAFE = re.compile(r"[^\w .()+,-]+")  # \w is Unicode-aware: Vietnamese letters stay
 
 
@@ -68,6 +72,13 @@ class Upload:
     document: str
     file_name: str | None
     stream: BinaryIO
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_bytes: int  # per file (MOTCUA_UPLOAD_MAX_MB)
+    max_files: int = 20  # per submission (MOTCUA_UPLOAD_MAX_FILES)
+    max_files_per_document: int = 5  # MOTCUA_UPLOAD_MAX_FILES_PER_DOCUMENT
 
 
 @dataclass(frozen=True)
@@ -117,13 +128,27 @@ def store(upload: Upload, upload_dir: Path, max_bytes: int) -> StoredFile:
                       relative)
 
 
-def check_uploads(documents: list[dict[str, Any]], uploads: list[Upload], upload_dir: Path, max_bytes: int
+def count_problems(uploads: list[Upload], limits: UploadLimits) -> tuple[dict[str, list[str]], list[str]]:
+    """Too many files in all, or for one document: the problems and readable details (nothing is read)."""
+    if len(uploads) > limits.max_files:  # said once, not per document: 900 files need not mean 900 messages
+        return {ALL_FILES: [TOO_MANY_FILES]}, [f"{len(uploads)} files: at most {limits.max_files} per submission"]
+    crowded = sorted(doc for doc, n in Counter(u.document for u in uploads).items()
+                     if n > limits.max_files_per_document)
+    return ({doc: [TOO_MANY_FOR_DOCUMENT] for doc in crowded},
+            [f"{doc}: at most {limits.max_files_per_document} files" for doc in crowded])
+
+
+def check_uploads(documents: list[dict[str, Any]], uploads: list[Upload], upload_dir: Path, limits: UploadLimits
                   ) -> tuple[list[StoredFile], dict[str, list[str]], list[str]]:
-    """Store the files that pass; return them, the problems per document code, and readable details."""
+    """Store the files that pass; return them, the problems per document code, and readable details.
+
+    Too many files (in all, or for one document) store none of them."""
+    errors, details = count_problems(uploads, limits)
+    if errors:
+        return [], errors, details
+    max_bytes = limits.max_bytes
     names = {d["code"]: d["name"] for d in documents}
     stored: list[StoredFile] = []
-    errors: dict[str, list[str]] = {}
-    details: list[str] = []
     for upload in uploads:
         if upload.document not in names:
             errors.setdefault(upload.document, []).append(UNKNOWN_DOCUMENT)

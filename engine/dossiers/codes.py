@@ -20,7 +20,7 @@ from engine.time.clock import LOCAL_TZ
 from .models import CodeSequence
 
 _SEQ = re.compile(r"\{seq(:[^}]*)?\}")
-PIN_DIGITS = 6
+PIN_DIGITS = 8  # 10^8: tracking.py states what a guesser gets
 
 
 def check_pattern(pattern: str) -> None:

@@ -36,12 +36,13 @@ def perform(uow: UnitOfWork, actor: Actor, code: str, action: str, params: dict[
     if rule is None:
         raise NotFound(f"unknown action '{action}'")
     dossier = find_dossier(uow.session, actor, code)
+    units = (dossier.reception_unit, dossier.competent_unit)
+    # the role before the status: who may not act gets 403 whatever the status, not a 409 listing the actions
+    if not any(actor.has_role(role, unit) for role in rule.roles for unit in units):
+        raise Forbidden(f"'{action}' needs one of the roles {', '.join(sorted(rule.roles))} in the dossier's unit")
     if dossier.status not in rule.from_statuses:
         raise Conflict(f"'{action}' is not possible while the dossier is {dossier.status}",
                        dossier_status=dossier.status, allowed_actions=allowed_actions(dossier.status, actor))
-    units = (dossier.reception_unit, dossier.competent_unit)
-    if not any(actor.has_role(role, unit) for role in rule.roles for unit in units):
-        raise Forbidden(f"'{action}' needs one of the roles {', '.join(sorted(rule.roles))} in the dossier's unit")
     now = uow.clock()
     before = dossier.status
     detail = HANDLERS[action](uow, dossier, actor, now, params)

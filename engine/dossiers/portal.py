@@ -27,7 +27,7 @@ from engine.store.throttle import blocked_until, count_event, refusal
 from engine.store.uow import UnitOfWork
 from engine.text import fold
 
-from .attachments import StoredFile, Upload, check_uploads
+from .attachments import StoredFile, Upload, UploadLimits, check_uploads
 from .codes import PIN_DIGITS, new_pin, next_code
 from .models import Attachment, Dossier
 from .service import Submitted, pin_digest, validate_form
@@ -84,7 +84,7 @@ def competent_units(uow: UnitOfWork, compiled: CompiledProcedure) -> list[Unit]:
                                     .order_by(Unit.name)))
 
 
-def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, max_bytes: int,
+def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, limits: UploadLimits,
                   per_hour: int = 0) -> Submitted:
     """Register a dossier sent by its applicant, with its files; every problem is reported at once (422).
 
@@ -98,7 +98,7 @@ def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, max_
         if earlier is not None:
             return _replay(uow, earlier, sub.pin)
     if sub.pin is not None and not re.fullmatch(f"[0-9]{{{PIN_DIGITS}}}", sub.pin):
-        raise ValueError("a PIN has six digits")
+        raise ValueError(f"a PIN has {PIN_DIGITS} digits")
     limit = (f"submit:{sub.client}", per_hour) if sub.client and per_hour > 0 else None
     if limit:  # refused before the files are read and stored
         now = uow.clock()
@@ -120,7 +120,7 @@ def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, max_
         data = validate_form(compiled, compiled.start_form, sub.data)
     except ValidationFailed as exc:
         errors["data"] = exc.errors
-    stored, file_errors, details = check_uploads(compiled.meta["documents"], sub.files, upload_dir, max_bytes)
+    stored, file_errors, details = check_uploads(compiled.meta["documents"], sub.files, upload_dir, limits)
     if file_errors:
         errors["files"] = file_errors
     if errors:

@@ -1,7 +1,12 @@
 """Who is acting: the authenticated user as the engine sees it (no HTTP, no tokens).
 
 An actor holds roles in units. `scope` maps each role to the units it covers: the unit of the membership
-and, for a province-level unit, every unit below it.
+and, for a province-level unit, every unit below it. `everywhere` names the roles held in a top-level unit
+(one without a parent): what belongs to the whole organisation (procedures, the calendar, the roles that
+change them) is for those.
+
+Citizens' personal data is for the officer roles only: `officer_units` are the units where the actor may
+read dossiers; designers, reform officers and administrators see procedures and figures, not dossiers.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from dataclasses import dataclass, field
 
 ROLES = ("reception", "specialist", "leader", "reform_officer", "designer", "admin")
 OFFICER_ROLES = frozenset({"reception", "specialist", "leader"})
+# Roles whose power reaches every unit whatever their membership's unit: they change the procedures.
+ORGANISATION_ROLES = frozenset({"designer", "reform_officer"})
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,7 @@ class Actor:
     username: str
     memberships: frozenset[tuple[str, str]] = frozenset()  # (unit, role)
     scope: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    everywhere: frozenset[str] = frozenset()  # roles held in a top-level unit
 
     @property
     def roles(self) -> frozenset[str]:
@@ -28,6 +36,14 @@ class Actor:
     def units(self) -> frozenset[str]:
         """Every unit the actor covers, in any role."""
         return frozenset().union(*self.scope.values()) if self.scope else frozenset()
+
+    @property
+    def officer_units(self) -> frozenset[str]:
+        """The units whose dossiers (and the citizens' data in them) the actor handles."""
+        return frozenset().union(*(units for role, units in self.scope.items() if role in OFFICER_ROLES))
+
+    def administers(self, unit: str | None) -> bool:
+        return unit is not None and unit in self.scope.get("admin", ())
 
     @property
     def unit_code(self) -> str | None:

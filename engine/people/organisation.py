@@ -27,6 +27,10 @@ class UnitTree:
     level: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
 
+    def is_top(self, unit: str) -> bool:
+        """A known unit without a parent: the organisation's top (the provincial center)."""
+        return unit in self.parent and self.parent[unit] is None
+
     def covered(self, unit: str) -> frozenset[str]:
         """The unit and, for a province-level unit, every unit below it."""
         if self.level.get(unit) != "province":
@@ -74,7 +78,8 @@ def actor_for(session: Session, org: OrgCache, user_id: int) -> Actor:
     for unit, role in memberships:
         scope.setdefault(role, set()).update(tree.covered(unit))
     return Actor(user_id=user_id, username=rows[0].username, memberships=memberships,
-                 scope={role: frozenset(units) for role, units in scope.items()})
+                 scope={role: frozenset(units) for role, units in scope.items()},
+                 everywhere=frozenset(role for unit, role in memberships if tree.is_top(unit)))
 
 
 # --- management ---------------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def overdue_dossiers(uow: UnitOfWork, actor: Actor, unit: str | None = None, pro
     The same set as the figures' `open_overdue` for a period ending now.
     """
     session, now = uow.session, uow.clock()
-    units = sorted(u for u in actor.units if unit is None or u == unit)
+    units = sorted(u for u in actor.officer_units if unit is None or u == unit)  # lists carry applicants' names
     conditions: list[Any] = [Dossier.finished_at.is_(None), Dossier.received_at.is_not(None), Dossier.due_at < now,
                              or_(Dossier.competent_unit.in_(units), Dossier.reception_unit.in_(units))]
     if procedure:
@@ -145,7 +145,7 @@ def escalations(uow: UnitOfWork, actor: Actor, unit: str | None = None,
     A step shows once, at the highest level it reached: its earlier warning is history, not another alarm.
     """
     latest: dict[tuple[str, str | None, bool], EscalationView] = {}
-    for view in open_escalations(uow, actor.units, unit):  # oldest first: a later level replaces an earlier one
+    for view in open_escalations(uow, actor.officer_units, unit):  # oldest first: a later level replaces an earlier one
         latest[(view.dossier_code, view.escalation.task_id, view.escalation.kind == "apology")] = view
     views = list(latest.values())
     if not procedure or not views:

@@ -1,7 +1,8 @@
 """The scheduler (APScheduler 3, jobs kept in the application database): fires BPMN timers every second,
-sweeps escalations and delivers the outbox. It runs inside `motcua serve` (in the server's master process)
-or on its own (`motcua scheduler`). Several schedulers may run at once: every job claims its rows
-(FOR UPDATE SKIP LOCKED, compare-and-set updates), so nothing fires twice.
+sweeps escalations, delivers the outbox, folds the open-task counts and, hourly, drops ended throttle
+counters. It runs inside `motcua serve` (in the server's master process) or on its own (`motcua scheduler`).
+Several schedulers may run at once: every job claims its rows (FOR UPDATE SKIP LOCKED, compare-and-set
+updates), so nothing fires twice.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -20,6 +21,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import func, select
 
 from engine.config import Settings
+from engine.people.signin import KNOWN_FOR, KNOWN_PREFIX
+from engine.store.throttle import purge
 from engine.store.uow import UnitOfWork
 from engine.time.clock import Clock
 from engine.work.counts import fold
@@ -95,6 +98,21 @@ def job_counts() -> int:
     return _run("counts", work)
 
 
+COUNTER_LIFE = timedelta(days=1)  # the longest throttle window but the sign-in's known addresses
+PURGE_INTERVAL = 3600.0
+
+
+def job_purge() -> int:
+    def work(ctx: JobContext) -> tuple[int, float]:
+        with ctx.uow() as uow:
+            now = ctx.clock()
+            dropped = purge(uow.session, now - COUNTER_LIFE, keep=KNOWN_PREFIX)
+            dropped += purge(uow.session, now - KNOWN_FOR, prefix=KNOWN_PREFIX)
+            uow.session.commit()
+        return dropped, 0.0
+    return _run("purge", work)
+
+
 def build_scheduler(settings: Settings, context: JobContext, blocking: bool = False) -> Any:
     CONTEXT["default"] = context
     store = SQLAlchemyJobStore(url=settings.database_url, tablename="apscheduler_jobs")
@@ -102,7 +120,8 @@ def build_scheduler(settings: Settings, context: JobContext, blocking: bool = Fa
     scheduler = cls(jobstores={"default": store}, timezone=UTC,
                     job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     for job, seconds in (("timers", settings.timer_interval), ("sweep", settings.sweep_interval),
-                         ("delivery", settings.delivery_interval), ("counts", settings.counts_interval)):
+                         ("delivery", settings.delivery_interval), ("counts", settings.counts_interval),
+                         ("purge", PURGE_INTERVAL)):
         scheduler.add_job(f"engine.scheduling.scheduler:job_{job}", "interval", seconds=seconds, id=job,
                           replace_existing=True)
     return scheduler

@@ -1,18 +1,23 @@
 """Fixed-window counters kept in the database, so that every worker sees the same counts.
 
-A key ("code:<dossier>", "client:<address>", "submit:<address>") counts events in a window that opens at its
-first event; once the count reaches the limit, callers refuse (429) until that window ends. The rows live in
-the `lookup_failures` table (key, window_start, count), which holds any such counter.
+A key ("code:<dossier>", "client:<address>", "submit:<address>", "signin:...") counts events in a window that
+opens at its first event; once the count reaches the limit, callers refuse (429) until that window ends. The rows
+live in the `lookup_failures` table (key, window_start, count), which holds any such counter.
+
+Addresses go into keys through `address_key`: an IPv6 client is counted by its /64 network, since one
+subscriber usually holds a whole /64 and could otherwise take a fresh address for every attempt.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, literal
+from sqlalchemy import case, delete, literal
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from engine.errors import MotcuaError
@@ -32,6 +37,19 @@ class TooManyAttempts(MotcuaError):
 def refusal(detail: str, until: datetime, now: datetime) -> TooManyAttempts:
     """The 429 to raise, telling the client how many seconds to wait (Retry-After)."""
     return TooManyAttempts(detail, retry_after=max(1, math.ceil((until - now).total_seconds())))
+
+
+def address_key(address: str | None) -> str:
+    """The part of a client address a throttle counts by: IPv4 as it is, IPv6 by its /64 network."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return (address or "unknown")[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def blocked_until(uow: UnitOfWork, key: str, limit: int, window: timedelta, now: datetime) -> datetime | None:
@@ -61,3 +79,27 @@ def count_event(uow: UnitOfWork, key: str, window: timedelta, now: datetime) -> 
     if loaded is not None:  # read earlier in this session: it would show the old count
         uow.session.expire(loaded)
     return count, start
+
+
+def purge(session: Session, before: datetime, prefix: str = "", keep: str | None = None) -> int:
+    """Delete the counters (under `prefix`, but not under `keep`) whose window opened before `before`: a guesser
+    leaves a row per made-up username or code, and an ended window counts for nothing."""
+    stmt = delete(LookupFailure).where(LookupFailure.window_start < before, LookupFailure.key.startswith(prefix))
+    if keep:
+        stmt = stmt.where(~LookupFailure.key.startswith(keep))
+    return session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
+
+
+def within_window(uow: UnitOfWork, key: str, window: timedelta, now: datetime) -> bool:
+    """Whether the key counted an event in a window that has not ended yet."""
+    row = uow.session.get(LookupFailure, key[:KEY_MAX])
+    return row is not None and now - row.window_start < window
+
+
+def forget(uow: UnitOfWork, key: str) -> None:
+    """Drop the key's counter (e.g. the failures of an account and address after a successful sign-in)."""
+    key = key[:KEY_MAX]
+    uow.session.execute(delete(LookupFailure).where(LookupFailure.key == key))
+    loaded = uow.session.identity_map.get(identity_key(LookupFailure, key))
+    if loaded is not None:
+        uow.session.expunge(loaded)

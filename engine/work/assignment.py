@@ -17,9 +17,10 @@ from engine.dossiers.models import Dossier, TaskRecord
 from engine.dossiers.projection import OPEN, SUSPENDED
 from engine.dossiers.status import FINAL_STATUSES
 from engine.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from engine.people.accounts import manages
 from engine.people.actors import Actor
 from engine.people.models import Membership, User
-from engine.people.organisation import actor_for
+from engine.people.organisation import actor_for, memberships_of
 from engine.store.uow import UnitOfWork
 
 LEADER = "leader"
@@ -215,10 +216,11 @@ def handover(uow: UnitOfWork, actor: Actor, from_user: int, to_user: int, deacti
     if leaver is None or receiver is None:
         raise NotFound("unknown officer")
     newcomer = actor_for(session, uow.org, to_user)
-    leaver_units = {m.unit_code for m in session.scalars(select(Membership).where(Membership.user_id == from_user))}
-    is_admin = "admin" in actor.roles
-    if not is_admin and not all(actor.has_role(LEADER, unit) for unit in leaver_units or {None}):
-        raise Forbidden("a hand-over is made by a leader of the officer's units, or an administrator")
+    leaver_memberships = memberships_of(session, from_user)
+    leaver_units = {unit for unit, _ in leaver_memberships}
+    if not manages(actor, leaver_memberships) and not all(actor.has_role(LEADER, unit)
+                                                          for unit in leaver_units or {None}):
+        raise Forbidden("a hand-over is made by a leader of the officer's units, or an administrator of them")
     now = uow.clock()
     report = HandoverReport(from_user, to_user)
     tasks = session.scalars(select(TaskRecord).where(
@@ -238,7 +240,7 @@ def handover(uow: UnitOfWork, actor: Actor, from_user: int, to_user: int, deacti
         report.moved_tasks.append(task.id)
         _record(uow, actor, "handed_over", task, before,
                 {"assignee_id": task.assignee_id, "owner_id": task.owner_id}, now)
-    units = newcomer.units
+    units = newcomer.officer_units
     dossiers = session.scalars(select(Dossier).where(
         Dossier.handler_id == from_user, Dossier.status.not_in(sorted(FINAL_STATUSES - {"processed"}))))
     for dossier in dossiers:

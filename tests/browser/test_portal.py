@@ -86,7 +86,7 @@ def test_a_citizen_submits_and_tracks(page: Any, live_server: Any, tmp_path: Any
     page.click("[data-send]")
     page.wait_for_selector("[data-receipt]")
     code, pin = page.inner_text("[data-code]"), page.inner_text("[data-pin]")
-    assert code.startswith("CM-AX-") and len(pin) == 6 and pin not in page.url
+    assert code.startswith("CM-AX-") and len(pin) == 8 and pin not in page.url
     with live_server.services().session_factory() as session:
         dossier = session.scalars(select(Dossier).where(Dossier.code == code)).one()
         assert dossier.channel == "online" and dossier.status == "registered"

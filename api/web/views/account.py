@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, current_app, make_response, render_template, request, send_from_directory, url_for
 from werkzeug.wrappers import Response
 
 from engine.errors import Unauthorized
 from engine.people.organisation import actor_for
-from engine.people.signin import authenticate
+from engine.people.signin import sign_in as check_sign_in
+from engine.reform.drafts import is_reformer
+from engine.store.throttle import TooManyAttempts
 
+from ...auth import signin_limits
+from ...clients import client_address
 from ...services import request_uow
 from ...sessions import sign_in, sign_out
 from ..i18n import LANG_COOKIE, LANGUAGES
-from ..pages import DASHBOARD_ROLES, DESIGNER_ROLES, OFFICER_ROLES, back_to, page_actor
+from ..pages import DASHBOARD_ROLES, OFFICER_ROLES, back_to, page_actor
+from ..redirects import same_site_path
 
 bp = Blueprint("account", __name__)
 
@@ -23,7 +30,7 @@ def landing() -> str:
     roles = actor.roles if actor else frozenset()
     if roles & set(OFFICER_ROLES):
         return url_for("officer.inbox")
-    if roles & set(DESIGNER_ROLES):
+    if actor is not None and is_reformer(actor):
         return url_for("designer.procedures")
     if roles & set(DASHBOARD_ROLES):
         return url_for("dashboard.overview")
@@ -32,22 +39,28 @@ def landing() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str:
-    error = None
+    error, retry_after = None, None
     if request.method == "POST":
-        uow = request_uow()
+        uow, client = request_uow(), client_address()
         try:
-            user = authenticate(uow.session, request.form.get("username", "").strip(),
-                                request.form.get("password", ""))
+            user = check_sign_in(uow, request.form.get("username", "").strip()[:200],
+                                 request.form.get("password", "")[:200], client, signin_limits())
             actor = actor_for(uow.session, uow.org, user.id)
         except Unauthorized:
             error = "wrong-credentials"
+        except TooManyAttempts as exc:
+            error, retry_after = "too-many", int(exc.extra["retry_after"])
         else:
-            uow.record(actor, "signed_in", "user", user.id, detail={"client": request.remote_addr, "via": "web"})
+            uow.record(actor, "signed_in", "user", user.id, detail={"client": client, "via": "web"})
             uow.commit()
             sign_in(user.id)
             return back_to(landing())
-    html = render_template("account/login.html", error=error, next=request.values.get("next", ""))
-    return make_response(html, 401 if error else 200)
+    html = render_template("account/login.html", error=error, next=same_site_path(request.values.get("next")) or "",
+                           wait_minutes=math.ceil(retry_after / 60) if retry_after else None)
+    response = make_response(html, 429 if retry_after else 401 if error else 200)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @bp.post("/logout")

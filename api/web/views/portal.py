@@ -12,6 +12,7 @@ import orjson
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from engine.dossiers.codes import PIN_DIGITS
 from engine.dossiers.portal import catalogue
 from engine.dossiers.tracking import TooManyAttempts, rate, track
 from engine.errors import Conflict, NotFound, ValidationFailed
@@ -19,6 +20,7 @@ from engine.procedures.catalog import current_version
 from engine.procedures.specs import CompiledProcedure
 from engine.text import fold
 
+from ...clients import client_address
 from ...services import request_uow, services
 from ...views.portal_api import procedure_body, submit_from_request
 
@@ -97,7 +99,7 @@ def _session_pin(token: str) -> str | None:
         return None
     message = f"portal-pin:{nonce}:{token}".encode()
     digest = hmac.new(services().settings.secret_key.encode(), message, hashlib.sha256).digest()
-    return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
+    return f"{int.from_bytes(digest[:8], 'big') % 10 ** PIN_DIGITS:0{PIN_DIGITS}d}"
 
 
 @bp.route("/procedures/<code>/submit", methods=["GET", "POST"])
@@ -145,21 +147,28 @@ def receipt() -> Response:
 
 def _track_page(code: str = "", view: Any = None, pin: str = "", problem: str | None = None,
                 status: int = 200, rating_errors: dict[str, list[str]] | None = None,
-                rated: bool = False, comment: str = "") -> Response:
+                rated: bool = False, comment: str = "", retry_after: int | None = None) -> Response:
     html = render_template("portal/track.html", code=code, view=view, pin=pin, problem=problem, rated=rated,
-                           rating_errors=rating_errors or {}, comment=comment)
+                           rating_errors=rating_errors or {}, comment=comment,
+                           wait_minutes=math.ceil(retry_after / 60) if retry_after else None)
     response = make_response(html, status)
     response.headers["Cache-Control"] = "no-store"  # the result page carries the PIN in its rating form
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def _too_many(code: str, exc: TooManyAttempts) -> Response:
+    return _track_page(code, problem="too-many", status=429, retry_after=int(exc.extra["retry_after"]))
 
 
 def _lookup(code: str, pin: str) -> tuple[Any, Response | None]:
     try:
-        return track(request_uow(), code, pin, request.remote_addr or "unknown"), None
+        return track(request_uow(), code, pin, client_address()), None
     except NotFound:
         return None, _track_page(code, problem="not-found", status=404)
-    except TooManyAttempts:
-        return None, _track_page(code, problem="too-many", status=429)
+    except TooManyAttempts as exc:
+        return None, _too_many(code, exc)
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -180,7 +189,7 @@ def rating() -> Response:
     comment = request.form.get("comment", "").strip()[:2000] or None
     errors: dict[str, list[str]] = {}
     try:
-        rate(request_uow(), code, pin, request.remote_addr or "unknown", int(raw) if raw.isdigit() else None,
+        rate(request_uow(), code, pin, client_address(), int(raw) if raw.isdigit() else None,
              comment)
     except ValidationFailed as exc:
         errors = _flatten(exc.errors)
@@ -188,8 +197,8 @@ def rating() -> Response:
         pass  # already rated (a second tab) or not returned: the page below shows which
     except NotFound:
         return _track_page(code, problem="not-found", status=404)
-    except TooManyAttempts:
-        return _track_page(code, problem="too-many", status=429)
+    except TooManyAttempts as exc:
+        return _too_many(code, exc)
     view, failed = _lookup(code, pin)
     if failed:
         return failed

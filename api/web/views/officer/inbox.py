@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from engine.dossiers.access import may_work_task
 from engine.dossiers.models import TaskRecord
-from engine.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from engine.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from engine.people.accounts import list_users
 from engine.people.actors import Actor
 from engine.people.models import User
@@ -133,11 +133,8 @@ def _task_action(task_id: str, act: Callable[[UnitOfWork, Actor, str], TaskRecor
     assert actor is not None
     try:
         task = act(uow, actor, task_id)
-    except Conflict:
+    except Conflict:  # Forbidden and NotFound become the 403/404 pages: a refusal is not a redirect
         flash(_("Việc này vừa được người khác nhận hoặc đã xong; danh sách đã được làm mới."), "error")
-        return back_to(url_for("officer.inbox"))
-    except (Forbidden, NotFound):
-        flash(_("Bạn không có quyền với việc này."), "error")
         return back_to(url_for("officer.inbox"))
     flash(success % {"step": task.name, "code": task.dossier_code})
     return back_to(url_for("officer.inbox"))

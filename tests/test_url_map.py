@@ -1,0 +1,489 @@
+"""Every route of the app (API and pages, every method) x a user of each role in a commune and at the province
+(plus a visitor) x a target in the user's commune, another commune and the province, against one declared table
+of who may do what. A route missing from the table fails the test, so a new endpoint cannot be forgotten.
+
+The outcome is classed: allowed (2xx, 3xx, or 4xx for the request's content or state: 400, 409, 422...) or
+refused (401, 403, 404, or a page's redirect to the sign-in page); a 5xx fails at once. Where a user holds an
+officer role but not the target's unit, dossier and task routes must answer 404, never 403, so that nothing
+tells a dossier exists. Writes that succeed are undone, so every user meets the same state.
+
+Size: 92 route-methods x 13 users x 3 targets = 3,588 requests, walked in full on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine.dossiers.actions import ACTIONS
+from engine.dossiers.models import Attachment, Dossier
+from engine.people.models import User
+from engine.people.organisation import create_user
+from engine.scheduling.models import OutboxMessage
+
+from .conftest import PASSWORD, Api
+from .test_flow import PATHS
+
+HKD = "ho-kinh-doanh"
+ROLES = ("reception", "specialist", "leader", "reform_officer", "designer", "admin")
+OFFICERS = ("reception", "specialist", "leader")
+USER_UNITS = ("CM-AX", "CM")  # a commune and the province above it
+TARGETS = ("CM-AX", "CM-TT", "CM")  # a commune user's own commune, another commune, the province
+DAY = "2026-05-04"
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@dataclass(frozen=True)
+class Who:
+    role: str
+    unit: str
+
+    @property
+    def name(self) -> str:
+        return f"m.{self.role}.{self.unit}".lower()
+
+
+USERS: list[Who | None] = [None, *(Who(r, u) for r in ROLES for u in USER_UNITS)]
+
+
+def covers(who: Who, target: str) -> bool:
+    return who.unit in (target, "CM")  # a province membership covers its communes
+
+
+# --- who may: the declared table's rules -------------------------------------------------------------
+Allowed = Callable[[Who | None, str], bool]
+
+
+def public(who: Who | None, target: str) -> bool:
+    return True
+
+
+def signed_in(who: Who | None, target: str) -> bool:
+    return who is not None
+
+
+def roles(*names: str) -> Allowed:
+    return lambda who, target: who is not None and who.role in names
+
+
+def scoped(*names: str) -> Allowed:
+    """One of the roles, in a unit that covers the target."""
+    return lambda who, target: who is not None and who.role in names and covers(who, target)
+
+
+def reformer(who: Who | None, target: str) -> bool:
+    return who is not None and (who.role in ("designer", "reform_officer") or (who.role, who.unit) == ("admin", "CM"))
+
+
+def top_admin(who: Who | None, target: str) -> bool:
+    return who is not None and (who.role, who.unit) == ("admin", "CM")
+
+
+def the_leader_of(who: Who | None, target: str) -> bool:
+    """Notifications are their recipient's: the target's one belongs to the leader of that unit."""
+    return who is not None and (who.role, who.unit) == ("leader", target)
+
+
+# --- the world the requests meet ---------------------------------------------------------------------
+@dataclass
+class Target:
+    code: str
+    pin: str
+    task: str
+    attachment: int
+    spare: int  # a specialist of the unit, with no work
+    clerk: int  # a reception officer of the unit, who received the dossier
+    notification: int
+    unit: dict[str, Any]
+
+
+@dataclass
+class World:
+    app: Flask
+    api: Api  # bearer tokens, for everyone
+    pages: dict[str, FlaskClient]
+    targets: dict[str, Target]
+    package: dict[str, Any]
+    form: str
+    names: itertools.count = field(default_factory=itertools.count)
+
+    def token(self, who: Who | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api.token(who.name)}"} if who else {}
+
+    def call(self, who: Who | None, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {**kwargs.pop("headers", {}), **self.token(who)}
+        return self.api.client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+    def page(self, who: Who | None, method: str, path: str, data: dict[str, Any] | None = None) -> Any:
+        client = self.pages[who.name if who else "-"]
+        if method == "GET":
+            return client.get(path)
+        return client.open(path, method=method, data={**(data or {}), "csrf_token": csrf(client)})
+
+    def root(self, method: str, path: str, user: str, **kwargs: Any) -> None:
+        resp = self.api.call(method, path, user, **kwargs)
+        assert resp.status_code < 300, (method, path, resp.get_data(as_text=True)[:300])
+
+
+def csrf(client: FlaskClient) -> str:
+    with client.session_transaction() as session:
+        return session["csrf"]
+
+
+def page_client(app: Flask, username: str | None) -> FlaskClient:
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    assert token
+    if username:
+        signed = client.post("/login", data={"csrf_token": token[1], "username": username, "password": PASSWORD})
+        assert signed.status_code == 302, username
+        client.get("/login")  # the new session's CSRF token
+    return client
+
+
+def build_world(app: Flask) -> World:
+    services = app.extensions["motcua"]
+    ids: dict[str, int] = {}
+    with services.session_factory() as session:
+        for who in USERS[1:]:
+            assert who is not None
+            ids[who.name] = create_user(session, who.name, PASSWORD, who.name, [(who.unit, who.role)]).id
+        for unit in TARGETS:
+            ids[f"spare.{unit}"] = create_user(session, f"spare.{unit}".lower(), PASSWORD, "Dự phòng",
+                                               [(unit, "specialist")]).id
+            ids[f"clerk.{unit}"] = create_user(session, f"clerk.{unit}".lower(), PASSWORD, "Tiếp nhận",
+                                               [(unit, "reception")]).id
+        ids["leader.CM-TT"] = create_user(session, "leader.cm-tt", PASSWORD, "Lãnh đạo", [("CM-TT", "leader")]).id
+        create_user(session, "visitor.probe", PASSWORD, "Đăng nhập thử", [])
+        session.commit()
+    api = Api(app.test_client())
+    upload_dir = services.settings.upload_dir
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    sha = hashlib.sha256(PDF).hexdigest()
+    (upload_dir / sha[:2]).mkdir(exist_ok=True)
+    (upload_dir / sha[:2] / sha).write_bytes(PDF)
+    targets: dict[str, Target] = {}
+    leaders = {"CM-AX": ids[Who("leader", "CM-AX").name], "CM-TT": ids["leader.CM-TT"],
+               "CM": ids[Who("leader", "CM").name]}
+    units = {u["code"]: u for u in api.get("/units", "quantri").get_json()["items"]}
+    for unit in TARGETS:
+        created = api.post("/dossiers", f"clerk.{unit}".lower(), json={
+            "procedure": HKD, "applicant": PATHS[HKD]["applicant"], "data": PATHS[HKD]["start"]})
+        assert created.status_code == 201, created.get_json()
+        code, pin = created.get_json()["code"], created.get_json()["pin"]
+        task = api.get(f"/dossiers/{code}", Who("leader", "CM").name).get_json()["open_tasks"][0]["id"]
+        now = datetime.now(UTC)
+        with services.session_factory() as session:
+            dossier_id = session.query(Dossier.id).filter(Dossier.code == code).scalar()
+            attachment = Attachment(dossier_id=dossier_id, document="giay-de-nghi", file_name="don.pdf",
+                                    content_type="application/pdf", size=len(PDF), sha256=sha,
+                                    stored_path=f"{sha[:2]}/{sha}", uploaded_at=now)
+            message = OutboxMessage(channel="inapp", recipient_id=leaders[unit], subject="Thử", body="Thử",
+                                    payload={}, state="sent", attempts=0, next_attempt_at=now, created_at=now,
+                                    sent_at=now)
+            session.add_all([attachment, message])
+            session.commit()
+            targets[unit] = Target(code, pin, task, attachment.id, ids[f"spare.{unit}"], ids[f"clerk.{unit}"],
+                                   message.id, {k: units[unit][k] for k in ("name", "level", "parent_code")})
+    package = api.get(f"/procedures/{HKD}/versions/1/package", "quantri").get_json()
+    pages = {"-": page_client(app, None), **{w.name: page_client(app, w.name) for w in USERS if w}}
+    return World(app, api, pages, targets, {"code": HKD, "files": package["files"], "forms": package["forms"]},
+                 sorted(package["forms"])[0])
+
+
+# --- the declared table: per route and method, who may, and one request of it ------------------------
+Call = Callable[[World, Who | None, str], Any]
+Undo = Callable[[World, Who | None, str], None]
+ROOT_CLERK, ROOT_LEADER = Who("reception", "CM").name, Who("leader", "CM").name
+
+
+@dataclass(frozen=True)
+class Spec:
+    allowed: Allowed
+    call: Call
+    undo: Undo | None = None
+    prepare: Undo | None = None
+    hides: bool = False  # an officer outside the target's units gets 404, never 403
+
+
+def api_get(path: str) -> Call:
+    return lambda w, who, t: w.call(who, "GET", path.format(**vars(w.targets[t]), target=t))
+
+
+def api_send(method: str, path: str, body: Callable[[World, Who | None, str], Any] | None = None) -> Call:
+    def call(w: World, who: Who | None, t: str) -> Any:
+        return w.call(who, method, path.format(**vars(w.targets[t]), target=t),
+                      json=body(w, who, t) if body else {})
+    return call
+
+
+def page_get(path: str) -> Call:
+    return lambda w, who, t: w.page(who, "GET", path.format(**vars(w.targets[t]), target=t))
+
+
+def page_post(path: str, form: Callable[[World, Who | None, str], dict[str, Any]] | None = None) -> Call:
+    return lambda w, who, t: w.page(who, "POST", path.format(**vars(w.targets[t]), target=t),
+                                    form(w, who, t) if form else {})
+
+
+def resume_payment(w: World, who: Who | None, t: str) -> None:
+    w.root("POST", f"/dossiers/{w.targets[t].code}/actions/record_payment", ROOT_CLERK, json={"online": True})
+
+
+def release(w: World, who: Who | None, t: str) -> None:
+    w.root("POST", f"/tasks/{w.targets[t].task}/unclaim", ROOT_LEADER)
+
+
+def put_override(w: World, who: Who | None, t: str) -> None:
+    w.root("PUT", f"/calendar/overrides/{DAY}", "quantri", json={"working": False, "name": "Nghỉ bù"})
+
+
+def regrant_clerk(w: World, who: Who | None, t: str) -> None:
+    w.root("POST", f"/users/{w.targets[t].clerk}/memberships", "quantri", json={"unit": t, "role": "reception"})
+
+
+def give_receipt(w: World, who: Who | None, t: str) -> None:
+    with w.pages[who.name if who else "-"].session_transaction() as session:
+        session["portal_receipt"] = {"code": w.targets[t].code, "pin": None, "procedure": {"vi": "x", "en": "x"},
+                                     "unit": "", "at": datetime.now(UTC).isoformat()}
+
+
+def new_username(w: World) -> str:
+    return f"moi.{next(w.names)}"
+
+
+def fresh_client(w: World) -> FlaskClient:
+    return page_client(w.app, None)
+
+
+def sign_in_page(w: World, who: Who | None, t: str) -> Any:
+    client = fresh_client(w)
+    return client.post("/login", data={"csrf_token": csrf(client), "username": "visitor.probe",
+                                       "password": PASSWORD})
+
+
+def sign_out_page(w: World, who: Who | None, t: str) -> Any:
+    client = page_client(w.app, "visitor.probe")
+    return client.post("/logout", data={"csrf_token": csrf(client)})
+
+
+LIFECYCLE = scoped(*ACTIONS["require_payment"].roles)
+DOSSIER_READERS = scoped(*OFFICERS)
+TASK_READERS = scoped("specialist", "leader")  # the task's role, or a leader of its unit
+ADMIN_OF = scoped("admin")
+DESIGN_PAGE = "/designer/" + HKD
+TABLE: dict[str, Spec] = {
+    # --- REST API ------------------------------------------------------------------------------------
+    "GET openapi": Spec(public, api_get("/openapi.json")),
+    "POST auth.token": Spec(public, lambda w, who, t: w.api.client.post(
+        "/api/v1/auth/token", json={"username": "visitor.probe", "password": PASSWORD})),
+    "GET auth.me": Spec(signed_in, api_get("/me")),
+    "GET calendar.calendar": Spec(public, api_get("/calendar?year=2026")),
+    "PUT calendar.put_override": Spec(top_admin, api_send("PUT", f"/calendar/overrides/{DAY}",
+                                                          lambda w, who, t: {"working": False, "name": "Nghỉ"})),
+    "DELETE calendar.remove_override": Spec(top_admin, api_send("DELETE", f"/calendar/overrides/{DAY}"),
+                                            prepare=put_override),
+    "POST dossiers.create_dossier": Spec(roles("reception"), api_send("POST", "/dossiers", lambda w, who, t: {
+        "procedure": HKD, "applicant": PATHS[HKD]["applicant"], "data": PATHS[HKD]["start"]})),
+    "GET dossiers.read_dossier": Spec(DOSSIER_READERS, api_get("/dossiers/{code}"), hides=True),
+    "POST lifecycle.act": Spec(LIFECYCLE, api_send("POST", "/dossiers/{code}/actions/require_payment",
+                                                   lambda w, who, t: {"amount": 1000}),
+                               undo=resume_payment, hides=True),
+    "GET lifecycle.document": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/documents/receipt"), hides=True),
+    "GET organisation.history": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/history"), hides=True),
+    "GET portal_api.download_attachment": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/attachments/{attachment}"),
+                                               hides=True),
+    "GET tasks.list_open_tasks": Spec(signed_in, api_get("/tasks")),
+    "GET tasks.read_task": Spec(TASK_READERS, api_get("/tasks/{task}"), hides=True),
+    "GET tasks.task_candidates": Spec(scoped("leader"), api_get("/tasks/{task}/candidates"), hides=True),
+    "POST tasks.claim_task": Spec(scoped("specialist"), api_send("POST", "/tasks/{task}/claim"),
+                                  undo=release, hides=True),
+    "POST tasks.unclaim_task": Spec(scoped("leader"), api_send("POST", "/tasks/{task}/unclaim"), hides=True),
+    "POST tasks.complete": Spec(scoped("specialist"), api_send(  # allowed: 409, claim it first
+        "POST", "/tasks/{task}/complete", lambda w, who, t: {"data": PATHS[HKD]["steps"]["Task_ThamDinh"]}),
+        hides=True),
+    "POST tasks.assign_task": Spec(scoped("leader"), api_send("POST", "/tasks/{task}/assign",
+                                                              lambda w, who, t: {"user_id": w.targets[t].spare}),
+                                   undo=release, hides=True),
+    "POST tasks.delegate_task": Spec(DOSSIER_READERS, api_send(  # allowed: 409, only its holder delegates
+        "POST", "/tasks/{task}/delegate", lambda w, who, t: {"user_id": w.targets[t].spare}), hides=True),
+    "POST tasks.prioritise": Spec(scoped("leader"), api_send("POST", "/tasks/{task}/priority",
+                                                             lambda w, who, t: {"priority": 1}), hides=True),
+    "GET scheduling.notifications": Spec(signed_in, api_get("/notifications")),
+    "POST scheduling.read": Spec(the_leader_of, api_send("POST", "/notifications/{notification}/read")),
+    "GET scheduling.escalations": Spec(roles("leader", "admin"), api_get("/escalations")),
+    "GET scheduling.scheduler_metrics": Spec(roles("leader", "admin"), api_get("/scheduler/metrics")),
+    "GET stats.stats": Spec(roles("leader", "admin", "reform_officer"),
+                            api_get("/stats?start=2020-01-01&end=2099-01-01&unit={target}")),
+    "GET procedures.list_procedures": Spec(public, api_get("/procedures")),
+    "GET procedures.get_procedure": Spec(public, api_get(f"/procedures/{HKD}")),
+    "GET procedures.diff_versions": Spec(roles("designer", "reform_officer", "admin", "leader"),
+                                         api_get(f"/procedures/{HKD}/diff?from=1&to=1")),
+    "POST procedures.validate_package_view": Spec(roles("designer", "reform_officer", "admin"), api_send(
+        "POST", "/procedures/validate", lambda w, who, t: w.package)),
+    "GET reform.list_versions": Spec(signed_in, api_get(f"/procedures/{HKD}/versions")),
+    "GET reform.package": Spec(signed_in, api_get(f"/procedures/{HKD}/versions/1/package")),
+    "POST reform.draft": Spec(reformer, api_send("POST", f"/procedures/{HKD}/drafts", lambda w, who, t: w.package)),
+    "POST reform.publish_version": Spec(reformer, api_send(  # allowed: 409, version 1 is published already
+        "POST", f"/procedures/{HKD}/versions/1/publish", lambda w, who, t: {"note": "Thử"})),
+    "GET reform.replay": Spec(reformer, api_get(f"/procedures/{HKD}/versions/1/what-if")),
+    "POST reform.migrations": Spec(reformer, api_send("POST", f"/procedures/{HKD}/migrations",
+                                                      lambda w, who, t: {"to_version": 1, "dry_run": True})),
+    "GET organisation.units": Spec(signed_in, api_get("/units")),
+    "PUT organisation.save_unit": Spec(ADMIN_OF, api_send("PUT", "/units/{target}",
+                                                          lambda w, who, t: w.targets[t].unit)),
+    "GET organisation.roles": Spec(signed_in, api_get("/roles")),
+    "GET organisation.users": Spec(roles("admin", "leader"), api_get("/users")),
+    "POST organisation.create": Spec(ADMIN_OF, api_send("POST", "/users", lambda w, who, t: {
+        "username": new_username(w), "password": PASSWORD, "full_name": "Cán bộ mới",
+        "memberships": [{"unit": t, "role": "reception"}]})),
+    "PATCH organisation.patch": Spec(ADMIN_OF, api_send("PATCH", "/users/{spare}",
+                                                        lambda w, who, t: {"full_name": "Dự phòng"})),
+    "POST organisation.add_member": Spec(ADMIN_OF, api_send("POST", "/users/{spare}/memberships",
+                                                            lambda w, who, t: {"unit": t, "role": "specialist"})),
+    "DELETE organisation.remove_member": Spec(ADMIN_OF, api_send(
+        "DELETE", "/users/{clerk}/memberships/{target}/reception"), undo=regrant_clerk),
+    "POST organisation.make_handover": Spec(scoped("leader", "admin"), api_send(
+        "POST", "/handovers", lambda w, who, t: {"from_user": w.targets[t].spare, "to_user": w.targets[t].clerk})),
+    "GET organisation.audit_verify": Spec(roles("admin"), api_get("/audit/verify")),
+    # the citizens' API: no account
+    "GET portal_api.public_procedures": Spec(public, api_get("/public/procedures")),
+    "GET portal_api.public_procedure": Spec(public, api_get(f"/public/procedures/{HKD}")),
+    "POST portal_api.public_submit": Spec(public, lambda w, who, t: w.call(  # allowed: 422, nothing in it
+        who, "POST", "/public/dossiers", data={"submission": "{}"}, content_type="multipart/form-data")),
+    "GET public.public_dossier": Spec(public, lambda w, who, t: w.call(
+        who, "GET", f"/public/dossiers/{w.targets[t].code}", headers={"X-Dossier-Pin": w.targets[t].pin})),
+    "POST public.public_rating": Spec(public, api_send(  # allowed: 409, not returned yet
+        "POST", "/public/dossiers/{code}/rating", lambda w, who, t: {"pin": w.targets[t].pin, "rating": 3})),
+    "GET health": Spec(public, lambda w, who, t: w.api.client.get("/healthz")),
+    "GET static": Spec(public, page_get("/static/css/motcua.css")),
+    # --- pages -----------------------------------------------------------------------------------------
+    "GET account.login": Spec(public, page_get("/login")),
+    "POST account.login": Spec(public, sign_in_page),
+    "POST account.logout": Spec(public, sign_out_page),
+    "GET account.language": Spec(public, page_get("/lang/vi?next=/")),
+    "GET account.favicon": Spec(public, page_get("/favicon.ico")),
+    "GET portal.home": Spec(public, page_get("/")),
+    "GET portal.procedure": Spec(public, page_get(f"/procedures/{HKD}")),
+    "GET portal.submit": Spec(public, page_get(f"/procedures/{HKD}/submit")),
+    "POST portal.submit": Spec(public, page_post(f"/procedures/{HKD}/submit")),  # allowed: 400, nothing in it
+    "GET portal.receipt": Spec(public, page_get("/receipt"), prepare=give_receipt),
+    "GET portal.track_page": Spec(public, page_get("/track")),
+    "POST portal.track_page": Spec(public, page_post("/track", lambda w, who, t: {
+        "code": w.targets[t].code, "pin": w.targets[t].pin})),
+    "POST portal.rating": Spec(public, page_post("/track/rating", lambda w, who, t: {
+        "code": w.targets[t].code, "pin": w.targets[t].pin, "rating": "3"})),
+    "GET officer.inbox": Spec(roles(*OFFICERS), page_get("/inbox")),
+    "GET officer.dossier": Spec(DOSSIER_READERS, page_get("/dossiers/{code}"), hides=True),
+    "POST officer.dossier_action": Spec(LIFECYCLE, page_post("/dossiers/{code}/actions/require_payment",
+                                                             lambda w, who, t: {"amount": "1000"}),
+                                        undo=resume_payment, hides=True),
+    "GET officer.task": Spec(TASK_READERS, page_get("/tasks/{task}"), hides=True),
+    "POST officer.claim_task": Spec(scoped("specialist"), page_post("/tasks/{task}/claim"), undo=release,
+                                    hides=True),
+    "POST officer.unclaim_task": Spec(scoped("leader"), page_post("/tasks/{task}/unclaim"), hides=True),
+    "POST officer.assign_task": Spec(scoped("leader"), page_post("/tasks/{task}/assign", lambda w, who, t: {
+        "user_id": str(w.targets[t].spare)}), undo=release, hides=True),
+    "POST officer.delegate_task": Spec(DOSSIER_READERS, page_post(  # allowed: back to the task with a message
+        "/tasks/{task}/delegate", lambda w, who, t: {"user_id": str(w.targets[t].spare)}), hides=True),
+    "POST officer.prioritise_task": Spec(scoped("leader"), page_post("/tasks/{task}/priority",
+                                                                     lambda w, who, t: {"priority": "1"}),
+                                         hides=True),
+    "GET officer.handover_page": Spec(roles("leader", "admin"), page_get("/handover")),
+    "POST officer.handover_page": Spec(scoped("leader", "admin"), page_post("/handover", lambda w, who, t: {
+        "from_user": str(w.targets[t].spare), "to_user": str(w.targets[t].clerk)})),  # the preview
+    "GET notifications.inbox": Spec(signed_in, page_get("/notifications/")),
+    "POST notifications.read": Spec(the_leader_of, page_post("/notifications/{notification}/read")),
+    "POST notifications.read_all": Spec(signed_in, page_post("/notifications/read-all")),
+    "GET dashboard.overview": Spec(roles("leader", "admin"), page_get("/dashboard/?unit={target}")),
+    "GET dashboard.export_csv": Spec(roles("leader", "admin"), page_get("/dashboard/export.csv")),
+    "GET dashboard.overdue_csv": Spec(roles("leader", "admin"), page_get("/dashboard/overdue.csv")),
+    "GET designer.procedures": Spec(reformer, page_get("/designer/")),
+    "GET designer.modeler": Spec(reformer, page_get(DESIGN_PAGE + "/versions/1")),
+    "GET designer.form_editor": Spec(reformer, lambda w, who, t: w.page(
+        who, "GET", f"{DESIGN_PAGE}/versions/1/forms/{w.form}")),
+    "GET designer.diff_page": Spec(reformer, page_get(DESIGN_PAGE + "/diff?from=1&to=1")),
+    "GET designer.what_if_page": Spec(reformer, page_get(DESIGN_PAGE + "/versions/1/what-if")),
+    "GET designer.publish_page": Spec(reformer, page_get(DESIGN_PAGE + "/versions/1/publish")),
+    "POST designer.publish_submit": Spec(reformer, page_post(DESIGN_PAGE + "/versions/1/publish",
+                                                             lambda w, who, t: {"note": "Thử"})),
+    "GET designer.migrate_page": Spec(reformer, page_get(DESIGN_PAGE + "/migrate?to=1")),
+    "POST designer.migrate_page": Spec(reformer, page_post(DESIGN_PAGE + "/migrate", lambda w, who, t: {
+        "to": "1"})),  # allowed: 400, not confirmed: a dry run
+}
+
+
+def outcome(resp: Any) -> str:
+    if resp.status_code >= 500:
+        return "error"
+    if resp.status_code in (401, 403, 404):
+        return "refused"
+    if 300 <= resp.status_code < 400 and urlsplit(resp.headers.get("Location", "")).path == "/login":
+        return "refused"  # a page sends a visitor to sign in
+    return "allowed"
+
+
+def routes(app: Flask) -> list[tuple[str, str]]:
+    """Every route and method as (table key, rule)."""
+    return [(f"{method} {rule.endpoint}", rule.rule) for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]  # type: ignore[operator]
+
+
+def undeclared(app: Flask) -> list[str]:
+    keys = {key for key, _ in routes(app)}
+    return ([f"{key} ({rule}) is not in the table: declare who may use it" for key, rule in routes(app)
+             if key not in TABLE] + [f"{key} is in the table but no route has it" for key in sorted(set(TABLE) - keys)])
+
+
+def walk(app: Flask) -> tuple[int, list[str]]:
+    world = build_world(app)
+    failures = undeclared(app)
+    requests = 0
+    for key, _rule in routes(app):
+        spec = TABLE.get(key)
+        if spec is None:
+            continue
+        for who, target in itertools.product(USERS, TARGETS):
+            if spec.prepare:
+                spec.prepare(world, who, target)
+            resp = spec.call(world, who, target)
+            requests += 1
+            got, want = outcome(resp), "allowed" if spec.allowed(who, target) else "refused"
+            # who may use the route on some unit but not this one must not learn that the thing exists
+            hidden = (spec.hides and want == "refused" and resp.status_code != 404
+                      and any(spec.allowed(who, unit) for unit in TARGETS))
+            if got != want or hidden:
+                failures.append(f"{key} as {who.name if who else 'visitor'} on {target}: {resp.status_code}, "
+                                f"expected {want}{' as 404' if hidden else ''}: "
+                                f"{resp.get_data(as_text=True)[:160]!r}")
+            if got == "allowed" and spec.undo:
+                spec.undo(world, who, target)
+    return requests, failures
+
+
+def test_every_route_for_every_role_in_every_unit(app: Flask) -> None:
+    requests, failures = walk(app)
+    assert not failures, "\n".join(failures)
+    assert requests == len(TABLE) * len(USERS) * len(TARGETS) == 92 * 13 * 3
+    with app.extensions["motcua"].session_factory() as session:  # the writes were undone: nobody was changed
+        assert {u.full_name for u in session.query(User).filter(User.username.like("spare.%"))} == {"Dự phòng"}
+        assert {d.status for d in session.query(Dossier)} <= {"received", "processing"}
+
+
+def test_a_route_missing_from_the_table_fails(app: Flask) -> None:
+    assert undeclared(app) == []
+
+    @app.get("/forgotten")
+    def forgotten() -> str:
+        return "?"
+
+    assert undeclared(app) == ["GET forgotten (/forgotten) is not in the table: declare who may use it"]
