@@ -7,7 +7,7 @@ refused (401, 403, 404, or a page's redirect to the sign-in page); a 5xx fails a
 officer role but not the target's unit, dossier and task routes must answer 404, never 403, so that nothing
 tells a dossier exists. Writes that succeed are undone, so every user meets the same state.
 
-Size: 92 route-methods x 13 users x 3 targets = 3,588 requests, walked in full on SQLite and on PostgreSQL.
+Size: 96 route-methods x 13 users x 3 targets = 3,744 requests, walked in full on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from engine.dossiers.actions import ACTIONS
 from engine.dossiers.models import Attachment, Dossier
 from engine.people.models import User
 from engine.people.organisation import create_user
-from engine.scheduling.models import OutboxMessage
+from engine.scheduling.models import Incident, OutboxMessage
 
 from .conftest import PASSWORD, Api
 from .test_flow import PATHS
@@ -104,6 +104,7 @@ class Target:
     clerk: int  # a reception officer of the unit, who received the dossier
     notification: int
     unit: dict[str, Any]
+    incident: int  # an open incident on the dossier (a timer step that failed)
 
 
 @dataclass
@@ -190,10 +191,14 @@ def build_world(app: Flask) -> World:
             message = OutboxMessage(channel="inapp", recipient_id=leaders[unit], subject="Thử", body="Thử",
                                     payload={}, state="sent", attempts=0, next_attempt_at=now, created_at=now,
                                     sent_at=now)
-            session.add_all([attachment, message])
+            incident = Incident(dossier_id=dossier_id, procedure_code=HKD, kind="timer", element_id="Timer",
+                                element_name="Hẹn giờ", reason="script-error", message="lỗi 'thử'", opened_at=now,
+                                last_attempt_at=now, attempts=1)
+            session.add_all([attachment, message, incident])
             session.commit()
             targets[unit] = Target(code, pin, task, attachment.id, ids[f"spare.{unit}"], ids[f"clerk.{unit}"],
-                                   message.id, {k: units[unit][k] for k in ("name", "level", "parent_code")})
+                                   message.id, {k: units[unit][k] for k in ("name", "level", "parent_code")},
+                                   incident.id)
     package = api.get(f"/procedures/{HKD}/versions/1/package", "quantri").get_json()
     pages = {"-": page_client(app, None), **{w.name: page_client(app, w.name) for w in USERS if w}}
     return World(app, api, pages, targets, {"code": HKD, "files": package["files"], "forms": package["forms"]},
@@ -257,6 +262,13 @@ def give_receipt(w: World, who: Who | None, t: str) -> None:
                                      "unit": "", "at": datetime.now(UTC).isoformat()}
 
 
+def reopen_incident(w: World, who: Who | None, t: str) -> None:
+    with w.app.extensions["motcua"].session_factory() as session:
+        incident = session.get(Incident, w.targets[t].incident)
+        incident.resolved_at = incident.resolved_by = None
+        session.commit()
+
+
 def new_username(w: World) -> str:
     return f"moi.{next(w.names)}"
 
@@ -277,6 +289,17 @@ def sign_out_page(w: World, who: Who | None, t: str) -> Any:
 
 
 LIFECYCLE = scoped(*ACTIONS["require_payment"].roles)
+
+
+def incident_viewer(who: Who | None, target: str) -> bool:
+    """Leaders see their units' incidents; those who work on procedures see every one."""
+    return reformer(who, target) or (who is not None and who.role == "leader")
+
+
+def incident_retrier(who: Who | None, target: str) -> bool:
+    return reformer(who, target) or scoped("leader")(who, target)
+
+
 DOSSIER_READERS = scoped(*OFFICERS)
 TASK_READERS = scoped("specialist", "leader")  # the task's role, or a leader of its unit
 ADMIN_OF = scoped("admin")
@@ -321,6 +344,9 @@ TABLE: dict[str, Spec] = {
     "GET scheduling.notifications": Spec(signed_in, api_get("/notifications")),
     "POST scheduling.read": Spec(the_leader_of, api_send("POST", "/notifications/{notification}/read")),
     "GET scheduling.escalations": Spec(roles("leader", "admin"), api_get("/escalations")),
+    "GET scheduling.incidents": Spec(incident_viewer, api_get("/incidents")),
+    "POST scheduling.retry": Spec(incident_retrier, api_send("POST", "/incidents/{incident}/retry"),
+                                  undo=reopen_incident, hides=True),
     "GET scheduling.scheduler_metrics": Spec(roles("leader", "admin"), api_get("/scheduler/metrics")),
     "GET stats.stats": Spec(roles("leader", "admin", "reform_officer"),
                             api_get("/stats?start=2020-01-01&end=2099-01-01&unit={target}")),
@@ -407,6 +433,9 @@ TABLE: dict[str, Spec] = {
     "GET dashboard.overview": Spec(roles("leader", "admin"), page_get("/dashboard/?unit={target}")),
     "GET dashboard.export_csv": Spec(roles("leader", "admin"), page_get("/dashboard/export.csv")),
     "GET dashboard.overdue_csv": Spec(roles("leader", "admin"), page_get("/dashboard/overdue.csv")),
+    "GET incidents.incidents": Spec(incident_viewer, page_get("/incidents/")),
+    "POST incidents.retry": Spec(incident_retrier, page_post("/incidents/{incident}/retry"),
+                                 undo=reopen_incident, hides=True),
     "GET designer.procedures": Spec(reformer, page_get("/designer/")),
     "GET designer.modeler": Spec(reformer, page_get(DESIGN_PAGE + "/versions/1")),
     "GET designer.form_editor": Spec(reformer, lambda w, who, t: w.page(
@@ -473,7 +502,7 @@ def walk(app: Flask) -> tuple[int, list[str]]:
 def test_every_route_for_every_role_in_every_unit(app: Flask) -> None:
     requests, failures = walk(app)
     assert not failures, "\n".join(failures)
-    assert requests == len(TABLE) * len(USERS) * len(TARGETS) == 92 * 13 * 3
+    assert requests == len(TABLE) * len(USERS) * len(TARGETS) == 96 * 13 * 3
     with app.extensions["motcua"].session_factory() as session:  # the writes were undone: nobody was changed
         assert {u.full_name for u in session.query(User).filter(User.username.like("spare.%"))} == {"Dự phòng"}
         assert {d.status for d in session.query(Dossier)} <= {"received", "processing"}

@@ -42,6 +42,12 @@ class Actor:
         """The units whose dossiers (and the citizens' data in them) the actor handles."""
         return frozenset().union(*(units for role, units in self.scope.items() if role in OFFICER_ROLES))
 
+    @property
+    def works_on_procedures(self) -> bool:
+        """Designers and reform officers; administrators only of a top-level unit, since a procedure is the whole
+        organisation's and a commune's administrator administers only its commune."""
+        return bool(self.roles & ORGANISATION_ROLES) or "admin" in self.everywhere
+
     def administers(self, unit: str | None) -> bool:
         return unit is not None and unit in self.scope.get("admin", ())
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.errors import Conflict, Forbidden, InvalidPackage, NotFound, Problem
-from engine.people.actors import ORGANISATION_ROLES, Actor
+from engine.people.actors import Actor
 from engine.people.organisation import known_roles
 from engine.procedures.catalog import register_package
 from engine.procedures.models import Procedure, ProcedureVersion
@@ -22,9 +22,7 @@ REFORM_ROLES = frozenset({"designer", "reform_officer", "admin"})
 
 
 def is_reformer(actor: Actor) -> bool:
-    """Designers and reform officers; administrators only of a top-level unit, since a procedure is the whole
-    organisation's and a commune's administrator administers only its commune."""
-    return bool(actor.roles & ORGANISATION_ROLES) or "admin" in actor.everywhere
+    return actor.works_on_procedures
 
 
 def require_reformer(actor: Actor) -> None:

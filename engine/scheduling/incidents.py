@@ -29,7 +29,6 @@ from .models import Incident
 from .notifications import notify, officers_with_role
 
 VIEWER_ROLES = frozenset({"leader", "designer", "reform_officer", "admin"})
-PROCEDURE_ROLES = frozenset({"designer", "reform_officer", "admin"})  # see every procedure's incidents
 MESSAGE_CHARS = 2000
 QUOTED = re.compile(r"""(['"“])(?:(?!\1).)*(\1|”)""", re.S)
 OFFICER_ROLES = ("reception", "specialist", "leader")
@@ -97,13 +96,14 @@ def _view(actor: Actor, incident: Incident, code: str, status: str, units: tuple
 
 
 def _require_viewer(actor: Actor) -> None:
-    if not actor.roles & VIEWER_ROLES:
-        raise Forbidden("incidents are for leaders, designers and reform officers")
+    if not (actor.works_on_procedures or "leader" in actor.roles):
+        raise Forbidden("incidents are for leaders, designers, reform officers and the organisation's "
+                        "administrators")
 
 
 def _scoped(actor: Actor, query):  # type: ignore[no-untyped-def]
-    """Designers, reform officers and administrators see every incident; leaders, their units' dossiers'."""
-    if actor.roles & PROCEDURE_ROLES:
+    """Those who work on procedures see every incident (quoted values blanked); leaders, their units'."""
+    if actor.works_on_procedures:
         return query
     units = sorted(actor.scope.get("leader", ()))
     return query.where(or_(Dossier.reception_unit.in_(units), Dossier.competent_unit.in_(units)))
