@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import Settings
 from engine.dossiers.codes import check_pattern
@@ -11,6 +12,7 @@ from engine.runtime import Runtime
 from engine.time.clock import Clock
 
 from .compression import init_compression
+from .health import init_health
 from .openapi import build_spec
 from .operations import reject_nul_in_url
 from .problems import register_error_handlers
@@ -32,6 +34,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     init_compression(app)  # registered first so that it runs last, after the pages' own headers
     init_web(app, app.extensions["motcua"])
     app.before_request(reject_nul_in_url)
+    init_health(app)
+    if settings.proxies:  # behind nginx: the client's address (throttles, audit) is the one the proxy saw
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies)
 
     from .views import (
         auth,
@@ -59,9 +65,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         if "doc" not in spec_cache:
             spec_cache["doc"] = orjson.dumps(build_spec(app))
         return Response(spec_cache["doc"], mimetype="application/json")
-
-    @app.get("/healthz")
-    def health() -> Response:
-        return Response(b'{"status":"ok"}', mimetype="application/json")
 
     return app

@@ -1,4 +1,4 @@
-"""The scheduler's tables: the notification outbox and the record of job runs."""
+"""The scheduler's tables: the notification outbox, the record of job runs and each job's heartbeat."""
 
 from __future__ import annotations
 
@@ -46,4 +46,20 @@ class JobRun(Base):
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     items: Mapped[int] = mapped_column(Integer)
     max_lag_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    worker: Mapped[str] = mapped_column(String(100), default="")
+
+
+class JobHeartbeat(Base):
+    """One row per scheduler job, rewritten after every run (even one that found nothing to do): when the job
+    last succeeded, so `/healthz` can tell a scheduler that stopped from one with nothing to do."""
+
+    __tablename__ = "job_heartbeats"
+
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    interval_seconds: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when a scheduler last started this job
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row, since the last success
+    last_error: Mapped[str | None] = mapped_column(String(300))  # the exception's type and message, cut short
     worker: Mapped[str] = mapped_column(String(100), default="")
