@@ -49,18 +49,25 @@ class _Deadline:
     def __init__(self, sock: socket.socket, timeout: float) -> None:
         self.sock, self.timeout = sock, timeout
         self.started, self.received = time.monotonic(), 0
+        self.answered = False  # set once the app has responded: what is read then is gunicorn draining
 
     def recv(self, size: int) -> bytes:
         left = self.started + self.timeout + self.received / MIN_BODY_RATE - time.monotonic()
         if left <= 0:
-            raise ClientTooSlow()
-        self.sock.settimeout(min(self.timeout, left))  # stays set: a response write waits at most as long
+            raise self._too_slow()
+        self.sock.settimeout(min(self.sock.gettimeout() or self.timeout, self.timeout, left))
         try:
             data = self.sock.recv(size)
         except TimeoutError:
-            raise ClientTooSlow() from None
+            raise self._too_slow() from None
+        finally:
+            self.sock.settimeout(self.timeout)  # and a response write waits at most as long
         self.received += len(data)
         return data
+
+    def _too_slow(self) -> Exception:
+        # After the response, gunicorn takes a plain timeout as "close this connection"; before, it is a 408.
+        return TimeoutError() if self.answered else ClientTooSlow()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.sock, name)
@@ -89,6 +96,7 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         self.header_timeout = settings.header_timeout
         self.body_timeout = settings.body_timeout
         self.arriving: dict[TConn, float] = {}  # connections whose request is on its way -> deadline
+        self.next_sweep = 0.0
         super().init_process()  # runs the worker's loop
 
     def accept(self, listener: socket.socket) -> None:
@@ -161,9 +169,12 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         conn.close()
 
     def murder_pending(self) -> None:
-        """Called by the loop about once a second: requests whose time ran out get a 408 and are closed."""
+        """Called by the loop after each wake-up: requests whose time ran out get a 408 and are closed."""
         super().murder_pending()
         now = time.monotonic()
+        if now < self.next_sweep:  # a scan at most every half second, however busy the loop
+            return
+        self.next_sweep = now + 0.5
         for conn in [c for c, deadline in self.arriving.items() if deadline <= now]:
             self.log.info("request from %s did not arrive in time: 408", conn.client)
             self._drop(conn, REQUEST_TIMEOUT)
@@ -180,3 +191,12 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         if conn.parser is not None:  # what is left of the request (a large body) is read against the clock
             conn.parser.unreader.sock = _Deadline(conn.sock, self.body_timeout)
         return super().handle(conn)
+
+    def handle_request(self, req: Any, conn: TConn) -> Any:
+        conn.sock.settimeout(self.body_timeout)  # a client that does not read its response frees the thread
+        try:
+            return super().handle_request(req, conn)
+        finally:
+            reader = conn.parser.unreader.sock
+            if isinstance(reader, _Deadline):
+                reader.answered = True
