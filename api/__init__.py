@@ -12,6 +12,7 @@ from engine.time.clock import Clock
 
 from .clients import proxy_networks
 from .compression import init_compression
+from .health import init_health
 from .openapi import build_spec
 from .operations import reject_nul_in_url
 from .problems import register_error_handlers
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     init_compression(app)  # registered first so that it runs last, after the pages' own headers
     init_web(app, app.extensions["motcua"])
     app.before_request(reject_nul_in_url)
+    init_health(app)
 
     from .views import (
         auth,
@@ -65,9 +67,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         if "doc" not in spec_cache:
             spec_cache["doc"] = orjson.dumps(build_spec(app))
         return Response(spec_cache["doc"], mimetype="application/json")
-
-    @app.get("/healthz")
-    def health() -> Response:
-        return Response(b'{"status":"ok"}', mimetype="application/json")
 
     return app

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import os
 import secrets
@@ -208,58 +207,53 @@ def cmd_users_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from gunicorn.app.base import BaseApplication
+    """The web server, and (unless told not to) the scheduler beside it as a supervised child process."""
+    host, port = args.host or settings.host, args.port or settings.port
+    workers = args.workers or settings.workers
+    if args.no_scheduler or not settings.scheduler:
+        from api.serving.web import run_web
 
-    from api import create_app
+        run_web(settings, f"{host}:{port}", workers)
+        return 0
+    from api.serving.supervisor import supervise
 
-    schedulers: list[object] = []
-
-    def when_ready(server: object) -> None:  # in gunicorn's master: one scheduler however many workers
-        if settings.scheduler and not args.no_scheduler:
-            from engine.scheduling.scheduler import build_scheduler
-
-            scheduler = build_scheduler(settings, _job_context(settings))
-            scheduler.start()
-            schedulers.append(scheduler)
-            print("scheduler started (timers, escalation sweep, outbox delivery)")
-
-    def on_exit(server: object) -> None:
-        for scheduler in schedulers:
-            scheduler.shutdown(wait=False)  # type: ignore[attr-defined]
-
-    class _App(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{args.host or settings.host}:{args.port or settings.port}")
-            self.cfg.set("workers", args.workers)
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("when_ready", when_ready)
-            self.cfg.set("on_exit", on_exit)
-
-        def load(self):  # type: ignore[no-untyped-def]
-            return create_app(settings)
-
-    _App().run()
-    return 0
+    me = [sys.executable, "-m", "api.cli"]
+    web = [*me, "serve", "--no-scheduler", "--host", host, "--port", str(port), "--workers", str(workers)]
+    return supervise(web, [*me, "scheduler"])
 
 
 def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
+    """The scheduler in this process until SIGTERM or Ctrl-C; exits 1 if a job thread ever dies (a supervisor,
+    `motcua serve` or docker's restart policy, then starts a fresh one)."""
+    import logging
+    import signal
+    import threading
+
+    from api.serving.supervisor import SUPERVISOR_ENV
     from engine.scheduling.scheduler import build_scheduler
 
-    print("scheduler running (timers, escalation sweep, outbox delivery); Ctrl-C stops it")
-    scheduler = build_scheduler(settings, _job_context(settings), blocking=True)
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        scheduler.start()
-    return 0
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler[%(process)d] %(levelname)s %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    supervisor = os.environ.get(SUPERVISOR_ENV)
+
+    def still_wanted() -> bool:  # started by `motcua serve`: not once that process is gone
+        return supervisor is None or str(os.getppid()) == supervisor
+
+    print("scheduler running (timers, escalation sweep, outbox delivery, count folding); Ctrl-C stops it",
+          flush=True)
+    return build_scheduler(settings, _job_context(settings)).serve(stop, still_wanted)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="motcua", description="Motcua operator commands")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the web server (gunicorn)")
+    serve = sub.add_parser("serve", help="run the web server (gunicorn) and the scheduler beside it")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("MOTCUA_WORKERS", "2")))
+    serve.add_argument("--workers", type=int, help="gunicorn worker processes (MOTCUA_WORKERS, 2)")
     serve.add_argument("--no-scheduler", action="store_true", help="run the scheduler elsewhere (motcua scheduler)")
     serve.set_defaults(func=cmd_serve)
 

@@ -68,6 +68,14 @@ class Settings:
     delivery_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_DELIVERY_INTERVAL", "10")))
     # how often the open-task count deltas are folded (engine/work/counts.py)
     counts_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_COUNTS_INTERVAL", "60")))
+    # /healthz: a job is overdue after 3 of its intervals without a successful run, and never before this
+    health_grace_seconds: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_HEALTH_GRACE", "10")))
+    # `motcua serve`: gunicorn workers (processes), threads in each, and how long a client may take to send a
+    # request's head, and its body (between two reads; a body must also keep up a minimum rate)
+    workers: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_WORKERS", "2")))
+    threads: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_THREADS", "8")))
+    header_timeout: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_HEADER_TIMEOUT", "10")))
+    body_timeout: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_BODY_TIMEOUT", "30")))
     sql_echo: bool = field(default_factory=lambda: os.environ.get("MOTCUA_SQL_ECHO", "") == "1")
     upload_dir: Path = field(default_factory=lambda: Path(os.environ.get(
         "MOTCUA_UPLOAD_DIR", PROJECT_ROOT / "var" / "uploads")))

@@ -299,7 +299,7 @@ def test_step_rules_override_the_procedures() -> None:
 
 
 def test_two_real_schedulers_on_one_database(app: Flask, api: Api, clock: FakeClock, database_url: str) -> None:
-    """Two APScheduler instances sharing the job store and the database: each escalation fires once."""
+    """Two schedulers running at once on one database: each escalation fires once."""
     clock.at("2026-03-02 09:00")
     for _ in range(8):
         submit(api)

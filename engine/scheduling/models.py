@@ -1,4 +1,5 @@
-"""The scheduler's tables: the notification outbox, the record of job runs, and incidents."""
+"""The scheduler's tables: the notification outbox, the record of job runs, each job's heartbeat, and
+incidents."""
 
 from __future__ import annotations
 
@@ -75,3 +76,19 @@ class Incident(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class JobHeartbeat(Base):
+    """One row per scheduler job, rewritten after every run (even one that found nothing to do): when the job
+    last succeeded, so `/healthz` can tell a scheduler that stopped from one with nothing to do."""
+
+    __tablename__ = "job_heartbeats"
+
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    interval_seconds: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when a scheduler last started this job
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row, since the last success
+    last_error: Mapped[str | None] = mapped_column(String(300))  # the exception's type and message, cut short
+    worker: Mapped[str] = mapped_column(String(100), default="")
