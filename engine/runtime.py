@@ -15,6 +15,7 @@ from engine.config import Settings
 from engine.dossiers.documents import DocumentRenderer
 from engine.people.organisation import OrgCache
 from engine.procedures.catalog import SpecCache
+from engine.store.audit import AuditKeys
 from engine.store.db import make_engine, make_session_factory
 from engine.store.uow import UnitOfWork
 from engine.time.calendar_store import CalendarProvider, read_calendar_file
@@ -32,6 +33,7 @@ class Runtime:
     clock: Clock
 
     documents: DocumentRenderer
+    audit_keys: AuditKeys
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -40,10 +42,12 @@ class Runtime:
                    cache=SpecCache(), org=OrgCache(ttl=settings.calendar_ttl_seconds),
                    calendars=CalendarProvider(read_calendar_file(settings.calendar_file).hours,
                                               ttl=settings.calendar_ttl_seconds),
-                   clock=clock or system_clock, documents=DocumentRenderer(settings.documents_dir))
+                   clock=clock or system_clock, documents=DocumentRenderer(settings.documents_dir),
+                   audit_keys=AuditKeys.derive(settings.audit_key))
 
     def uow(self) -> UnitOfWork:
         s = self.settings
         return UnitOfWork(self.session_factory, cache=self.cache, calendars=self.calendars, org=self.org,
-                          clock=self.clock, code_pattern=s.dossier_code_pattern, code_prefix=s.dossier_code_prefix,
+                          clock=self.clock, audit_keys=self.audit_keys, checkpoint_file=s.audit_checkpoint_file,
+                          code_pattern=s.dossier_code_pattern, code_prefix=s.dossier_code_prefix,
                           pin_secret=s.secret_key)

@@ -117,6 +117,12 @@ class UserList(Schema):
 
 class VerificationOut(Schema):
     ok = fields.Boolean()
-    checked = fields.Integer()
+    checked = fields.Integer(metadata={"description": "entries found intact (before `broken_at` when broken)"})
     broken_at = fields.Integer(allow_none=True)
     reason = fields.String()
+    code = fields.String(metadata={"description": "what broke: missing-entry, broken-link, hash-mismatch, "
+                                                  "truncated, checkpoint-mismatch, checkpoint-forged, "
+                                                  "boundary-moved, no-head; empty when intact"})
+    checkpoints = fields.Integer(metadata={"description": "signed checkpoints the chain matched"})
+    last_checkpoint = fields.Integer(allow_none=True, metadata={"description": "the newest checkpoint's entry"})
+    legacy_until = fields.Integer(metadata={"description": "entries up to here predate the key (plain SHA-256)"})

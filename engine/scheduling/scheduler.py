@@ -24,6 +24,7 @@ from engine.store.uow import UnitOfWork
 from engine.time.clock import Clock
 from engine.work.counts import fold
 
+from .audit_export import export_checkpoint
 from .delivery import Channels, deliver
 from .escalation import sweep
 from .models import JobRun
@@ -95,6 +96,14 @@ def job_counts() -> int:
     return _run("counts", work)
 
 
+def job_checkpoint() -> int:
+    def work(ctx: JobContext) -> tuple[int, float]:
+        with ctx.uow() as uow:
+            _, checkpoint = export_checkpoint(uow, ctx.webhook_url)
+        return int(checkpoint is not None), 0.0
+    return _run("checkpoint", work)
+
+
 def build_scheduler(settings: Settings, context: JobContext, blocking: bool = False) -> Any:
     CONTEXT["default"] = context
     store = SQLAlchemyJobStore(url=settings.database_url, tablename="apscheduler_jobs")
@@ -102,7 +111,8 @@ def build_scheduler(settings: Settings, context: JobContext, blocking: bool = Fa
     scheduler = cls(jobstores={"default": store}, timezone=UTC,
                     job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     for job, seconds in (("timers", settings.timer_interval), ("sweep", settings.sweep_interval),
-                         ("delivery", settings.delivery_interval), ("counts", settings.counts_interval)):
+                         ("delivery", settings.delivery_interval), ("counts", settings.counts_interval),
+                         ("checkpoint", settings.audit_checkpoint_interval)):
         scheduler.add_job(f"engine.scheduling.scheduler:job_{job}", "interval", seconds=seconds, id=job,
                           replace_existing=True)
     return scheduler
