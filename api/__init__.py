@@ -11,10 +11,13 @@ from engine.runtime import Runtime
 from engine.time.clock import Clock
 
 from .compression import init_compression
+from .deadline import disarm_when_answered, init_deadline
+from .integers import BoundedIntConverter
 from .openapi import build_spec
 from .operations import reject_nul_in_url
 from .problems import register_error_handlers
 from .services import init_request_uow
+from .views.procedures import ProcedureCodeConverter
 from .web import init_web
 
 API_PREFIX = "/api/v1"
@@ -23,6 +26,9 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
     settings = settings or Settings()
     app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
+    app.url_map.converters["procedure"] = ProcedureCodeConverter
+    init_deadline(app, settings.request_timeout)  # first, so the deadline is armed before any other work
     app.config.update(SECRET_KEY=settings.secret_key, TOKEN_TTL=settings.token_ttl_seconds,
                       MAX_CONTENT_LENGTH=settings.request_max_bytes, JSON_SORT_KEYS=False)
     check_pattern(settings.dossier_code_pattern)
@@ -64,4 +70,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     def health() -> Response:
         return Response(b'{"status":"ok"}', mimetype="application/json")
 
+    disarm_when_answered(app)  # last: the first thing done once a view has answered
     return app

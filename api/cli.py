@@ -255,6 +255,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             self.cfg.set("bind", f"{args.host or settings.host}:{args.port or settings.port}")
             self.cfg.set("workers", args.workers)
             self.cfg.set("accesslog", "-")
+            if settings.request_timeout > 0:  # the app answers 503 at its deadline; the worker is killed only after
+                self.cfg.set("timeout", int(settings.request_timeout) + 5)
             self.cfg.set("when_ready", when_ready)
             self.cfg.set("on_exit", on_exit)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .common import LocalDateTime, Strict
+from .common import Integer, LocalDateTime, Strict
 
 
 class TokenRequest(Strict):
@@ -35,12 +35,12 @@ class TokenResponse(Schema):
 
 
 class UserRef(Strict):
-    user_id = fields.Integer(required=True, strict=True)
+    user_id = Integer(required=True, strict=True)
 
 
 class HandoverIn(Strict):
-    from_user = fields.Integer(required=True, strict=True)
-    to_user = fields.Integer(required=True, strict=True)
+    from_user = Integer(required=True, strict=True)
+    to_user = Integer(required=True, strict=True)
     deactivate = fields.Boolean(load_default=False, metadata={"description": "disable the leaver's account"})
 
 

@@ -113,6 +113,7 @@ def init_pages(app: Flask) -> None:
 def back_to(default: str) -> Response:
     """Redirect to a same-site `next` (never to another host), else to `default`."""
     target = request.values.get("next") or ""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target)):  # no header can carry those
         target = default
     return redirect(target)

@@ -12,6 +12,9 @@ from engine.errors import Problem
 LEVELS = ("province", "commune")
 TIME_UNITS = ("working_days", "working_hours")
 CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+# A BPMN id is an XML NCName; SpiffWorkflow looks the process up by it in XPath, where a quote is syntax.
+PROCESS_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$"
+MAX_DEPTH = 16  # procedure.toml nests three levels; deeper is no procedure (and recursion for the parser)
 
 
 class _Strict(Schema):
@@ -77,10 +80,12 @@ class Escalation(_Strict):
 
 
 class Metadata(_Strict):
-    code = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
+    # `validate` names the package check in the API's paths (/procedures/validate)
+    code = fields.String(required=True, validate=[validate.Regexp(CODE_PATTERN), validate.NoneOf(["validate"])])
     bpmn = fields.String(required=True)
     dmn = fields.List(fields.String(), load_default=list)
-    process_id = fields.String(required=True)
+    process_id = fields.String(required=True, validate=validate.Regexp(
+        PROCESS_ID_PATTERN, error="must be the BPMN process's id (letters, digits, _ . -; no quotes or spaces)"))
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     name = fields.Nested(Names, required=True)
     authority = fields.Nested(Names, required=True)
@@ -100,6 +105,11 @@ def parse_metadata(content: bytes) -> tuple[dict[str, Any] | None, list[Problem]
         raw = tomllib.loads(content.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         return None, [Problem("metadata-syntax", f"{METADATA_FILE}: {exc}", file=METADATA_FILE)]
+    except RecursionError:  # tomllib recurses per nested array or table
+        raw = None
+    if raw is None or _depth(raw) > MAX_DEPTH:
+        return None, [Problem("metadata-syntax", f"{METADATA_FILE}: arrays or tables are nested more than "
+                              f"{MAX_DEPTH} deep", file=METADATA_FILE)]
     try:
         meta = Metadata().load(raw)
     except ValidationError as err:
@@ -121,3 +131,15 @@ def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(messages, list):
         return [(prefix, "; ".join(str(m) for m in messages))]
     return [(prefix, str(messages))]
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and tables nest, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
