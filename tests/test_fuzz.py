@@ -5,7 +5,7 @@ It runs in-process against `api.create_app()` (WSGI) on a SQLite database seeded
 shipped procedures and dossiers at several stages. SQLite only: what is fuzzed is the HTTP layer, the schemas
 and the engine's handling of input; both databases are covered by the rest of the suite. The seed is fixed and
 the number of examples per operation bounded, so a run sends the same requests every time and takes about two
-minutes (`MOTCUA_FUZZ_EXAMPLES` changes the bound).
+minutes (`MOTCUA_FUZZ_EXAMPLES` and `MOTCUA_FUZZ_SEED` change them, to search further).
 
 A run fails on:
 - any 5xx, and any exception that escapes the app;
@@ -38,7 +38,7 @@ from .test_flow import run_to_end
 from .test_lifecycle import HKD, act, submit
 
 EXAMPLES = int(os.environ.get("MOTCUA_FUZZ_EXAMPLES", "35"))
-SEED = 20260112
+SEED = int(os.environ.get("MOTCUA_FUZZ_SEED", "20260112"))
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_schema_conformance", "response_headers_conformance", "unsupported_method",
           "allow_header_conformance")

@@ -120,6 +120,28 @@ def test_numbers_in_pages_are_parsed_strictly(app: Flask, api: Api, raw: str) ->
         assert resp.status_code < 500, (resp.request.path, resp.status_code)
 
 
+# --- dates no zone conversion can reach ----------------------------------------------------------------------
+@pytest.mark.parametrize("first, last", [("0001-01-01", "9999-12-31"), ("0001-01-01", "0001-01-02"),
+                                         ("9999-12-30", "9999-12-31"), ("2026-01-01", "9999-12-31")])
+def test_dates_at_the_ends_of_the_calendar_are_refused(app: Flask, api: Api, first: str, last: str) -> None:
+    assert_problem(api.get(f"/stats?start={first}&end={last}", "quantri"), 422)
+    assert_problem(api.get(f"/stats?start={first}&end={last}&group_by=month", "quantri"), 422)
+    leader, _ = signed_in(app, "lanhdao")
+    page = leader.get(f"/dashboard/?period=custom&from={first}&to={last}")
+    assert 400 <= page.status_code < 500 and page.mimetype == "text/html", page.status_code
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00%2B14:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59-12:00",
+                                    "9999-12-31T23:59:59"])
+def test_a_due_time_at_the_ends_of_the_calendar_is_refused(api: Api, moment: str) -> None:
+    assert_problem(api.get(f"/tasks?due_before={moment}", "tatca"), 422)
+
+
+@pytest.mark.parametrize("year", ["0", "-5", "10000", "99999999999999999999", "x"])
+def test_a_calendar_year_out_of_range_is_422(api: Api, year: str) -> None:
+    assert_problem(api.get(f"/calendar?year={year}"), 422)
+
+
 # --- control characters where a header is made ------------------------------------------------------------
 @pytest.mark.parametrize("target", ["/a%0Ab", "/%0D%0ASet-Cookie:%20x=1", "/a%09b", "/%7Fx", "/x%00", "/ở%0A"])
 def test_a_newline_in_next_never_reaches_a_header(app: Flask, target: str) -> None:
@@ -269,6 +291,40 @@ def _with_rule(key: str, **changes: Any) -> dict[str, Any]:
 def test_form_rules_that_would_fail_every_submission_are_refused(api: Api, key: str, changes: dict[str, Any]) -> None:
     found = findings(api, package(forms=_with_rule(key, **changes)))
     assert found and set(found) <= {"form-bad-rule", "form-bad-pattern"}, found
+
+
+TIMER = ('<bpmn:intermediateCatchEvent id="Timer_Cho"><bpmn:extensionElements><spiffworkflow:properties>'
+         '<spiffworkflow:property name="workingDuration" value="{value}" /></spiffworkflow:properties>'
+         '</bpmn:extensionElements><bpmn:incoming>Flow_NopHoSo</bpmn:incoming><bpmn:outgoing>Flow_Cho</bpmn:outgoing>'
+         '<bpmn:timerEventDefinition><bpmn:timeDuration>"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition>'
+         '</bpmn:intermediateCatchEvent><bpmn:sequenceFlow id="Flow_Cho" sourceRef="Timer_Cho" '
+         'targetRef="Task_ThamDinh" />')
+
+
+def _with_timer(value: str) -> str:
+    bpmn = BPMN.replace('targetRef="Task_ThamDinh" />', 'targetRef="Timer_Cho" />', 1)
+    task = '<bpmn:userTask id="Task_ThamDinh"'
+    return bpmn.replace(task, TIMER.format(value=value) + task)
+
+
+@pytest.mark.parametrize("files, code", [
+    ({"process.bpmn": BPMN.replace('value="PT12H"', 'value="PT99999999999H"', 1)}, "step-bad-budget"),
+    ({"process.bpmn": BPMN.replace('value="PT12H"', 'value="P999999999D"', 1)}, "step-bad-budget"),
+    ({"process.bpmn": BPMN.replace('<spiffworkflow:property name="timeBudget" value="PT12H" />',
+                                   '<spiffworkflow:property name="timeBudget" value="PT12H" />'
+                                   '<spiffworkflow:property name="warnBeforeHours" value="1e300" />', 1)},
+     "step-bad-escalation"),
+    ({"procedure.toml": TOML.replace("amount = 100000", "amount = 9223372036854775807")}, "metadata-invalid"),
+    ({"procedure.toml": TOML.replace("amount = 100000", "amount = 2147483648")}, "metadata-invalid"),
+    ({"procedure.toml": TOML.replace("value = 3", "value = 1e308")}, "metadata-invalid"),
+    ({"procedure.toml": TOML.replace("value = 3", "value = 1000000")}, "metadata-invalid"),
+    ({"procedure.toml": TOML + "\n[escalation]\nwarn_before_hours = 1e300\n"}, "metadata-invalid"),
+    ({"procedure.toml": TOML + "\n[escalation]\nreescalate_after_hours = 1e20\n"}, "metadata-invalid"),
+    ({"process.bpmn": _with_timer("PT99999999999H")}, "timer-bad-duration"),
+    ({"process.bpmn": _with_timer("hai giờ")}, "timer-bad-duration"),
+])
+def test_values_no_submission_could_compute_or_store_are_refused(api: Api, files: dict[str, str], code: str) -> None:
+    assert code in findings(api, package(files))
 
 
 def test_a_package_that_validates_takes_submissions(api: Api) -> None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-from marshmallow import INCLUDE, RAISE, Schema, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from engine.time.clock import LOCAL_TZ
 
 from ..integers import INT32_MAX, INT64_MAX
 
-__all__ = ["INT32_MAX", "Integer", "LocalDateTime", "Problem", "Strict"]
+__all__ = ["INT32_MAX", "Integer", "LocalDateTime", "Problem", "Strict", "supported_date"]
 
 
 
@@ -31,6 +32,18 @@ class LocalDateTime(fields.DateTime):
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
         return None if value is None else value.astimezone(LOCAL_TZ).isoformat()
+
+
+EARLIEST, LATEST = datetime(1900, 1, 2, tzinfo=UTC), datetime(9998, 12, 31, tzinfo=UTC)
+
+
+def supported_date(value: date | datetime) -> None:
+    """A date or time the app can convert between zones and store: neither year 1 nor year 9999."""
+    instant = value if isinstance(value, datetime) else datetime.combine(value, time(12), tzinfo=UTC)
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    if not EARLIEST <= instant <= LATEST:
+        raise ValidationError(f"Between {EARLIEST.year} and {LATEST.year}.")
 
 
 class Strict(Schema):

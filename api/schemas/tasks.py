@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.time.clock import LOCAL_TZ
 
-from .common import Integer, LocalDateTime, Strict
+from .common import Integer, LocalDateTime, Strict, supported_date
 from .dossiers import TaskBrief
 
 
@@ -17,7 +17,7 @@ class TaskQueryIn(Strict):
     procedure = fields.String()
     dossier = fields.String()
     unit = fields.String()
-    due_before = fields.AwareDateTime(default_timezone=LOCAL_TZ)
+    due_before = fields.AwareDateTime(default_timezone=LOCAL_TZ, validate=supported_date)
     overdue = fields.Boolean()
     q = fields.String(validate=validate.Length(max=100),
                       metadata={"description": "dossier code or applicant name; case and diacritics ignored"})

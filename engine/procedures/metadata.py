@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from engine.errors import Problem
+from engine.time.working_time import MAX_BUDGET_HOURS
 
 LEVELS = ("province", "commune")
 TIME_UNITS = ("working_days", "working_hours")
@@ -15,6 +16,10 @@ CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 # A BPMN id is an XML NCName; SpiffWorkflow looks the process up by it in XPath, where a quote is syntax.
 PROCESS_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$"
 MAX_DEPTH = 16  # procedure.toml nests three levels; deeper is no procedure (and recursion for the parser)
+# Bounds that keep every submission computable and storable: the legal time in working days or hours (dates
+# past year 9999 do not exist), the fee in VND (a dossier keeps it in an `integer` column).
+MAX_LEGAL_TIME = 10_000
+INT32_MAX = 2**31 - 1
 
 
 class _Strict(Schema):
@@ -28,7 +33,7 @@ class Names(_Strict):
 
 
 class LegalTime(_Strict):
-    value = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    value = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False, max=MAX_LEGAL_TIME))
     unit = fields.String(required=True, validate=validate.OneOf(TIME_UNITS))
     source = fields.String(required=True, validate=validate.Length(min=1))
     # Received after this local hour, a dossier counts from the next working day ("HH:MM").
@@ -37,7 +42,7 @@ class LegalTime(_Strict):
 
 
 class Fee(_Strict):
-    amount = fields.Integer(required=True, validate=validate.Range(min=0))
+    amount = fields.Integer(required=True, validate=validate.Range(min=0, max=INT32_MAX))
     currency = fields.String(load_default="VND")
     note = fields.String(load_default="")
 
@@ -61,9 +66,9 @@ class LegalSource(_Strict):
 
 class StepEscalation(_Strict):
     warn_remaining = fields.Float(validate=validate.Range(min=0, max=1))
-    warn_before_hours = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    warn_before_hours = fields.Float(allow_none=True, validate=validate.Range(min=0, max=MAX_BUDGET_HOURS))
     escalate_at_due = fields.Boolean()
-    reescalate_after_hours = fields.Float(validate=validate.Range(min=0))
+    reescalate_after_hours = fields.Float(validate=validate.Range(min=0, max=MAX_BUDGET_HOURS))
 
 
 class Escalation(_Strict):
@@ -71,9 +76,10 @@ class Escalation(_Strict):
 
     warn_remaining = fields.Float(load_default=0.25, validate=validate.Range(min=0, max=1))
     # instead of a share: warn this many working hours before the due time (8 = one working day)
-    warn_before_hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    warn_before_hours = fields.Float(load_default=None, allow_none=True,
+                                     validate=validate.Range(min=0, max=MAX_BUDGET_HOURS))
     escalate_at_due = fields.Boolean(load_default=True)
-    reescalate_after_hours = fields.Float(load_default=8.0, validate=validate.Range(min=0))
+    reescalate_after_hours = fields.Float(load_default=8.0, validate=validate.Range(min=0, max=MAX_BUDGET_HOURS))
     apology_before_days = fields.Float(load_default=1.0, validate=validate.Range(min=0, max=10))
     apology_extension_days = fields.Integer(load_default=2, validate=validate.Range(min=1, max=60))
     steps = fields.Dict(keys=fields.String(), values=fields.Nested(StepEscalation), load_default=dict)

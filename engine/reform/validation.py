@@ -56,6 +56,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "step-bad-escalation": ("Giá trị “{value}” của thuộc tính leo thang {prop} ở bước “{name}” không hợp lệ ({hint}).",
                             "The value “{value}” of the escalation property {prop} on step “{name}” is not valid "
                             "({hint_en})."),
+    "timer-bad-duration": ("Thời lượng “{value}” (workingDuration) của hẹn giờ “{name}” không hợp lệ.",
+                           "The duration “{value}” (workingDuration) of timer “{name}” is not valid."),
     "compile": ("{message}", "{message}"),
 }
 # What each escalation property accepts, for the message (vi, en).
@@ -64,7 +66,8 @@ ESCALATION_HINTS = {"warnBeforeHours": ("số giờ làm việc ≥ 0", "working
                     "warnRemaining": ("tỉ lệ từ 0 đến 1, ví dụ 0,25", "a share from 0 to 1, e.g. 0.25"),
                     "escalateAtDue": ("true hoặc false", "true or false")}
 ERRORS = {"task-no-lane", "lane-unknown-role", "step-bad-budget", "step-bad-escalation", "budget-exceeds-legal",
-          "unreachable", "dead-end", "gateway-incomplete", "compile"}
+          "unreachable", "dead-end", "gateway-incomplete", "timer-bad-duration", "compile"}
+WORKING_DURATION = "workingDuration"  # a timer's duration in working time, read when a dossier reaches it
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,13 @@ def structural_findings(package: ProcedurePackage, meta: dict[str, Any], roles: 
                for ref in lane.findall("bpmn:flowNodeRef", NS)}
     budgets: dict[str, timedelta] = {}
     for node_id in graph.nodes:
+        duration = _property(graph.nodes[node_id], WORKING_DURATION)
+        if duration:
+            try:
+                parse_budget(duration, DAY)
+            except ValueError:  # every dossier reaching the timer would fail there
+                findings.append(_finding("timer-bad-duration", node_id, bpmn_file, name=graph.name(node_id),
+                                         value=duration))
         if graph.kind(node_id) != "userTask":
             continue
         name = graph.name(node_id)
