@@ -55,6 +55,8 @@ class Watchdog:
         self._start()
         deadline = _Deadline(time.monotonic() + self.seconds, threading.get_ident(), request.path)
         with self._lock:
+            while self._queue and not self._queue[0].armed:  # answered: requests mostly end in the order they came
+                heapq.heappop(self._queue)
             self._running[deadline.thread] = deadline
             heapq.heappush(self._queue, deadline)
             if len(self._queue) == 1:  # deadlines only grow: the watchdog waits for an earlier one, or for none

@@ -73,6 +73,7 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 def _config(headers: dict[str, str]) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict({
         "seed": SEED,
+        "cache": {"enabled": False},  # no state kept between runs (nor a .schemathesis/ folder in the tree)
         "continue-on-failure": True,
         "auth": {"auto-signup": False},
         # the in-process client does not undo gzip, which the app sends to clients that ask for it
