@@ -37,7 +37,7 @@ from .conftest import OFFICERS, PASSWORD, UNITS, Api, make_settings
 from .test_flow import run_to_end
 from .test_lifecycle import HKD, act, submit
 
-EXAMPLES = int(os.environ.get("MOTCUA_FUZZ_EXAMPLES", "35"))
+EXAMPLES = int(os.environ.get("MOTCUA_FUZZ_EXAMPLES", "80"))
 SEED = int(os.environ.get("MOTCUA_FUZZ_SEED", "20260112"))
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_schema_conformance", "response_headers_conformance", "unsupported_method",
