@@ -25,6 +25,8 @@ COPY config ./config
 ENV MOTCUA_PROCESSES_DIR=/app/processes MOTCUA_FORMS_DIR=/app/forms MOTCUA_DOCUMENTS_DIR=/app/documents \
     MOTCUA_CALENDAR_FILE=/app/config/calendar.toml MOTCUA_ORGANISATION_FILE=/app/config/organisation.toml \
     MOTCUA_HOST=0.0.0.0
+# the audit checkpoints' volume (docker-compose.yml) takes this directory's owner when first created
+RUN mkdir -p /app/var/audit && chown -R motcua /app/var
 USER motcua
 EXPOSE 8000
 CMD ["sh", "-c", "motcua db upgrade && motcua procedures load && motcua calendar load && motcua org load && exec motcua serve"]

@@ -12,11 +12,14 @@ from engine.time.clock import Clock
 
 from .clients import proxy_networks
 from .compression import init_compression
+from .deadline import disarm_when_answered, init_deadline
 from .health import init_health
+from .integers import BoundedIntConverter
 from .openapi import build_spec
 from .operations import reject_nul_in_url
 from .problems import register_error_handlers
 from .services import init_request_uow
+from .views.procedures import ProcedureCodeConverter
 from .web import init_web
 
 API_PREFIX = "/api/v1"
@@ -26,6 +29,9 @@ FORM_FIELDS = 100  # room for the non-file fields of any form beside the files
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
     settings = settings or Settings()
     app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
+    app.url_map.converters["procedure"] = ProcedureCodeConverter
+    init_deadline(app, settings.request_timeout)  # first, so the deadline is armed before any other work
     app.config.update(SECRET_KEY=settings.secret_key, TOKEN_TTL=settings.token_ttl_seconds,
                       MAX_CONTENT_LENGTH=settings.request_max_bytes, JSON_SORT_KEYS=False,
                       # a multipart body with far more parts than a submission may carry files is refused (413)
@@ -68,4 +74,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             spec_cache["doc"] = orjson.dumps(build_spec(app))
         return Response(spec_cache["doc"], mimetype="application/json")
 
+    disarm_when_answered(app)  # last: the first thing done once a view has answered
     return app

@@ -17,7 +17,6 @@ from engine.people.models import User
 from engine.people.organisation import create_user, load_organisation
 from engine.procedures.catalog import load_folder
 from engine.runtime import Runtime
-from engine.store.audit import verify
 from engine.store.db import make_engine, make_session_factory
 from engine.store.migrate import upgrade
 from engine.store.uow import UnitOfWork
@@ -173,14 +172,38 @@ def cmd_tasks_recount(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
-    with _session(settings) as session:
-        result = verify(session)
+    from engine.store.checkpoints import verify_trail
+
+    with _uow(settings) as uow:
+        result = verify_trail(uow.session, uow.audit_keys, uow.checkpoint_file)
     if result.ok:
-        print(f"audit chain intact: {result.checked} entries")
+        print(f"audit chain intact: {result.checked} entries ({result.legacy_until} from before the key), "
+              f"{result.checkpoints} checkpoint(s) matched in {settings.audit_checkpoint_file}")
+        if result.last_checkpoint is None:
+            print("warning: no checkpoint yet: removing the newest entries could not be detected "
+                  "(motcua audit checkpoint)", file=sys.stderr)
         return 0
-    print(f"AUDIT CHAIN BROKEN at entry {result.broken_at}: {result.reason} ({result.checked} entries before it "
-          "are intact)", file=sys.stderr)
+    where = f" at entry {result.broken_at}" if result.broken_at is not None else ""
+    print(f"AUDIT CHAIN BROKEN{where} [{result.code}]: {result.reason} ({result.checked} entries before it are "
+          "intact)", file=sys.stderr)
     return 1
+
+
+def cmd_audit_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
+    from engine.scheduling.audit_export import export_checkpoint
+
+    with _uow(settings) as uow:
+        result, checkpoint = export_checkpoint(uow, settings.webhook_url)
+    if not result.ok:
+        print(f"AUDIT CHAIN BROKEN at entry {result.broken_at} [{result.code}]: {result.reason}; no checkpoint "
+              "written", file=sys.stderr)
+        return 1
+    if checkpoint is None:
+        print(f"no new entries since the last checkpoint (entry {result.checked})")
+    else:
+        print(f"checkpoint of entry {checkpoint.seq} appended to {settings.audit_checkpoint_file}"
+              + (" and queued for the webhook" if settings.webhook_url else ""))
+    return 0
 
 
 def cmd_users_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -313,8 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     recount.set_defaults(func=cmd_tasks_recount)
 
     audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="action", required=True)
-    audit_verify = audit.add_parser("verify", help="check the hash chain; exit 1 if it is broken")
+    audit_verify = audit.add_parser("verify", help="check the keyed hash chain against the signed checkpoints; "
+                                                   "exit 1 if it was tampered with")
     audit_verify.set_defaults(func=cmd_audit_verify)
+    audit_checkpoint = audit.add_parser("checkpoint", help="verify what is new and append a signed checkpoint of "
+                                                           "the chain's head to MOTCUA_AUDIT_CHECKPOINT_FILE")
+    audit_checkpoint.set_defaults(func=cmd_audit_checkpoint)
 
     users = sub.add_parser("user", help="accounts").add_subparsers(dest="action", required=True)
     create = users.add_parser("create", help="create a local account (password from MOTCUA_PASSWORD "

@@ -52,7 +52,11 @@ def _operation(op: Any, rule: Any, auth: Any) -> dict[str, Any]:
         doc["responses"]["400"] = _problem("malformed body")
         doc["responses"]["422"] = _problem("invalid data; `errors` maps each field to its messages")
     for status, schema in op.responses.items():
-        if isinstance(schema, str) and status < 300:
+        if isinstance(schema, tuple):  # (media types, description): a body that is not JSON
+            media, description = schema
+            doc["responses"][str(status)] = {"description": description,
+                                             "content": {m: {} for m in media.split()}}
+        elif isinstance(schema, str) and status < 300:
             doc["responses"][str(status)] = {"description": schema}
         elif isinstance(schema, str):
             doc["responses"][str(status)] = _problem(schema)
@@ -61,6 +65,11 @@ def _operation(op: Any, rule: Any, auth: Any) -> dict[str, Any]:
                                              "content": {"application/json": {"schema": schema}}}
     if auth and auth != ("any",):
         doc["description"] = f"Requires one of the roles: {', '.join(auth)}."
+        doc["responses"].setdefault("403", _problem("the signed-in user lacks the role"))
+    if rule.arguments:
+        doc["responses"].setdefault("404", _problem("nothing found at this path"))
+    # Every error is a problem document: 405 (with Allow), 413, 429 and 503 (with Retry-After), and any other.
+    doc["responses"]["default"] = _problem("an error, as RFC 9457 problem details")
     return doc
 
 

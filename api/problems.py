@@ -39,23 +39,29 @@ STATUS_BY_ERROR: dict[type[MotcuaError], int] = {
 TYPE_BASE = "https://motcua.gov.vn/problems/"
 
 
-def problem(status: int, code: str, title: str, detail: str | None = None, **extra: Any) -> Response:
+def problem(status: int, code: str, title: str, detail: str | None = None, headers: Any = None,
+            **extra: Any) -> Response:
     body: dict[str, Any] = {"type": TYPE_BASE + code, "title": title, "status": status, "code": code}
     if detail:
         body["detail"] = detail
     body["instance"] = request.path
     body.update({k: v for k, v in extra.items() if v is not None and k not in body})
+    headers = list(headers or [])
+    if "retry_after" in extra:
+        headers.append(("Retry-After", str(extra["retry_after"])))
     pages = current_app.extensions.get("motcua.error_page")
     if pages is not None and pages[0]():  # a web page asked: answer with a page, not JSON
         try:
-            return pages[1](status, body)
+            page = pages[1](status, body)
+            page.headers.extend(headers)
+            return page
         except Exception:  # the error page itself failed: the JSON problem still tells what happened
             log.exception("error page failed for %s", request.path)
-    response = Response(orjson.dumps(body), status=status, mimetype="application/problem+json")
+    # whatever an extra member holds (a message object, an index as a key), the problem itself must go out
+    response = Response(orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS, default=str), status=status,
+                        mimetype="application/problem+json", headers=headers)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="motcua"'
-    if "retry_after" in extra:
-        response.headers["Retry-After"] = str(extra["retry_after"])
     return response
 
 
@@ -75,7 +81,9 @@ def register_error_handlers(app: Flask) -> None:
                            f"{limit / 1024 / 1024:g} MB, and no more parts (files and fields) than "
                            f"{current_app.config['MAX_FORM_PARTS']}", max_bytes=limit,
                            max_parts=current_app.config["MAX_FORM_PARTS"])
-        return problem(status, code, err.name, err.description)
+        # the exception's own headers say what the status means: `Allow` on 405, `Retry-After` on 429 and 503
+        headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
+        return problem(status, code, err.name, err.description, headers=headers)
 
     @app.errorhandler(DBAPIError)
     def _database(err: DBAPIError) -> Response:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
 
 
 def _default_database_url() -> str:
@@ -32,6 +36,37 @@ def _dev_secret() -> str:
         except OSError:
             pass
         return key
+
+
+def _audit_key() -> str:
+    # The audit chain's key must not live in the database, and must be the same in every process and after a
+    # restart (a changed key makes every keyed entry fail verification). Production sets MOTCUA_AUDIT_KEY and
+    # keeps a copy away from the database's host and backups.
+    return os.environ.get("MOTCUA_AUDIT_KEY") or _dev_audit_key()
+
+
+_warned: set[str] = set()
+
+
+def _dev_audit_key() -> str:
+    path = PROJECT_ROOT / "var" / "audit_key"
+    try:
+        key = path.read_text().strip()
+    except OSError:
+        key = secrets.token_urlsafe(48)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(key)
+            path.chmod(0o600)
+        except OSError:
+            # nowhere to keep one: derive it from the secret key (stable when MOTCUA_SECRET_KEY is set)
+            path, key = Path("MOTCUA_SECRET_KEY"), hmac.new(_secret_key().encode(), b"motcua audit key",
+                                                            hashlib.sha256).hexdigest()
+    if str(path) not in _warned:
+        _warned.add(str(path))
+        log.warning("MOTCUA_AUDIT_KEY is not set: the audit chain is keyed from %s; set MOTCUA_AUDIT_KEY and keep "
+                    "a copy away from the database, or whoever holds the database's host holds the key", path)
+    return key
 
 
 @dataclass(frozen=True)
@@ -66,6 +101,15 @@ class Settings:
     timer_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_TIMER_INTERVAL", "1")))
     sweep_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_SWEEP_INTERVAL", "30")))
     delivery_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_DELIVERY_INTERVAL", "10")))
+    # the audit chain's HMAC key (engine/store/audit.py), and where its signed checkpoints go, how often
+    audit_key: str = field(default_factory=_audit_key, repr=False)
+    audit_checkpoint_file: Path = field(default_factory=lambda: Path(os.environ.get(
+        "MOTCUA_AUDIT_CHECKPOINT_FILE", PROJECT_ROOT / "var" / "audit-checkpoints.jsonl")))
+    audit_checkpoint_interval: float = field(default_factory=lambda: float(os.environ.get(
+        "MOTCUA_AUDIT_CHECKPOINT_INTERVAL", "300")))
+    # a request still running after this many seconds is stopped with a 503 problem (api/deadline.py); the
+    # server's own worker timeout (api/cli.py) is set a little longer, so the app answers first
+    request_timeout: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_REQUEST_TIMEOUT", "25")))
     # how often the open-task count deltas are folded (engine/work/counts.py)
     counts_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_COUNTS_INTERVAL", "60")))
     # /healthz: a job is overdue after 3 of its intervals without a successful run, and never before this

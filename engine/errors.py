@@ -62,8 +62,21 @@ class ValidationFailed(MotcuaError):
     code = "validation-failed"
 
     def __init__(self, detail: str, errors: dict[str, Any]) -> None:
+        errors = plain(errors)
         super().__init__(detail, errors=errors)
         self.errors = errors
+
+
+def plain(messages: Any) -> Any:
+    """Messages as JSON can carry them: marshmallow keys a list item's errors by its index (an int), and a
+    message may be any object; keys become strings, anything else its text."""
+    if isinstance(messages, dict):
+        return {str(key): plain(value) for key, value in messages.items()}
+    if isinstance(messages, list | tuple | set):
+        return [plain(value) for value in messages]
+    if messages is None or isinstance(messages, str | int | float | bool):
+        return messages
+    return str(messages)
 
 
 class ProcessError(MotcuaError):

@@ -18,6 +18,7 @@ from engine.people.organisation import OrgCache
 from engine.procedures.catalog import SpecCache
 from engine.procedures.limits import ScriptLimits
 from engine.procedures.sandbox import MotcuaScriptEngine
+from engine.store.audit import AuditKeys
 from engine.store.db import make_engine, make_session_factory
 from engine.store.uow import UnitOfWork
 from engine.time.calendar_store import CalendarProvider, read_calendar_file
@@ -36,6 +37,7 @@ class Runtime:
 
     documents: DocumentRenderer
     scripts: MotcuaScriptEngine
+    audit_keys: AuditKeys
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -46,10 +48,12 @@ class Runtime:
                                               ttl=settings.calendar_ttl_seconds),
                    clock=clock or system_clock, documents=DocumentRenderer(settings.documents_dir),
                    scripts=MotcuaScriptEngine(ScriptLimits(timeout=settings.script_timeout,
-                                                           memory_bytes=settings.script_memory_mb * 1024 ** 2)))
+                                                           memory_bytes=settings.script_memory_mb * 1024 ** 2)),
+                   audit_keys=AuditKeys.derive(settings.audit_key))
 
     def uow(self) -> UnitOfWork:
         s = self.settings
         return UnitOfWork(self.session_factory, cache=self.cache, calendars=self.calendars, org=self.org,
-                          clock=self.clock, code_pattern=s.dossier_code_pattern, code_prefix=s.dossier_code_prefix,
+                          clock=self.clock, audit_keys=self.audit_keys, checkpoint_file=s.audit_checkpoint_file,
+                          code_pattern=s.dossier_code_pattern, code_prefix=s.dossier_code_prefix,
                           pin_secret=s.secret_key, scripts=self.scripts)

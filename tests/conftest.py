@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,8 @@ from engine.time.clock import LOCAL_TZ
 
 from . import pgserver
 
+# Every process a test starts (the `motcua` command in-process, schedulers) keys the audit chain alike.
+os.environ["MOTCUA_AUDIT_KEY"] = AUDIT_KEY = "khoa-kiem-toan-thu-nghiem"
 PASSWORD = "mat-khau-thu-nghiem"
 UNITS = [  # (code, name, level, parent)
     ("CM", "Trung tâm Phục vụ hành chính công tỉnh Cà Mau", "province", None),
@@ -79,12 +82,14 @@ def _truncate(app: Flask) -> None:
         conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :g)"), {"g": GENESIS})
 
 
-def _app_factory(database_url: str) -> Iterator[Any]:
-    """Build apps on a test database, emptied first; processes and forms folders can be swapped."""
+def _app_factory(database_url: str, tmp: Path) -> Iterator[Any]:
+    """Build apps on a test database, emptied first; processes and forms folders can be swapped. The audit
+    checkpoints go to a file of this test's own, as the chain starts afresh."""
     apps: list[Flask] = []
 
     def build(processes_dir: Path | None = None, forms_dir: Path | None = None, clock: Any = None,
               **overrides: Any) -> Flask:
+        overrides.setdefault("audit_checkpoint_file", tmp / "audit-checkpoints.jsonl")
         settings = make_settings(database_url, **overrides)
         if processes_dir is not None:
             settings = settings.with_overrides(processes_dir=processes_dir)
@@ -113,9 +118,9 @@ def _app_factory(database_url: str) -> Iterator[Any]:
 
 
 @pytest.fixture
-def app_factory(database_url: str) -> Iterator[Any]:
+def app_factory(database_url: str, tmp_path: Path) -> Iterator[Any]:
     """Apps on the test database of this run (SQLite, then PostgreSQL)."""
-    yield from _app_factory(database_url)
+    yield from _app_factory(database_url, tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -126,9 +131,9 @@ def pg_database_url(pg: pgserver.PostgresServer) -> str:
 
 
 @pytest.fixture
-def pg_app_factory(pg_database_url: str) -> Iterator[Any]:
+def pg_app_factory(pg_database_url: str, tmp_path: Path) -> Iterator[Any]:
     """Apps on PostgreSQL only, for what only a server with concurrent writers can show."""
-    yield from _app_factory(pg_database_url)
+    yield from _app_factory(pg_database_url, tmp_path)
 
 
 @pytest.fixture

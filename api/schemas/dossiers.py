@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.dossiers.status import CHANNELS, STATUS_CODES
 
-from .common import LocalDateTime, Strict
+from .common import INT32_MAX, Integer, LocalDateTime, Strict
 from .organisation import AuditOut
 from .portal import AttachmentOut
 
@@ -96,7 +96,8 @@ class ActionIn(Strict):
                           metadata={"description": "request_supplement: what is missing"})
     guidance = fields.String(validate=validate.Length(max=4000))
     reason = fields.String(validate=validate.Length(max=2000), metadata={"description": "stop, withdraw"})
-    amount = fields.Integer(strict=True, metadata={"description": "require_payment: VND"})
+    amount = Integer(strict=True, validate=validate.Range(max=INT32_MAX),  # stored in an `integer` column
+                     metadata={"description": "require_payment: VND"})
     online = fields.Boolean(metadata={"description": "record_payment: paid through an online channel"})
     receipt = fields.String(validate=validate.Length(max=200))
     recipient = fields.String(validate=validate.Length(max=200), metadata={"description": "return_result"})
@@ -130,7 +131,7 @@ class PublicDossier(Schema):
 
 class RatingIn(Strict):
     pin = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    rating = fields.Integer(required=True, strict=True, validate=validate.OneOf([1, 2, 3]))
+    rating = Integer(required=True, strict=True, validate=validate.OneOf([1, 2, 3]))
     comment = fields.String(validate=validate.Length(max=2000))
 
 

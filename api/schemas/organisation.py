@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .common import LocalDateTime, Strict
+from .common import Integer, LocalDateTime, Strict
 
 
 class TokenRequest(Strict):
@@ -35,12 +35,12 @@ class TokenResponse(Schema):
 
 
 class UserRef(Strict):
-    user_id = fields.Integer(required=True, strict=True)
+    user_id = Integer(required=True, strict=True)
 
 
 class HandoverIn(Strict):
-    from_user = fields.Integer(required=True, strict=True)
-    to_user = fields.Integer(required=True, strict=True)
+    from_user = Integer(required=True, strict=True)
+    to_user = Integer(required=True, strict=True)
     deactivate = fields.Boolean(load_default=False, metadata={"description": "disable the leaver's account"})
 
 
@@ -117,6 +117,12 @@ class UserList(Schema):
 
 class VerificationOut(Schema):
     ok = fields.Boolean()
-    checked = fields.Integer()
+    checked = fields.Integer(metadata={"description": "entries found intact (before `broken_at` when broken)"})
     broken_at = fields.Integer(allow_none=True)
     reason = fields.String()
+    code = fields.String(metadata={"description": "what broke: missing-entry, broken-link, hash-mismatch, "
+                                                  "truncated, checkpoint-mismatch, checkpoint-forged, "
+                                                  "boundary-moved, no-head; empty when intact"})
+    checkpoints = fields.Integer(metadata={"description": "signed checkpoints the chain matched"})
+    last_checkpoint = fields.Integer(allow_none=True, metadata={"description": "the newest checkpoint's entry"})
+    legacy_until = fields.Integer(metadata={"description": "entries up to here predate the key (plain SHA-256)"})

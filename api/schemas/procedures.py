@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .common import Strict
+from .common import Integer, Strict
 
 
 class Names(Schema):
@@ -89,8 +89,8 @@ class ValidationOut(Schema):
 
 
 class DiffQuery(Strict):
-    from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
-    to = fields.Integer(required=True, validate=validate.Range(min=1))
+    from_ = Integer(required=True, data_key="from", validate=validate.Range(min=1))
+    to = Integer(required=True, validate=validate.Range(min=1))
 
 
 class DiffOut(Schema):

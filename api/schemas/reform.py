@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .common import LocalDateTime, Strict
+from .common import Integer, LocalDateTime, Strict
 from .procedures import FindingOut, PackageIn
 
 
@@ -48,7 +48,7 @@ class WhatIfOut(Schema):
 
 
 class MigrationIn(Strict):
-    to_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    to_version = Integer(required=True, strict=True, validate=validate.Range(min=1))
     dossiers = fields.List(fields.String(), load_default=None)
     dry_run = fields.Boolean(load_default=True)
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .common import Strict
+from .common import Strict, supported_date
 
 
 class StatsQueryIn(Strict):
-    start = fields.Date(required=True, metadata={"description": "first local day of the period"})
-    end = fields.Date(required=True, metadata={"description": "day after the period (exclusive)"})
+    start = fields.Date(required=True, validate=supported_date,
+                        metadata={"description": "first local day of the period (1900 to 9998)"})
+    end = fields.Date(required=True, validate=supported_date,
+                      metadata={"description": "day after the period (exclusive)"})
     group_by = fields.String(load_default="none", validate=validate.OneOf(["none", "unit", "procedure", "month"]))
     unit = fields.String()
     procedure = fields.String()

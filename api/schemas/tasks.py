@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.time.clock import LOCAL_TZ
 
-from .common import LocalDateTime, Strict
+from .common import Integer, LocalDateTime, Strict, supported_date
 from .dossiers import TaskBrief
 
 
@@ -17,13 +17,13 @@ class TaskQueryIn(Strict):
     procedure = fields.String()
     dossier = fields.String()
     unit = fields.String()
-    due_before = fields.AwareDateTime(default_timezone=LOCAL_TZ)
+    due_before = fields.AwareDateTime(default_timezone=LOCAL_TZ, validate=supported_date)
     overdue = fields.Boolean()
     q = fields.String(validate=validate.Length(max=100),
                       metadata={"description": "dossier code or applicant name; case and diacritics ignored"})
     sort = fields.String(load_default="due", validate=validate.OneOf(["due", "priority", "age"]))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = Integer(load_default=0, validate=validate.Range(min=0))
 
 
 class TaskOut(TaskBrief):
@@ -64,7 +64,7 @@ class TaskCompleted(Schema):
 
 
 class PriorityIn(Strict):
-    priority = fields.Integer(required=True, strict=True, validate=validate.Range(min=-100, max=100))
+    priority = Integer(required=True, strict=True, validate=validate.Range(min=-100, max=100))
 
 
 class CandidateOut(Schema):

@@ -19,7 +19,9 @@ def gunicorn_options(settings: Settings, bind: str, workers: int) -> dict[str, A
         "worker_class": WORKER_CLASS,
         "threads": settings.threads,
         "accesslog": "-",
-        "timeout": 30,  # a worker whose loop is silent this long is restarted
+        # a worker whose loop is silent this long is restarted; requests themselves end at the app's own deadline
+        # (MOTCUA_REQUEST_TIMEOUT, a 503 problem), well before
+        "timeout": max(30, int(settings.request_timeout) + 5),
         "graceful_timeout": 30,
         "keepalive": 5,
         # a request line and header fields of the sizes gunicorn allows by default, said here so they are known

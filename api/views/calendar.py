@@ -32,7 +32,7 @@ def calendar():  # type: ignore[no-untyped-def]
     try:
         year = int(request.args.get("year", uow.clock().year))
         first, last = date(year, 1, 1), date(year, 12, 31)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValidationFailed("bad year", {"year": ["A year such as 2026."]}) from None
     cal = uow.calendar
     days = [first.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]

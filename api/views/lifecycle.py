@@ -39,7 +39,7 @@ def act(code: str, action: str):  # type: ignore[no-untyped-def]
 @operation(f"A printable official document as HTML: {', '.join(f'{k} ({n})' for k, (n, _) in KINDS.items())}. "
            "For `apology`, `new_date` (YYYY-MM-DD) and `reason` may be given; for `receipt`, the `pin` "
            "returned by the submission, to print it.", tag="documents",
-           responses={200: "text/html", 404: "unknown dossier or document"})
+           responses={200: ("text/html", "the document"), 404: "unknown dossier or document"})
 def document(code: str, kind: str):  # type: ignore[no-untyped-def]
     new_date = request.args.get("new_date")
     try:

@@ -128,7 +128,8 @@ def history(code: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/audit/verify")
 @login_required("admin")
-@operation("Check the audit chain: every entry's hash and link", tag="organisation", responses={200: "result"})
+@operation("Check the audit chain: every entry's keyed hash and link, and the signed checkpoints kept outside "
+           "the database", tag="organisation", responses={200: schemas.VerificationOut()})
 def audit_verify():  # type: ignore[no-untyped-def]
     result = verify_chain(request_uow(), current_actor())
     return respond(schemas.VerificationOut, result)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from flask import Blueprint, Response, g, request, send_file, session
 from marshmallow import ValidationError
 
-from engine.dossiers.attachments import ACCEPTED_EXTENSIONS, Upload, UploadLimits, attachments_of, open_attachment
+from engine.dossiers.attachments import (
+    ACCEPTED_EXTENSIONS,
+    EXTENSIONS,
+    Upload,
+    UploadLimits,
+    attachments_of,
+    open_attachment,
+)
 from engine.dossiers.portal import OnlineSubmission, catalogue, competent_units, submit_online
 from engine.errors import BadRequest, NotFound, ValidationFailed
 from engine.procedures.catalog import current_version
@@ -16,7 +22,7 @@ from engine.procedures.specs import CompiledProcedure
 
 from ..auth import current_actor
 from ..clients import client_address
-from ..operations import operation, respond
+from ..operations import load_json, operation, respond
 from ..schemas import portal as portal_schemas
 from ..services import request_uow, services
 
@@ -97,10 +103,7 @@ def public_submit():  # type: ignore[no-untyped-def]
     raw = request.form.get("submission")
     if raw is None:
         raise BadRequest("send multipart/form-data with a `submission` part (JSON)")
-    try:
-        parsed = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"the submission part is not JSON: {exc}") from None
+    parsed = load_json(raw, "submission part")
     if not isinstance(parsed, dict):
         raise BadRequest("the submission part must be a JSON object")
     try:
@@ -117,7 +120,8 @@ def public_submit():  # type: ignore[no-untyped-def]
 @bp.get("/dossiers/<code>/attachments/<int:attachment_id>")
 @operation("Download a file sent with a dossier: officers who may see the dossier. Anyone else, signed in or "
            "not, gets 404, so that a file's existence never leaks.", tag="dossiers",
-           responses={200: "the file, as an attachment", 404: "unknown dossier or file"})
+           responses={200: (" ".join(sorted(EXTENSIONS)), "the file, as an attachment"),
+                      404: "unknown dossier or file"})
 def download_attachment(code: str, attachment_id: int) -> Response:
     if "Authorization" not in request.headers and "uid" not in session:
         raise NotFound(f"dossier {code} has no attachment {attachment_id}")

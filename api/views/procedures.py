@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, g
 from sqlalchemy import select
+from werkzeug.routing import BaseConverter
 
 from engine.people.organisation import known_roles
 from engine.procedures.catalog import current_version
@@ -19,6 +20,13 @@ from ..operations import operation, respond
 from ..services import request_uow
 
 bp = Blueprint("procedures", __name__)
+
+
+class ProcedureCodeConverter(BaseConverter):
+    """`<procedure:code>`: a procedure's code, never `validate`, the package check beside it: so that
+    /procedures/validate answers POST only, and says so in `Allow`."""
+
+    regex = r"(?!validate(?![^/]))[^/]+"
 
 
 def _summary(compiled: CompiledProcedure) -> dict[str, Any]:
@@ -63,7 +71,7 @@ def diff_versions(code: str):  # type: ignore[no-untyped-def]
     return respond(schemas.DiffOut, {**change, "text": describe(change)})
 
 
-@bp.get("/procedures/<code>")
+@bp.get("/procedures/<procedure:code>")
 @operation("One procedure: legal facts, required documents, steps and the submission form",
            tag="procedures", public=True, responses={200: schemas.ProcedureDetail(), 404: "unknown code"})
 def get_procedure(code: str):  # type: ignore[no-untyped-def]

@@ -60,7 +60,7 @@ def publish_version(code: str, number: int):  # type: ignore[no-untyped-def]
 @login_required(*REFORMERS)
 @operation("Replay the last months' finished dossiers against a version (?months=6): estimated working "
            "hours and on-time rate beside the actual ones (aggregates: no dossier or applicant is named)",
-           tag="reform", responses={200: "figures"})
+           tag="reform", responses={200: schemas.WhatIfOut()})
 def replay(code: str, number: int):  # type: ignore[no-untyped-def]
     try:
         months = max(1, min(60, int(request.args.get("months", 6))))

@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.errors import Forbidden, NotFound, ValidationFailed
-from engine.store.audit import verify
+from engine.store.audit import Verification
+from engine.store.checkpoints import verify_trail
 from engine.store.models import AuditEntry
 from engine.store.uow import UnitOfWork
 
@@ -164,6 +165,7 @@ def dossier_history(uow: UnitOfWork, dossier_id: int) -> list[AuditEntry]:
                                     .order_by(AuditEntry.seq)))
 
 
-def verify_chain(uow: UnitOfWork, actor: Actor) -> Any:
+def verify_chain(uow: UnitOfWork, actor: Actor) -> Verification:
+    """The whole chain with the key, and against the checkpoints kept outside the database."""
     _admin(actor)
-    return verify(uow.session)
+    return verify_trail(uow.session, uow.audit_keys, uow.checkpoint_file)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine.time.working_time import WorkingCalendar, parse_budget
+from engine.time.working_time import MAX_BUDGET_HOURS, WorkingCalendar, parse_budget
 
 DEFAULTS: dict[str, Any] = {"warn_remaining": 0.25, "warn_before_hours": None, "escalate_at_due": True,
                             "reescalate_after_hours": 8.0,
@@ -41,7 +41,7 @@ BOOLEANS = {"true": True, "false": False}
 
 def _hours(text: str) -> float:
     value = float(text.replace(",", "."))  # Vietnamese designers write decimals with a comma
-    if not value >= 0 or value == float("inf"):  # also rejects NaN
+    if not 0 <= value <= MAX_BUDGET_HOURS:  # also rejects NaN and infinity; more would overflow the dates
         raise ValueError(text)
     return value
 

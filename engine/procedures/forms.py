@@ -116,25 +116,52 @@ def _input_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
+MAX_NESTING = 8  # groups within groups; a real form nests two or three
+
+
 def check_form(name: str, schema_json: Any) -> list[Problem]:
-    """Problems with a form definition itself, reported at load time."""
+    """Problems with a form definition itself, reported at load time: anything that would make the form fail
+    when an officer or a citizen fills it in is refused here, at upload."""
     file = f"forms/{name}.form"
     if not isinstance(schema_json, dict) or not isinstance(schema_json.get("components"), list):
         return [Problem("form-invalid", f"form '{name}' needs a 'components' list", file=file)]
+    if _nesting(schema_json["components"]) > MAX_NESTING:
+        return [Problem("form-too-deep", f"form '{name}': groups are nested more than {MAX_NESTING} deep",
+                        file=file)]
     problems: list[Problem] = []
     seen: set[str] = set()
     _check_components(name, file, schema_json["components"], seen, problems)
+    if not problems:
+        try:
+            build_schema(schema_json)
+        except Exception as exc:  # a rule marshmallow cannot take: the form could never be filled in
+            problems.append(Problem("form-invalid", f"form '{name}': {type(exc).__name__}: {exc}", file=file))
     return problems
+
+
+def _nesting(components: list[Any]) -> int:
+    """How deeply containers nest, counted without recursion."""
+    deepest, stack = 0, [(components, 1)]
+    while stack and deepest <= MAX_NESTING:
+        items, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((c["components"], depth + 1) for c in items
+                     if isinstance(c, dict) and isinstance(c.get("components"), list))
+    return deepest
 
 
 def _check_components(name: str, file: str, components: list[Any], seen: set[str],
                       problems: list[Problem]) -> None:
     for comp in components:
-        if not isinstance(comp, dict) or "type" not in comp:
+        if not isinstance(comp, dict) or not isinstance(comp.get("type"), str):
             problems.append(Problem("form-invalid", f"form '{name}': a component has no type", file=file))
             continue
         ctype = comp["type"]
         if ctype in STATIC_TYPES:
+            continue
+        if ctype in CONTAINER_TYPES and not isinstance(comp.get("components", []), list):
+            problems.append(Problem("form-invalid", f"form '{name}': a {ctype}'s components must be a list",
+                                    file=file))
             continue
         if ctype in CONTAINER_TYPES and not comp.get("path"):
             _check_components(name, file, comp.get("components", []), seen, problems)
@@ -152,12 +179,48 @@ def _check_components(name: str, file: str, components: list[Any], seen: set[str
             problems.append(Problem("form-duplicate-key", f"form '{name}': key '{key}' appears twice",
                                     file=file, field=key))
         seen.add(key)
-        pattern = (comp.get("validate") or {}).get("pattern")
-        if pattern is not None and compile_pattern(pattern) is None:
-            problems.append(Problem(
-                "form-bad-pattern", f"form '{name}': field '{key}' has a pattern that cannot be checked in linear "
-                f"time (RE2: no back-references or look-arounds, at most {MAX_PATTERN_CHARS} characters)",
-                file=file, field=key))
+        problems.extend(Problem(code, f"form '{name}': field '{key}': {message}", file=file, field=key)
+                        for code, message in _rule_problems(ctype, comp))
+        if ctype in CONTAINER_TYPES:  # a group with a path, or a dynamic list: its fields are its own
+            _check_components(name, file, comp.get("components", []), set(), problems)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _rule_problems(ctype: str, comp: dict[str, Any]) -> list[tuple[str, str]]:
+    """What `_field_for` would trip over when the form is filled in, said in the designer's terms."""
+    rules = comp.get("validate", {})
+    if rules is None:
+        return []
+    if not isinstance(rules, dict):
+        return [("form-bad-rule", "'validate' must be an object of rules")]
+    found = []
+    if "required" in rules and not isinstance(rules["required"], bool):
+        found.append("'required' must be true or false")
+    for bound in ("min", "max"):
+        if rules.get(bound) is not None and not _is_number(rules[bound]):
+            found.append(f"'{bound}' must be a number")
+    if _is_number(rules.get("min")) and _is_number(rules.get("max")) and rules["min"] > rules["max"]:
+        found.append("'min' is above 'max'")
+    for bound in ("minLength", "maxLength"):
+        value = rules.get(bound)
+        if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            found.append(f"'{bound}' must be a whole number, 0 or more")
+    if not isinstance(rules.get("patternErrorMessage", ""), str | None):
+        found.append("'patternErrorMessage' must be text")
+    values = comp.get("values")
+    if values is not None and not (isinstance(values, list) and all(isinstance(v, dict) for v in values)):
+        found.append("'values' must be a list of {label, value} objects")
+    if ctype == "datetime" and comp.get("subtype", "date") not in ("date", "time", "datetime"):
+        found.append("'subtype' must be date, time or datetime")
+    problems = [("form-bad-rule", message) for message in found]
+    pattern = rules.get("pattern")
+    if pattern is not None and compile_pattern(pattern) is None:
+        problems.append(("form-bad-pattern", "the pattern cannot be checked in linear time (RE2: no "
+                         f"back-references or look-arounds, at most {MAX_PATTERN_CHARS} characters)"))
+    return problems
 
 
 REQUIRED_MESSAGE = "Missing data for required field."  # marshmallow's own wording, which the pages translate

@@ -8,10 +8,18 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from engine.errors import Problem
+from engine.time.working_time import MAX_BUDGET_HOURS
 
 LEVELS = ("province", "commune")
 TIME_UNITS = ("working_days", "working_hours")
 CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+# A BPMN id is an XML NCName; SpiffWorkflow looks the process up by it in XPath, where a quote is syntax.
+PROCESS_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$"
+MAX_DEPTH = 16  # procedure.toml nests three levels; deeper is no procedure (and recursion for the parser)
+# Bounds that keep every submission computable and storable: the legal time in working days or hours (dates
+# past year 9999 do not exist), the fee in VND (a dossier keeps it in an `integer` column).
+MAX_LEGAL_TIME = 10_000
+INT32_MAX = 2**31 - 1
 
 
 class _Strict(Schema):
@@ -25,7 +33,7 @@ class Names(_Strict):
 
 
 class LegalTime(_Strict):
-    value = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    value = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False, max=MAX_LEGAL_TIME))
     unit = fields.String(required=True, validate=validate.OneOf(TIME_UNITS))
     source = fields.String(required=True, validate=validate.Length(min=1))
     # Received after this local hour, a dossier counts from the next working day ("HH:MM").
@@ -34,7 +42,7 @@ class LegalTime(_Strict):
 
 
 class Fee(_Strict):
-    amount = fields.Integer(required=True, validate=validate.Range(min=0))
+    amount = fields.Integer(required=True, validate=validate.Range(min=0, max=INT32_MAX))
     currency = fields.String(load_default="VND")
     note = fields.String(load_default="")
 
@@ -58,9 +66,9 @@ class LegalSource(_Strict):
 
 class StepEscalation(_Strict):
     warn_remaining = fields.Float(validate=validate.Range(min=0, max=1))
-    warn_before_hours = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    warn_before_hours = fields.Float(allow_none=True, validate=validate.Range(min=0, max=MAX_BUDGET_HOURS))
     escalate_at_due = fields.Boolean()
-    reescalate_after_hours = fields.Float(validate=validate.Range(min=0))
+    reescalate_after_hours = fields.Float(validate=validate.Range(min=0, max=MAX_BUDGET_HOURS))
 
 
 class Escalation(_Strict):
@@ -68,19 +76,22 @@ class Escalation(_Strict):
 
     warn_remaining = fields.Float(load_default=0.25, validate=validate.Range(min=0, max=1))
     # instead of a share: warn this many working hours before the due time (8 = one working day)
-    warn_before_hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    warn_before_hours = fields.Float(load_default=None, allow_none=True,
+                                     validate=validate.Range(min=0, max=MAX_BUDGET_HOURS))
     escalate_at_due = fields.Boolean(load_default=True)
-    reescalate_after_hours = fields.Float(load_default=8.0, validate=validate.Range(min=0))
+    reescalate_after_hours = fields.Float(load_default=8.0, validate=validate.Range(min=0, max=MAX_BUDGET_HOURS))
     apology_before_days = fields.Float(load_default=1.0, validate=validate.Range(min=0, max=10))
     apology_extension_days = fields.Integer(load_default=2, validate=validate.Range(min=1, max=60))
     steps = fields.Dict(keys=fields.String(), values=fields.Nested(StepEscalation), load_default=dict)
 
 
 class Metadata(_Strict):
-    code = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
+    # `validate` names the package check in the API's paths (/procedures/validate)
+    code = fields.String(required=True, validate=[validate.Regexp(CODE_PATTERN), validate.NoneOf(["validate"])])
     bpmn = fields.String(required=True)
     dmn = fields.List(fields.String(), load_default=list)
-    process_id = fields.String(required=True)
+    process_id = fields.String(required=True, validate=validate.Regexp(
+        PROCESS_ID_PATTERN, error="must be the BPMN process's id (letters, digits, _ . -; no quotes or spaces)"))
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     name = fields.Nested(Names, required=True)
     authority = fields.Nested(Names, required=True)
@@ -100,6 +111,11 @@ def parse_metadata(content: bytes) -> tuple[dict[str, Any] | None, list[Problem]
         raw = tomllib.loads(content.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         return None, [Problem("metadata-syntax", f"{METADATA_FILE}: {exc}", file=METADATA_FILE)]
+    except RecursionError:  # tomllib recurses per nested array or table
+        raw = None
+    if raw is None or _depth(raw) > MAX_DEPTH:
+        return None, [Problem("metadata-syntax", f"{METADATA_FILE}: arrays or tables are nested more than "
+                              f"{MAX_DEPTH} deep", file=METADATA_FILE)]
     try:
         meta = Metadata().load(raw)
     except ValidationError as err:
@@ -121,3 +137,15 @@ def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(messages, list):
         return [(prefix, "; ".join(str(m) for m in messages))]
     return [(prefix, str(messages))]
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and tables nest, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in children)
+    return deepest

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -31,6 +32,15 @@ BUDGET_PROPERTY = "timeBudget"
 # every evaluation: cells are bounded in length and in question marks at upload.
 DMN_INPUT_MARK = re.compile(r'(\?)(?=(?:[^\'"]|[\'"][^\'"]*[\'"])*$)')
 MAX_DMN_MARKS = 20
+# A provincial procedure has a few dozen steps: a few hundred elements with ids (flow nodes, flows, lanes,
+# shapes). SpiffWorkflow's parser follows the flows recursively and fails near 480 steps in a row; a chain of
+# 1,500 tasks also made the validator recurse too deep.
+MAX_ELEMENTS = 2000  # with an id, in one BPMN or DMN file
+MAX_FLOW_NODES = 250  # tasks, events, gateways, sub-processes
+# SpiffWorkflow's own task specs in every process: an element with one of these ids replaces it, and every
+# submission then fails (a start event named `Start`) or a dossier ends at once (a task named `End`).
+RESERVED_IDS = frozenset({"Start", "End", "Root"})
+RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", ".BoundaryEventParent")
 
 
 @dataclass(frozen=True)
@@ -71,15 +81,16 @@ def compile_package(package: ProcedurePackage) -> CompiledProcedure:
         raise InvalidPackage([Problem("metadata-invalid", f"code '{meta['code']}' does not match the "
                                       f"folder '{package.code}'", file=METADATA_FILE, field="code")])
 
+    # forms first: one nested too deeply cannot even be hashed
+    problems = [problem for name, schema_json in package.forms.items() for problem in check_form(name, schema_json)]
+    if problems:
+        raise InvalidPackage(problems)
     spec, subprocess_specs = _parse_bpmn(package, meta)
     compiled = CompiledProcedure(
         code=package.code, content_hash=package.content_hash, meta=meta, spec=spec,
-        subprocess_specs=subprocess_specs, forms={},
+        subprocess_specs=subprocess_specs, forms={name: FormDefinition(name, schema_json)
+                                              for name, schema_json in package.forms.items()},
     )
-    problems = []
-    for name, schema_json in package.forms.items():
-        problems.extend(check_form(name, schema_json))
-        compiled.forms[name] = FormDefinition(name, schema_json)
     problems.extend(_check_scripts(spec, subprocess_specs))
     problems.extend(collect_steps(compiled, package.bpmn_name))
     if problems:
@@ -97,6 +108,9 @@ def _parse_bpmn(package: ProcedurePackage, meta: dict[str, Any]
             raise InvalidPackage([Problem("file-missing", f"{filename} is named in {METADATA_FILE} but "
                                           "is not in the package", file=filename)])
         root = parse_xml(content, filename)
+        problems = _bounds(root, filename)
+        if problems:
+            raise InvalidPackage(problems)
         try:
             if kind == "bpmn":
                 parser.add_bpmn_xml(root.getroottree(), filename)
@@ -104,19 +118,44 @@ def _parse_bpmn(package: ProcedurePackage, meta: dict[str, Any]
                 parser.add_dmn_xml(root, filename)
         except ValidationException as exc:
             raise InvalidPackage([_problem_from(exc, "bpmn-invalid", filename)]) from exc
-        except SpiffWorkflowException as exc:
+        except (SpiffWorkflowException, etree.XPathError) as exc:  # XPath: an id with a quote, say
             raise InvalidPackage([Problem("bpmn-invalid", f"{filename}: {exc}", file=filename)]) from exc
     try:
         spec = parser.get_spec(meta["process_id"])
         subprocess_specs = parser.get_subprocess_specs(meta["process_id"])
     except ValidationException as exc:
         raise InvalidPackage([_problem_from(exc, "bpmn-invalid", meta["bpmn"])]) from exc
-    except (SpiffWorkflowException, KeyError, ValueError) as exc:
+    except (SpiffWorkflowException, KeyError, ValueError, etree.XPathError) as exc:
         raise InvalidPackage([Problem("bpmn-invalid", f"{meta['bpmn']}: {exc}", file=meta["bpmn"])]) from exc
     except Exception as exc:  # the parser trips on hostile input in ways of its own (DMN tables parse here)
         raise InvalidPackage([Problem("bpmn-invalid", f"{meta['bpmn']}: {type(exc).__name__}: {str(exc)[:300]}",
                                       file=meta["bpmn"])]) from exc
     return spec, subprocess_specs
+
+
+def _bounds(root: etree._Element, filename: str) -> list[Problem]:
+    """What SpiffWorkflow would accept but a dossier could not live with: more elements than any procedure
+    has (parsing, validating and running a chain of thousands of steps recurse and take seconds), and ids
+    SpiffWorkflow gives its own task specs, so that the diagram's element would be taken for them."""
+    elements = root.xpath("//*[@id]")
+    if len(elements) > MAX_ELEMENTS:
+        return [Problem("bpmn-too-large", f"{filename}: {len(elements)} elements; a procedure may have at most "
+                        f"{MAX_ELEMENTS}", file=filename)]
+    nodes = sum(_is_flow_node(etree.QName(element).localname) for element in elements)
+    if nodes > MAX_FLOW_NODES:
+        return [Problem("bpmn-too-large", f"{filename}: {nodes} steps, events and gateways; a procedure may have "
+                        f"at most {MAX_FLOW_NODES}", file=filename)]
+    return [Problem("bpmn-reserved-id", f"{filename}: the id '{element_id}' is reserved by the workflow engine; "
+                    "rename the element", file=filename, element=element_id)
+            for element in elements if _reserved(element_id := element.get("id"))]
+
+
+def _is_flow_node(tag: str) -> bool:
+    return tag.endswith(("Task", "Event", "Gateway")) or tag in ("task", "subProcess", "callActivity", "transaction")
+
+
+def _reserved(element_id: str) -> bool:
+    return element_id in RESERVED_IDS or element_id.endswith(RESERVED_SUFFIXES)
 
 
 def _problem_from(exc: ValidationException, code: str, filename: str) -> Problem:
@@ -142,6 +181,9 @@ def _check_scripts(spec: BpmnProcessSpec, subs: dict[str, BpmnProcessSpec]) -> l
                     problems.append(Problem("script-rejected", f"{element}: {exc}", element=element))
                 except SyntaxError as exc:
                     problems.append(Problem("script-syntax", f"{element}: {exc}", element=element))
+                except (RecursionError, MemoryError):  # the parser's own limits: nested far beyond any script
+                    problems.append(Problem("script-too-deep", f"{element}: the script is nested too deeply to "
+                                            "compile", element=element))
             problems.extend(_check_decision(task_spec, element))
     return problems
 

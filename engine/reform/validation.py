@@ -56,6 +56,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "step-bad-escalation": ("Giá trị “{value}” của thuộc tính leo thang {prop} ở bước “{name}” không hợp lệ ({hint}).",
                             "The value “{value}” of the escalation property {prop} on step “{name}” is not valid "
                             "({hint_en})."),
+    "timer-bad-duration": ("Thời lượng “{value}” (workingDuration) của hẹn giờ “{name}” không hợp lệ.",
+                           "The duration “{value}” (workingDuration) of timer “{name}” is not valid."),
     "compile": ("{message}", "{message}"),
 }
 # What each escalation property accepts, for the message (vi, en).
@@ -64,7 +66,8 @@ ESCALATION_HINTS = {"warnBeforeHours": ("số giờ làm việc ≥ 0", "working
                     "warnRemaining": ("tỉ lệ từ 0 đến 1, ví dụ 0,25", "a share from 0 to 1, e.g. 0.25"),
                     "escalateAtDue": ("true hoặc false", "true or false")}
 ERRORS = {"task-no-lane", "lane-unknown-role", "step-bad-budget", "step-bad-escalation", "budget-exceeds-legal",
-          "unreachable", "dead-end", "gateway-incomplete", "compile"}
+          "unreachable", "dead-end", "gateway-incomplete", "timer-bad-duration", "compile"}
+WORKING_DURATION = "workingDuration"  # a timer's duration in working time, read when a dossier reaches it
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ class _Graph:
 def structural_findings(package: ProcedurePackage, meta: dict[str, Any], roles: set[str]) -> list[Finding]:
     bpmn_file = meta["bpmn"]
     root = parse_xml(package.files[bpmn_file], bpmn_file)
-    process = root.find(f"bpmn:process[@id='{meta['process_id']}']", NS)
+    process = next((p for p in root.findall("bpmn:process", NS) if p.get("id") == meta["process_id"]), None)
     if process is None:
         return []  # compiling reports the missing process
     graph = _Graph(process)
@@ -144,6 +147,13 @@ def structural_findings(package: ProcedurePackage, meta: dict[str, Any], roles: 
                for ref in lane.findall("bpmn:flowNodeRef", NS)}
     budgets: dict[str, timedelta] = {}
     for node_id in graph.nodes:
+        duration = _property(graph.nodes[node_id], WORKING_DURATION)
+        if duration:
+            try:
+                parse_budget(duration, DAY)
+            except ValueError:  # every dossier reaching the timer would fail there
+                findings.append(_finding("timer-bad-duration", node_id, bpmn_file, name=graph.name(node_id),
+                                         value=duration))
         if graph.kind(node_id) != "userTask":
             continue
         name = graph.name(node_id)
@@ -209,21 +219,29 @@ def _flow_findings(graph: _Graph, bpmn_file: str) -> list[Finding]:
 
 def _budget_findings(graph: _Graph, budgets: dict[str, timedelta], meta: dict[str, Any],
                      bpmn_file: str) -> list[Finding]:
-    """The longest path from a start event, loops (send-backs) taken once, against the legal time."""
+    """The longest path from a start event, loops (send-backs) taken once, against the legal time.
+
+    A depth-first walk (with its own stack: a diagram may be long) marks the edges that close a loop; without
+    them the diagram is acyclic, and a node's longest path is known once all its successors are finished."""
     longest: dict[str, timedelta] = {}
-
-    def walk(node_id: str, on_path: frozenset[str]) -> timedelta:
-        if node_id in longest:
-            return longest[node_id]
-        best = timedelta(0)
-        for nxt in graph.successors(node_id):
-            if nxt not in on_path:  # a back edge closes a loop: do not follow it
-                best = max(best, walk(nxt, on_path | {nxt}))
-        longest[node_id] = best + budgets.get(node_id, timedelta(0))
-        return longest[node_id]
-
-    total = max((walk(s, frozenset({s})) for s in graph.nodes if graph.kind(s) == "startEvent"),
-                default=timedelta(0))
+    on_path: set[str] = set()
+    for start in (s for s in graph.nodes if graph.kind(s) == "startEvent"):
+        if start in longest:
+            continue
+        stack = [(start, iter(graph.successors(start)))]
+        on_path.add(start)
+        while stack:
+            node_id, successors = stack[-1]
+            nxt = next((n for n in successors if n not in on_path and n not in longest), None)
+            if nxt is not None:
+                stack.append((nxt, iter(graph.successors(nxt))))
+                on_path.add(nxt)
+                continue
+            stack.pop()
+            on_path.discard(node_id)
+            after = [longest[n] for n in graph.successors(node_id) if n in longest]
+            longest[node_id] = max(after, default=timedelta(0)) + budgets.get(node_id, timedelta(0))
+    total = max((longest[s] for s in graph.nodes if graph.kind(s) == "startEvent"), default=timedelta(0))
     legal = meta["legal_time"]
     legal_hours = legal["value"] * (8 if legal["unit"] == "working_days" else 1)
     total_hours = total.total_seconds() / 3600

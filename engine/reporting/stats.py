@@ -93,7 +93,14 @@ def _count(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+# Days a period may span: local midnight of 0001-01-01 is no UTC instant, and the day after 9999-12-31 is none.
+EARLIEST, LATEST = date(1900, 1, 1), date(9998, 12, 31)
+
+
 def compute(uow: UnitOfWork, actor: Actor, query: StatsQuery) -> list[Figures]:
+    for name in ("start", "end"):
+        if not EARLIEST <= getattr(query, name) <= LATEST:
+            raise ValidationFailed("period out of range", {name: [f"Between {EARLIEST} and {LATEST}."]})
     if query.group_by not in GROUPS:
         raise ValidationFailed("unknown grouping", {"group_by": [f"One of: {', '.join(GROUPS)}."]})
     if query.end <= query.start:

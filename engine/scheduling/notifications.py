@@ -40,9 +40,14 @@ def notify(session: Session, recipients: Iterable[User], subject: str, body: str
                                       body=body, payload=payload, state="pending", attempts=0, next_attempt_at=now,
                                       created_at=now))
     if webhook_url:
-        session.add(OutboxMessage(channel="webhook", address=webhook_url, subject=subject, body=body,
-                                  payload=payload, state="pending", attempts=0, next_attempt_at=now, created_at=now))
+        queue_webhook(session, webhook_url, subject, body, payload, now)
     return count
+
+
+def queue_webhook(session: Session, url: str, subject: str, body: str, payload: dict[str, Any], now: datetime) -> None:
+    """A message for the webhook, sent by the delivery job after the caller's transaction commits."""
+    session.add(OutboxMessage(channel="webhook", address=url, subject=subject, body=body, payload=payload,
+                              state="pending", attempts=0, next_attempt_at=now, created_at=now))
 
 
 def my_notifications(session: Session, actor: Actor, unread_only: bool, limit: int) -> list[OutboxMessage]:

@@ -1,8 +1,8 @@
 """The scheduler: fires BPMN timers every second, sweeps escalations, delivers the outbox, folds the open-task
-counts and, hourly, drops ended throttle counters, each job in its own thread at its own interval. It runs as its
-own process (`motcua scheduler`, or the child that `motcua serve` starts and restarts), never inside the web
-server. Several schedulers may run at once: every job claims its rows (FOR UPDATE SKIP LOCKED, compare-and-set
-updates), so nothing fires twice.
+counts, signs audit checkpoints and, hourly, drops ended throttle counters, each job in its own thread at its own
+interval. It runs as its own process (`motcua scheduler`, or the child that `motcua serve` starts and restarts),
+never inside the web server. Several schedulers may run at once: every job claims its rows (FOR UPDATE SKIP
+LOCKED, compare-and-set updates), so nothing fires twice.
 
 Why not APScheduler: every job is an interval job defined here, so its persistent job store kept nothing worth
 keeping, and it built a second engine (SQLite without a busy timeout) whose errors stopped the scheduler thread
@@ -34,6 +34,7 @@ from engine.time.clock import Clock, system_clock
 from engine.work.counts import fold
 
 from . import heartbeats
+from .audit_export import export_checkpoint
 from .delivery import Channels, deliver
 from .escalation import sweep
 from .models import JobRun
@@ -41,7 +42,7 @@ from .timers import fire_timers
 
 log = logging.getLogger(__name__)
 
-JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge")
+JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge", "checkpoint")
 COUNTER_LIFE = timedelta(days=1)  # the longest throttle window, but the sign-in's known addresses
 PURGE_INTERVAL = 3600.0
 # After this many failures in a row a job logs one line per failure instead of a whole traceback.
@@ -96,8 +97,15 @@ def _purge(ctx: JobContext) -> tuple[int, float]:
     return dropped, 0.0
 
 
+def _checkpoint(ctx: JobContext) -> tuple[int, float]:
+    with ctx.uow() as uow:
+        _, checkpoint = export_checkpoint(uow, ctx.webhook_url)
+    return int(checkpoint is not None), 0.0
+
+
 WORK: dict[str, Callable[[JobContext], tuple[int, float]]] = {
-    "timers": _timers, "sweep": _sweep, "delivery": _delivery, "counts": _counts, "purge": _purge}
+    "timers": _timers, "sweep": _sweep, "delivery": _delivery, "counts": _counts, "purge": _purge,
+    "checkpoint": _checkpoint}
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,7 @@ class Job:
 def jobs_from(settings: Settings) -> list[Job]:
     intervals = {"timers": settings.timer_interval, "sweep": settings.sweep_interval,
                  "delivery": settings.delivery_interval, "counts": settings.counts_interval,
-                 "purge": PURGE_INTERVAL}
+                 "purge": PURGE_INTERVAL, "checkpoint": settings.audit_checkpoint_interval}
     return [Job(name, intervals[name], WORK[name]) for name in JOB_NAMES]
 
 
@@ -247,6 +255,10 @@ def job_counts() -> int:
 
 def job_purge() -> int:
     return _LATEST["default"].run_now("purge")
+
+
+def job_checkpoint() -> int:
+    return _LATEST["default"].run_now("checkpoint")
 
 
 def job_health(session: Session, grace: timedelta) -> list[heartbeats.JobHealth]:

@@ -1,4 +1,4 @@
-"""The store's own tables: the audit trail, chained by hash so that tampering is detectable, and the
+"""The store's own tables: the audit trail, chained by keyed hash so that tampering is detectable, and the
 throttle's counters."""
 
 from __future__ import annotations
@@ -42,13 +42,17 @@ class AuditEntry(Base):
 
 
 class AuditHead(Base):
-    """The chain's head (one row): writers take its row lock in turn, so the chain never forks."""
+    """The chain's head (one row): writers take its row lock in turn, so the chain never forks.
+
+    `legacy_until` is the last entry hashed with plain SHA-256, before the chain was keyed (migration 0012);
+    every later entry is HMAC-SHA256 under the audit key. Checkpoints sign it too, so moving it is detected."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+    legacy_until: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LookupFailure(Base):

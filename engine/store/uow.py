@@ -1,6 +1,6 @@
 """Unit of work: one session, one transaction, committed explicitly or rolled back on the way out.
 
-State changes record audit entries here; `commit` flushes the changes, seals the entries into the hash
+State changes record audit entries here; `commit` flushes the changes, seals the entries into the keyed hash
 chain (taking the chain's head lock last, so every transaction locks in the same order) and commits.
 
 A use case also reads the process-wide caches of the areas above (compiled specs, the unit tree, the
@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from .audit import reservation, seal
+from .audit import AuditKeys, reservation, seal
 from .flush import flush
 
 if TYPE_CHECKING:
@@ -34,9 +35,12 @@ DEFAULT_CODE_PATTERN = "{unit}-{yymmdd}-{seq:05d}"
 
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker, *, cache: SpecCache, calendars: CalendarProvider,
-                 org: OrgCache, clock: Callable[[], datetime], code_pattern: str = DEFAULT_CODE_PATTERN,
-                 code_prefix: str = "MC", pin_secret: str = "", scripts: MotcuaScriptEngine | None = None) -> None:
+                 org: OrgCache, clock: Callable[[], datetime], audit_keys: AuditKeys, checkpoint_file: Path,
+                 code_pattern: str = DEFAULT_CODE_PATTERN, code_prefix: str = "MC", pin_secret: str = "",
+                 scripts: MotcuaScriptEngine | None = None) -> None:
         self._factory = session_factory
+        self.audit_keys = audit_keys  # the chain's key, and where its checkpoints are kept (store/checkpoints.py)
+        self.checkpoint_file = checkpoint_file
         self.cache = cache
         self.calendars = calendars
         self.org = org
@@ -85,6 +89,6 @@ class UnitOfWork:
             reserved = flush(self.session, then=statement, then_params=params)
         else:
             flush(self.session)
-        seal(self.session, self.pending_audit, reserved)
+        seal(self.session, self.pending_audit, self.audit_keys, reserved)
         self.pending_audit = []
         self.session.commit()

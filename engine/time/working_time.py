@@ -200,10 +200,20 @@ class WorkingCalendar:
         raise ValueError(f"unknown time unit {unit!r}")
 
 
+MAX_BUDGET_HOURS = 100_000  # fifty years of working days
+MAX_BUDGET = timedelta(hours=MAX_BUDGET_HOURS)
+
+
 def parse_budget(text: str, day_length: timedelta = timedelta(hours=8)) -> timedelta:
     """An ISO 8601 duration in WORKING time: PT4H, P2D (two working days' worth of hours), P1DT4H, PT30M."""
     match = _DURATION.match(text.strip()) if text else None
     if not match or not any(match.groupdict().values()):
         raise ValueError(f"not a working-time duration: {text!r} (use e.g. PT4H or P2D)")
     days, hours, minutes = (float(match[k]) if match[k] else 0.0 for k in ("d", "h", "m"))
-    return day_length * days + timedelta(hours=hours, minutes=minutes)
+    try:
+        budget = day_length * days + timedelta(hours=hours, minutes=minutes)
+    except OverflowError:
+        budget = MAX_BUDGET * 2
+    if budget > MAX_BUDGET:  # no step takes decades; dates that far out do not exist (year 9999)
+        raise ValueError(f"working-time duration too long: {text!r} (at most {MAX_BUDGET_HOURS} hours)")
+    return budget

@@ -29,7 +29,7 @@ from engine.reporting.reports import (
     to_csv,
     unit_names,
 )
-from engine.reporting.stats import GROUPS, Figures, StatsQuery, compute
+from engine.reporting.stats import EARLIEST, GROUPS, LATEST, Figures, StatsQuery, compute
 from engine.store.uow import UnitOfWork
 
 from ...services import request_uow
@@ -66,9 +66,10 @@ def _lang() -> str:
 
 def _date(text: str) -> date | None:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         return None
+    return day if EARLIEST <= day <= LATEST else None  # beyond, no instant exists to count from or to
 
 
 def _read_filters(uow: UnitOfWork, actor: Actor, procedures: dict[str, Any]

@@ -8,19 +8,20 @@ import math
 import uuid
 from typing import Any
 
-import orjson
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from engine.dossiers.codes import PIN_DIGITS
 from engine.dossiers.portal import catalogue
 from engine.dossiers.tracking import TooManyAttempts, rate, track
-from engine.errors import Conflict, NotFound, ValidationFailed
+from engine.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from engine.procedures.catalog import current_version
 from engine.procedures.specs import CompiledProcedure
 from engine.text import fold
 
 from ...clients import client_address
+from ...integers import parse_int
+from ...operations import load_json
 from ...services import request_uow, services
 from ...views.portal_api import procedure_body, submit_from_request
 
@@ -113,8 +114,8 @@ def submit(code: str) -> Response:
     values["competent_unit"] = form.get("competent_unit", "")
     token = form.get("submission_token", "")[:100] or uuid.uuid4().hex
     try:
-        data = orjson.loads(form.get("data") or "{}")
-    except orjson.JSONDecodeError:
+        data = load_json(form.get("data") or "{}")
+    except BadRequest:
         data = None
     if not isinstance(data, dict):  # the page's script did not run: nothing to keep but the typed fields
         return _render_submit(p, values, {}, token, {"data": ["The declaration could not be read."]}, 400)
@@ -189,8 +190,7 @@ def rating() -> Response:
     comment = request.form.get("comment", "").strip()[:2000] or None
     errors: dict[str, list[str]] = {}
     try:
-        rate(request_uow(), code, pin, client_address(), int(raw) if raw.isdigit() else None,
-             comment)
+        rate(request_uow(), code, pin, client_address(), parse_int(raw, 0, 9), comment)
     except ValidationFailed as exc:
         errors = _flatten(exc.errors)
     except Conflict:

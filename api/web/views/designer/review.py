@@ -18,6 +18,7 @@ from engine.reform.migration import migrate
 from engine.reform.validation import validate_package
 from engine.reform.whatif import what_if
 
+from ....integers import parse_int
 from ....services import request_uow
 from ...i18n import select_locale
 from ...pages import DESIGNER_ROLES, page, page_actor
@@ -31,10 +32,11 @@ def _number(name: str, default: int | None, errors: dict[str, list[str]]) -> int
     raw = request.args.get(name, "")
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    number = parse_int(raw, 1)
+    if number is None:
         errors[name] = [_("Số phiên bản phải là số nguyên dương.")]
         return default
-    return int(raw)
+    return number
 
 
 @bp.get("/<code>/diff")
@@ -64,7 +66,7 @@ def _versions(code: str) -> list[Any]:
 def what_if_page(code: str, number: int) -> tuple[str, int]:
     errors: dict[str, list[str]] = {}
     raw = request.args.get("months", "6")
-    months = int(raw) if raw.isdigit() and 1 <= int(raw) <= 60 else 0
+    months = parse_int(raw, 1, 60) or 0
     if not months:
         errors["months"], months = [_("Từ 1 đến 60 tháng.")], 6
     actor = page_actor()
@@ -139,7 +141,7 @@ def migrate_page(code: str) -> tuple[str, int]:
     target = _number("to", current_number(code), errors) if request.method == "GET" else None
     if request.method == "POST":
         raw = request.form.get("to", "")
-        target = int(raw) if raw.isdigit() and int(raw) > 0 else None
+        target = parse_int(raw, 1)
         if target is None:
             errors["to"] = [_("Số phiên bản phải là số nguyên dương.")]
     if target is None or errors:

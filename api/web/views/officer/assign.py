@@ -16,6 +16,7 @@ from engine.dossiers.models import TaskRecord
 from engine.errors import Conflict, ValidationFailed
 from engine.work.assignment import assign, set_priority
 
+from ....integers import INT64_MAX, parse_int
 from ....schemas import PriorityIn
 from ....services import request_uow
 from ...pages import back_to, page, page_actor
@@ -47,10 +48,11 @@ def _raced() -> list[str]:
 def assign_task(task_id: str) -> Response | tuple[str, int]:
     actor, uow = page_actor(), request_uow()
     raw = request.form.get("user_id", "")
-    if not raw.isdigit():
+    user_id = parse_int(raw)
+    if user_id is None:
         return _refused(task_id, 422, {"user_id": [_("Hãy chọn một cán bộ.")]})
     try:  # Forbidden (not a leader of the task's unit) and NotFound become the 403/404 pages
-        task: TaskRecord = assign(uow, actor, task_id, int(raw))
+        task: TaskRecord = assign(uow, actor, task_id, user_id)
     except ValidationFailed:
         return _refused(task_id, 422, {"user_id": [
             _("Cán bộ này không xử lý được bước này (cần đúng vai trò tại đơn vị của hồ sơ, tài khoản đang hoạt động).")
@@ -68,7 +70,7 @@ def assign_task(task_id: str) -> Response | tuple[str, int]:
 def prioritise_task(task_id: str) -> Response | tuple[str, int]:
     actor, uow = page_actor(), request_uow()
     raw = request.form.get("priority", "").strip()
-    value = int(raw) if raw.lstrip("-").isdigit() else None
+    value = parse_int(raw, -INT64_MAX - 1)
     if value is None or PRIORITY.validate({"priority": value}):
         low, high = PRIORITY.fields["priority"].validators[0].min, PRIORITY.fields["priority"].validators[0].max
         return _refused(task_id, 422, {"priority": [_("Nhập một số nguyên từ %(low)s đến %(high)s.", low=low,

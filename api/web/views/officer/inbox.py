@@ -23,12 +23,14 @@ from engine.store.uow import UnitOfWork
 from engine.work.assignment import claim, handover, team_candidates, unclaim
 from engine.work.inbox import DUE_STATES, SORTS, TaskQuery, due_state, list_tasks, waiting_dossiers
 
+from ....integers import parse_int
 from ....services import request_uow
 from ...i18n import select_locale
 from ...pages import OFFICER_ROLES, back_to, page, page_actor
 from .blueprint import bp
 
 PAGE_SIZE = 25
+MAX_PAGE = 2**31  # the offset (page - 1) * PAGE_SIZE stays within 64 bits
 
 
 @dataclass
@@ -61,11 +63,11 @@ class InboxFilters:
         f.sort = args.get("sort", "due")
         if f.sort not in SORTS:
             f.errors["sort"], f.sort = [_("Cách sắp xếp không hợp lệ.")], "due"
-        raw_page = args.get("page", "1")
-        if not raw_page.isdigit() or int(raw_page) < 1:
+        page_number = parse_int(args.get("page", "1"), 1, MAX_PAGE)
+        if page_number is None:
             f.errors["page"] = [_("Số trang phải là số nguyên dương.")]
         else:
-            f.page = int(raw_page)
+            f.page = page_number
         return f
 
     def query(self) -> TaskQuery:
@@ -153,11 +155,10 @@ def unclaim_task(task_id: str) -> Response:
 
 
 def _int_field(name: str, errors: dict[str, list[str]]) -> int | None:
-    raw = request.form.get(name, "")
-    if not raw.isdigit():
+    value = parse_int(request.form.get(name, ""))
+    if value is None:
         errors[name] = [_("Hãy chọn một cán bộ.")]
-        return None
-    return int(raw)
+    return value
 
 
 @bp.route("/handover", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ from engine.people.models import Unit, User
 from engine.procedures.models import Procedure, ProcedureVersion
 from engine.store.uow import UnitOfWork
 
+from ....integers import INT32_MAX, parse_int
 from ...i18n import select_locale
 
 # The parameters each lifecycle action's form asks for: (field, kind); kinds say how the form value is read.
@@ -104,10 +105,11 @@ def read_action_form(action: str, form: Any) -> tuple[dict[str, Any], dict[str, 
                 params[name] = lines
         elif kind == "int":
             digits = raw.replace(".", "").replace(",", "").replace(" ", "")
-            if raw.strip() and not digits.isdigit():
+            amount = parse_int(digits, 0, INT32_MAX)  # the dossier keeps it in an `integer` column
+            if raw.strip() and amount is None:
                 errors[name] = [_("Nhập một số nguyên (đồng).")]
-            elif digits:
-                params[name] = int(digits)
+            elif amount is not None:
+                params[name] = amount
         elif kind == "bool":
             if raw not in ("true", "false"):
                 errors[name] = [_("Hãy chọn một phương án.")]

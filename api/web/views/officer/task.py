@@ -14,6 +14,7 @@ from engine.errors import Conflict, Forbidden, ValidationFailed
 from engine.work.assignment import candidates, delegate
 from engine.work.inbox import due_state, get_task
 
+from ....integers import parse_int
 from ....services import request_uow
 from ...pages import OFFICER_ROLES, back_to, page, page_actor
 from .blueprint import bp
@@ -57,11 +58,12 @@ def delegate_task(task_id: str) -> Response:
     actor, uow = page_actor(), request_uow()
     raw = request.form.get("user_id", "")
     here = url_for("officer.task", task_id=task_id)
-    if not raw.isdigit():
+    user_id = parse_int(raw)
+    if user_id is None:
         flash(_("Hãy chọn một đồng nghiệp để ủy quyền."), "error")
         return back_to(here)
     try:
-        done = delegate(uow, actor, task_id, int(raw))
+        done = delegate(uow, actor, task_id, user_id)
     except ValidationFailed:
         flash(_("Đồng nghiệp này không xử lý được bước này (cần đúng vai trò và đơn vị)."), "error")
         return back_to(here)

@@ -1,7 +1,7 @@
 """job heartbeats: each scheduler job's last successful run, for /healthz
 
-Revision ID: 0014
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 """
 from typing import Sequence, Union
 
@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from alembic import op
 from engine.store.db import UTCDateTime
 
-revision: str = '0014'
+revision: str = '0013'
 # 0011-0013 are other branches of issue 12: whoever merges them sets this to '0013'.
-down_revision: Union[str, Sequence[str], None] = '0011'
+down_revision: Union[str, Sequence[str], None] = '0012'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
