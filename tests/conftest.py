@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +63,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
+    # never the project's var/: audit checkpoints of a test's chain go to a file of its own
+    overrides.setdefault("audit_checkpoint_file",
+                         Path(tempfile.mkdtemp(prefix="motcua-audit-")) / "audit-checkpoints.jsonl")
     return Settings().with_overrides(database_url=database_url, secret_key="test-secret",
                                      processes_dir=PROJECT_ROOT / "processes",
                                      forms_dir=PROJECT_ROOT / "forms", **overrides)
