@@ -28,6 +28,11 @@ from . import pgserver
 
 # Every process a test starts (the `motcua` command in-process, schedulers) keys the audit chain alike.
 os.environ["MOTCUA_AUDIT_KEY"] = AUDIT_KEY = "khoa-kiem-toan-thu-nghiem"
+# ...and nothing a test runs writes into the project's var/ (the dev secret, uploads, audit checkpoints)
+_SCRATCH = Path(tempfile.mkdtemp(prefix="motcua-tests-"))
+os.environ.setdefault("MOTCUA_SECRET_KEY", "test-secret")
+os.environ.setdefault("MOTCUA_UPLOAD_DIR", str(_SCRATCH / "uploads"))
+os.environ.setdefault("MOTCUA_AUDIT_CHECKPOINT_FILE", str(_SCRATCH / "audit-checkpoints.jsonl"))
 PASSWORD = "mat-khau-thu-nghiem"
 UNITS = [  # (code, name, level, parent)
     ("CM", "Trung tâm Phục vụ hành chính công tỉnh Cà Mau", "province", None),

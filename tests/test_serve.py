@@ -112,7 +112,10 @@ def serve(tmp_path: Path, **env: str) -> Iterator[Served]:
     port = _free_port()
     log = tmp_path / "serve.log"
     environ = {**os.environ, "MOTCUA_DATABASE_URL": url, "MOTCUA_SECRET_KEY": "test-secret",
-               "MOTCUA_TIMER_INTERVAL": "0.5", **env}
+               "MOTCUA_TIMER_INTERVAL": "0.5",
+               # the scheduler's first checkpoint, and the uploads, never in the project's var/
+               "MOTCUA_AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.jsonl"),
+               "MOTCUA_UPLOAD_DIR": str(tmp_path / "uploads"), **env}
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], cwd=PROJECT_ROOT,
                                    env=environ, stdout=out, stderr=subprocess.STDOUT)
