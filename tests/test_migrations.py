@@ -32,13 +32,17 @@ def test_upgrade_keeps_data_and_downgrade_works(backend: str, tmp_path: object, 
                           "'{}', :b, :t)"), {"b": b"{}", "t": now})
         conn.execute(text("INSERT INTO dossiers (id, code, procedure_code, procedure_version_id, status, channel, "
                           "applicant_name, applicant, data, unit_code, state, lock_version, created_at, updated_at) "
-                          "VALUES (1, 'MC-1', 'p', 1, 'processing', 'counter', 'Á', '{}', '{}', 'XA-01', :b, 1, "
-                          ":t, :t)"), {"b": b"{}", "t": now})
+                          "VALUES (1, 'MC-1', 'p', 1, 'processing', 'counter', 'Á', :a, '{}', 'XA-01', :b, 1, "
+                          ":t, :t)"), {"b": b"{}", "t": now,
+                                       "a": '{"name": "Nguyễn Thị Á", "id_number": "012345678901"}'})
     upgrade(url)
     with engine.connect() as conn:
         row = conn.execute(text("SELECT reception_unit, received_at, paused_seconds, supplement_count "
                                 "FROM dossiers")).one()
     assert row[0] == "XA-01" and row[1] is not None and (row[2], row[3]) == (0, 0)
+    with engine.connect() as conn:  # 0014 filled the applicant's facts of the dossiers already there
+        facts = conn.execute(text("SELECT applicant_kind, applicant_key, search_text FROM dossiers")).one()
+    assert tuple(facts) == ("person", "012345678901", "mc-1 nguyen thi a 012345678901")
     assert "calendar_overrides" in inspect(engine).get_table_names()
     command.downgrade(alembic_config(url), "0001")
     with engine.connect() as conn:

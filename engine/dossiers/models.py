@@ -49,6 +49,12 @@ class Dossier(Base):
     applicant_name: Mapped[str] = mapped_column(String(200))
     applicant: Mapped[dict[str, Any]] = mapped_column(JSONType)
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)  # the declaration as submitted
+    # the applicant's facts for the register and the counter's look-up (applicants.py keeps them in step)
+    applicant_kind: Mapped[str] = mapped_column(String(16), default="person", server_default="person")
+    applicant_key: Mapped[str | None] = mapped_column(String(20), index=True)  # personal id or tax code
+    search_text: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    result_delivery: Mapped[str | None] = mapped_column(String(16))  # applicants.DELIVERY; None: not said
+    reused_fields: Mapped[list[str] | None] = mapped_column(JSONType)  # applicant data taken from earlier dossiers
     # Any center receives any procedure: where it was received and who is competent are two units.
     reception_unit: Mapped[str | None] = mapped_column(String(64), index=True)
     competent_unit: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -27,6 +27,7 @@ from engine.store.throttle import blocked_until, count_event, refusal
 from engine.store.uow import UnitOfWork
 from engine.text import fold
 
+from .applicants import stamp_applicant
 from .attachments import StoredFile, Upload, UploadLimits, check_uploads
 from .codes import PIN_DIGITS, new_pin, next_code
 from .models import Attachment, Dossier
@@ -158,6 +159,7 @@ def _register(uow: UnitOfWork, compiled: CompiledProcedure, sub: OnlineSubmissio
         pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=compiled.meta["fee"]["amount"], created_by=None,
         created_at=now, updated_at=now, paused_seconds=0, supplement_count=0,
     )
+    stamp_applicant(dossier)
     session.add(dossier)
     try:
         session.flush()

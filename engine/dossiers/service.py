@@ -25,6 +25,7 @@ from engine.time.deadlines import dossier_due
 
 from .access import may_see_dossier, may_see_task, may_work_task
 from .actions import OPEN_STATUSES, allowed_actions
+from .applicants import stamp_applicant
 from .attachments import AttachmentRef, attachments_of
 from .codes import new_pin, next_code
 from .models import Dossier, Escalation, TaskRecord
@@ -85,6 +86,7 @@ def submit(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
         pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=compiled.meta["fee"]["amount"],
         created_by=actor.user_id, created_at=now, updated_at=now, paused_seconds=0, supplement_count=0,
     )
+    stamp_applicant(dossier)
     session.add(dossier)
     try:
         session.flush()

@@ -10,7 +10,6 @@ from alembic import op
 from engine.store.db import UTCDateTime
 
 revision: str = '0013'
-# 0011-0013 are other branches of issue 12: whoever merges them sets this to '0013'.
 down_revision: Union[str, Sequence[str], None] = '0012'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
