@@ -29,9 +29,10 @@ from .service import Submission, Submitted, earlier_submission, open_dossier, va
 COUNTER_CHANNELS = ("counter", "postal")
 # How a paper is handed in (Decree 118/2025: a copy, the original, or a certified copy).
 PAPER_KINDS = ("original", "copy", "certified_copy")
-MAX_QUANTITY = 99
+MAX_QUANTITY = 99  # (the message below says so)
 MAX_LINES, MAX_LINE, MAX_GUIDANCE = 20, 1000, 4000
 NOT_HANDED_IN = "Tick the document as handed in before attaching its scan."
+CHOOSE = "Choose one of the listed options."  # fixed messages: the pages translate them
 
 
 class CounterApplicantIn(ApplicantIn):
@@ -90,9 +91,9 @@ def register(uow: UnitOfWork, actor: Actor, reg: CounterRegistration, upload_dir
     except ValidationError as err:
         errors["applicant"] = err.messages
     if reg.channel not in COUNTER_CHANNELS and reg.documents is not None:
-        errors["channel"] = [f"Documents are handed in at the counter or by post: {', '.join(COUNTER_CHANNELS)}."]
+        errors["channel"] = [CHOOSE]
     if reg.result_delivery is not None and reg.result_delivery not in DELIVERY:
-        errors["result_delivery"] = [f"Must be one of: {', '.join(DELIVERY)}."]
+        errors["result_delivery"] = [CHOOSE]
     try:
         data = validate_form(compiled, compiled.start_form, reg.data)
     except ValidationFailed as exc:
@@ -100,13 +101,15 @@ def register(uow: UnitOfWork, actor: Actor, reg: CounterRegistration, upload_dir
     handed = _check_documents(reg.documents, documents, errors)
     missing_lines = _lines(reg.missing, "missing", errors)
     if len(reg.guidance) > MAX_GUIDANCE:
-        errors["guidance"] = [f"At most {MAX_GUIDANCE} characters."]
+        errors["guidance"] = ["Too long."]
     reused: list[str] = []
+    details: list[str] = []
     if "applicant" not in errors:
         try:
             reused = check_reused(uow, actor, applicant, reg.reused_fields)
         except ValidationFailed as exc:
             errors.update(exc.errors)
+            details.append(str(exc.detail))
     file_errors = _check_files(reg.files, documents, handed, limits)
     stored: list[StoredFile] = []
     if not file_errors:
@@ -114,7 +117,7 @@ def register(uow: UnitOfWork, actor: Actor, reg: CounterRegistration, upload_dir
     if file_errors:
         errors["files"] = file_errors
     if errors:
-        raise ValidationFailed("the dossier is not valid", errors)
+        raise ValidationFailed("; ".join(["the dossier is not valid", *details]), errors)
 
     given = {h.code for h in handed or ()}
     missing = ([d["name"] for d in compiled.meta["documents"] if d["required"] and d["code"] not in given]
@@ -156,9 +159,9 @@ def _check_documents(given: Sequence[HandedIn] | None, documents: dict[str, dict
         elif item.code in seen:
             problems.setdefault(item.code, []).append("Listed twice.")
         if item.kind not in PAPER_KINDS:
-            problems.setdefault(item.code, []).append(f"Kind must be one of: {', '.join(PAPER_KINDS)}.")
+            problems.setdefault(item.code, []).append(CHOOSE)
         if not 1 <= item.quantity <= MAX_QUANTITY:
-            problems.setdefault(item.code, []).append(f"Quantity from 1 to {MAX_QUANTITY}.")
+            problems.setdefault(item.code, []).append("Quantity from 1 to 99.")
         seen.add(item.code)
     if problems:
         errors["documents"] = problems
@@ -168,7 +171,7 @@ def _check_documents(given: Sequence[HandedIn] | None, documents: dict[str, dict
 def _lines(lines: Sequence[str], name: str, errors: dict[str, Any]) -> list[str]:
     cleaned = [line.strip() for line in lines if isinstance(line, str) and line.strip()]
     if len(cleaned) > MAX_LINES or any(len(line) > MAX_LINE for line in cleaned):
-        errors[name] = [f"At most {MAX_LINES} lines of {MAX_LINE} characters."]
+        errors[name] = ["Too long."]
     return cleaned
 
 

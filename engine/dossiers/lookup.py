@@ -104,13 +104,14 @@ def check_reused(uow: UnitOfWork, actor: Actor, applicant: dict[str, Any], reuse
         return []
     unknown = sorted(set(reused) - set(REUSABLE))
     if unknown:
-        raise ValidationFailed("unknown applicant fields", {"reused_fields": [f"Unknown: {', '.join(unknown)}."]})
+        raise ValidationFailed(f"unknown applicant fields: {', '.join(unknown)}",
+                               {"reused_fields": ["Choose one of the listed options."]})
     key = applicant.get("tax_code") if applicant.get("kind") == "business" else applicant.get("id_number")
     kind = applicant.get("kind") or "person"
     known = [k for s in sources if isinstance(key, str) and (k := s.find(uow, actor, kind, key)) is not None]
     differ = [f for f in dict.fromkeys(reused)
               if not any(k.fields.get(f) is not None and k.fields.get(f) == applicant.get(f) for k in known)]
     if differ:
-        raise ValidationFailed("reused data not on file", {"reused_fields": [
-            f"Not the data on file: {', '.join(differ)}."]})
+        raise ValidationFailed(f"not the data on file: {', '.join(differ)}",
+                               {"reused_fields": ["Reused data must be the data on file."]})
     return list(dict.fromkeys(reused))
