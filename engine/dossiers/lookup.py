@@ -66,7 +66,8 @@ class EarlierDossiers:
         if row is None:
             return None
         applicant: dict[str, Any] = row.applicant or {}
-        found = {f: applicant[f] for f in REUSABLE if isinstance(applicant.get(f), str) and applicant[f]}
+        keyed = "tax_code" if kind == "business" else "id_number"  # the question, typed: not data reused
+        found = {f: applicant[f] for f in REUSABLE if f != keyed and isinstance(applicant.get(f), str) and applicant[f]}
         return Known(self.name, kind, key, found, row.code, row.created_at)
 
 

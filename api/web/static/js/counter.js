@@ -37,7 +37,8 @@
   let viewer = null;
 
   if (schema && container && window.FormViewer) {
-    FormViewer.createForm({ container: container, schema: schema, data: initial }).then(function (created) {
+    // debounce off: a field typed just before the next click or the submit keeps its value
+    FormViewer.createForm({ container: container, schema: schema, data: initial, debounce: false }).then(function (created) {
       viewer = created;
       const loading = container.querySelector("[data-loading]");
       if (loading) loading.remove();
