@@ -282,6 +282,8 @@ def test_the_counter_pages_register_a_walk_in_with_a_scan(counter_app: Flask) ->
     assert "script-src 'unsafe-hashes' 'sha256-" in printed.headers["Content-Security-Policy"]
     text = printed.get_data(as_text=True)
     assert pin.group(1) in text and "Giấy đề nghị đăng ký hộ kinh doanh" in text and code in text
+    shown = client.get(f"/dossiers/{code}").get_data(as_text=True)  # the dossier page shows what was recorded
+    assert 'data-result-delivery="counter"' in shown and 'data-received-document="giay-de-nghi"' in shown
     again = client.post("/counter/ho-kinh-doanh", data=page_form(token))  # the same form again (a double click)
     assert again.status_code == 302 and again.headers["Location"].endswith(code)
 
@@ -315,5 +317,6 @@ def test_a_guided_walk_in_prints_form_02(counter_app: Flask) -> None:
     assert stored(counter_app, code).status == "registered"
     done = client.get(f"/counter/done/{code}").get_data(as_text=True)
     assert 'data-received="false"' in done and 'data-print-document="supplement-request"' in done
+    assert "Bản sao sổ hộ khẩu" in client.get(f"/dossiers/{code}").get_data(as_text=True)
     printed = client.get(f"/counter/done/{code}/print").get_data(as_text=True)
     assert "PHIẾU YÊU CẦU BỔ SUNG" in printed and "Bản sao sổ hộ khẩu" in printed and "Nộp lại trong tuần." in printed
