@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 
 from engine.runtime import Runtime
 from engine.store.uow import UnitOfWork
@@ -29,3 +29,10 @@ def init_request_uow(app: Flask) -> None:
         uow = g.pop("uow", None)
         if uow is not None:
             uow.__exit__(None, None, None)
+
+
+def public_url() -> str:
+    """The site's public address, without a trailing slash: MOTCUA_PUBLIC_URL, or else the address this request
+    came to (scheme, host and port as the browser used them; behind nginx, its `Host` as the client sent it)."""
+    configured = services().settings.public_url
+    return (configured or request.host_url).rstrip("/")

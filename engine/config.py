@@ -89,7 +89,8 @@ class Settings:
         "MOTCUA_ORGANISATION_FILE", PROJECT_ROOT / "config" / "organisation.toml")))
     documents_dir: Path = field(default_factory=lambda: Path(os.environ.get(
         "MOTCUA_DOCUMENTS_DIR", PROJECT_ROOT / "documents")))
-    public_url: str = field(default_factory=lambda: os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000"))
+    # the address citizens reach the site at (printed on receipts); empty: each request's own address
+    public_url: str = field(default_factory=lambda: os.environ.get("MOTCUA_PUBLIC_URL", "").strip())
     timezone: str = field(default_factory=lambda: os.environ.get("MOTCUA_TIMEZONE", "Asia/Ho_Chi_Minh"))
     host: str = field(default_factory=lambda: os.environ.get("MOTCUA_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_PORT", "8000")))

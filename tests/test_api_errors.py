@@ -99,7 +99,9 @@ def test_invalid_start_form_gets_422_and_creates_nothing(api: Api) -> None:
     del data["ten_ho_kinh_doanh"]
     body = assert_problem(api.post("/dossiers", "tiepnhan", json={
         "procedure": "ho-kinh-doanh", "applicant": {"name": "Á"}, "data": data}), 422, "validation-failed")
-    assert set(body["errors"]) == {"chu_ho_so_dinh_danh", "von_kinh_doanh", "ten_ho_kinh_doanh"}
+    # the declaration's errors under `data`, beside any of the applicant's or the documents' (all at once)
+    assert set(body["errors"]) == {"data"}
+    assert set(body["errors"]["data"]) == {"chu_ho_so_dinh_danh", "von_kinh_doanh", "ten_ho_kinh_doanh"}
     assert api.get("/tasks", "chuyenvien").get_json()["total"] == 0
 
 

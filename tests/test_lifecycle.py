@@ -27,10 +27,10 @@ def api(app_factory: Any, clock: FakeClock) -> Api:
     return Api(app_factory(clock=clock).test_client())
 
 
-def submit(api: Api, procedure: str = HKD, channel: str = "counter") -> dict[str, Any]:
+def submit(api: Api, procedure: str = HKD, channel: str = "counter", **extra: Any) -> dict[str, Any]:
     resp = api.post("/dossiers", "tiepnhan", json={
         "procedure": procedure, "applicant": PATHS[procedure]["applicant"], "data": PATHS[procedure]["start"],
-        "channel": channel})
+        "channel": channel, **extra})
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()
 
@@ -209,7 +209,8 @@ def test_payment_pauses_and_resumes(api: Api, clock: FakeClock) -> None:
     paid = act(api, code, "record_payment", "tiepnhan", online=True, receipt="VNPAY-123").get_json()
     assert paid["status"] == "received" and paid["paid_online"] is True
     assert paid["paused_seconds"] == 2.5 * 3600  # 10:00-11:30 and 13:00-14:00
-    assert paid["due_at"] == "2026-03-06T10:00:00+07:00"  # 5 Mar 17:00 + 2.5 working hours
+    # 5 Mar 17:00 + 2.5 working hours lands on 6 Mar 10:00: the appointment is that day, at the close of office hours
+    assert paid["due_at"] == "2026-03-06T17:00:00+07:00"
 
 
 def test_result_returned_then_rated_by_the_citizen(api: Api) -> None:
@@ -267,7 +268,7 @@ def test_wrong_pin_looks_like_an_unknown_code_and_is_throttled(api: Api, clock: 
 # --- documents ----------------------------------------------------------------------------------------
 def test_documents_render_with_the_dossiers_data(api: Api, clock: FakeClock) -> None:
     clock.at("2026-03-02 09:00")
-    code = submit(api)["code"]
+    code = submit(api, documents=[{"code": "giay-de-nghi", "kind": "original", "quantity": 1}])["code"]
     clock.at("2026-03-03 16:00")
     complete_next(api, code)   # late: due 14:30
     clock.at("2026-03-04 08:00")

@@ -7,7 +7,7 @@ refused (401, 403, 404, or a page's redirect to the sign-in page); a 5xx fails a
 officer role but not the target's unit, dossier and task routes must answer 404, never 403, so that nothing
 tells a dossier exists. Writes that succeed are undone, so every user meets the same state.
 
-Size: 96 route-methods x 13 users x 3 targets = 3,744 requests, walked in full on SQLite and on PostgreSQL.
+Size: 102 route-methods x 13 users x 3 targets = 3,978 requests, walked in full on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ class Target:
     notification: int
     unit: dict[str, Any]
     incident: int  # an open incident on the dossier (a timer step that failed)
+    key: str  # the applicant's personal id, known only in this unit (the counter's look-up)
 
 
 @dataclass
@@ -178,9 +179,10 @@ def build_world(app: Flask) -> World:
     leaders = {"CM-AX": ids[Who("leader", "CM-AX").name], "CM-TT": ids["leader.CM-TT"],
                "CM": ids[Who("leader", "CM").name]}
     units = {u["code"]: u for u in api.get("/units", "quantri").get_json()["items"]}
-    for unit in TARGETS:
+    for index, unit in enumerate(TARGETS):
+        key = f"09600000000{index}"
         created = api.post("/dossiers", f"clerk.{unit}".lower(), json={
-            "procedure": HKD, "applicant": PATHS[HKD]["applicant"], "data": PATHS[HKD]["start"]})
+            "procedure": HKD, "applicant": {**PATHS[HKD]["applicant"], "id_number": key}, "data": PATHS[HKD]["start"]})
         assert created.status_code == 201, created.get_json()
         code, pin = created.get_json()["code"], created.get_json()["pin"]
         task = api.get(f"/dossiers/{code}", Who("leader", "CM").name).get_json()["open_tasks"][0]["id"]
@@ -200,7 +202,7 @@ def build_world(app: Flask) -> World:
             session.commit()
             targets[unit] = Target(code, pin, task, attachment.id, ids[f"spare.{unit}"], ids[f"clerk.{unit}"],
                                    message.id, {k: units[unit][k] for k in ("name", "level", "parent_code")},
-                                   incident.id)
+                                   incident.id, key)
     package = api.get(f"/procedures/{HKD}/versions/1/package", "quantri").get_json()
     pages = {"-": page_client(app, None), **{w.name: page_client(app, w.name) for w in USERS if w}}
     return World(app, api, pages, targets, {"code": HKD, "files": package["files"], "forms": package["forms"]},
@@ -329,6 +331,7 @@ TABLE: dict[str, Spec] = {
     "POST dossiers.create_dossier": Spec(roles("reception"), api_send("POST", "/dossiers", lambda w, who, t: {
         "procedure": HKD, "applicant": PATHS[HKD]["applicant"], "data": PATHS[HKD]["start"]})),
     "GET dossiers.read_dossier": Spec(DOSSIER_READERS, api_get("/dossiers/{code}"), hides=True),
+    "GET dossiers.lookup_applicant": Spec(scoped("reception"), api_get("/applicants/{key}"), hides=True),
     "POST lifecycle.act": Spec(LIFECYCLE, api_send("POST", "/dossiers/{code}/actions/require_payment",
                                                    lambda w, who, t: {"amount": 1000}),
                                undo=resume_payment, hides=True),
@@ -421,6 +424,11 @@ TABLE: dict[str, Spec] = {
         "code": w.targets[t].code, "pin": w.targets[t].pin, "rating": "3"})),
     "GET officer.inbox": Spec(roles(*OFFICERS), page_get("/inbox")),
     "GET officer.dossier": Spec(DOSSIER_READERS, page_get("/dossiers/{code}"), hides=True),
+    "GET officer.counter": Spec(roles("reception"), page_get("/counter?q=kinh")),
+    "GET officer.counter_form": Spec(roles("reception"), page_get(f"/counter/{HKD}")),
+    "POST officer.counter_form": Spec(roles("reception"), page_post(f"/counter/{HKD}")),  # allowed: 422, empty
+    "GET officer.counter_done": Spec(scoped("reception"), page_get("/counter/done/{code}"), hides=True),
+    "GET officer.counter_print": Spec(scoped("reception"), page_get("/counter/done/{code}/print"), hides=True),
     "POST officer.dossier_action": Spec(LIFECYCLE, page_post("/dossiers/{code}/actions/require_payment",
                                                              lambda w, who, t: {"amount": "1000"}),
                                         undo=resume_payment, hides=True),
@@ -513,7 +521,7 @@ def walk(app: Flask) -> tuple[int, list[str]]:
 def test_every_route_for_every_role_in_every_unit(app: Flask) -> None:
     requests, failures = walk(app)
     assert not failures, "\n".join(failures)
-    assert requests == len(TABLE) * len(USERS) * len(TARGETS) == 96 * 13 * 3
+    assert requests == len(TABLE) * len(USERS) * len(TARGETS) == 102 * 13 * 3
     with app.extensions["motcua"].session_factory() as session:  # the writes were undone: nobody was changed
         assert {u.full_name for u in session.query(User).filter(User.username.like("spare.%"))} == {"Dự phòng"}
         assert {d.status for d in session.query(Dossier)} <= {"received", "processing"}

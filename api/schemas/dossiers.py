@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from engine.dossiers.applicants import DELIVERY, ApplicantIn
+from engine.dossiers.counter import MAX_GUIDANCE, MAX_LINE, MAX_LINES, MAX_QUANTITY, PAPER_KINDS
+from engine.dossiers.lookup import REUSABLE
 from engine.dossiers.status import CHANNELS, STATUS_CODES
 
 from .common import INT32_MAX, Integer, LocalDateTime, Strict
@@ -11,12 +14,17 @@ from .organisation import AuditOut
 from .portal import AttachmentOut
 
 
-class Applicant(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    id_number = fields.String(validate=validate.Regexp(r"^[0-9]{12}$", error="12 digits expected."))
-    phone = fields.String(validate=validate.Regexp(r"^\+?[0-9 .-]{8,15}$"))
-    email = fields.Email()
-    address = fields.String(validate=validate.Length(max=500))
+class Applicant(ApplicantIn):
+    """A person (`kind` person: `id_number`, 12 digits) or a business (`kind` business: `tax_code`, 10 digits or
+    10-3, and its `representative`)."""
+
+
+class HandedInIO(Strict):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                         metadata={"description": "the document's code in the procedure"})
+    kind = fields.String(required=True, validate=validate.OneOf(PAPER_KINDS))
+    quantity = Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=MAX_QUANTITY))
+    name = fields.String(dump_only=True)
 
 
 class DossierCreate(Strict):
@@ -26,6 +34,20 @@ class DossierCreate(Strict):
     channel = fields.String(load_default="counter", validate=validate.OneOf(list(CHANNELS)))
     competent_unit = fields.String(validate=validate.Length(min=1, max=64),
                                    metadata={"description": "defaults to the receiving unit"})
+    result_delivery = fields.String(validate=validate.OneOf(DELIVERY), metadata={
+        "description": "how the applicant wants the result: at the counter, by post, or electronically"})
+    reused_fields = fields.List(fields.String(validate=validate.OneOf(REUSABLE)), load_default=list,
+                                validate=validate.Length(max=len(REUSABLE)), metadata={
+        "description": "applicant fields confirmed from the look-up (GET /applicants/{key}); each must carry "
+                       "the value on file"})
+    documents = fields.List(fields.Nested(HandedInIO), validate=validate.Length(max=100), metadata={
+        "description": "counter and postal: the papers handed in. Given, the dossier is received only when "
+                       "every required document is in it; otherwise it is registered with the written guidance "
+                       "(form 02) listing what is missing, and a person's `id_number` is required"})
+    missing = fields.List(fields.String(validate=validate.Length(min=1, max=MAX_LINE)),
+                          validate=validate.Length(max=MAX_LINES), load_default=list,
+                          metadata={"description": "anything else missing or to correct, for the guidance"})
+    guidance = fields.String(load_default="", validate=validate.Length(max=MAX_GUIDANCE))
 
 
 class TaskBrief(Schema):
@@ -50,6 +72,15 @@ class DossierOut(Schema):
     status_code = fields.Integer()
     channel = fields.String(attribute="dossier.channel")
     applicant = fields.Dict(attribute="dossier.applicant")
+    applicant_kind = fields.String(attribute="dossier.applicant_kind")
+    result_delivery = fields.String(attribute="dossier.result_delivery", allow_none=True,
+                                    metadata={"enum": list(DELIVERY)})
+    reused_fields = fields.List(fields.String(), attribute="dossier.reused_fields", allow_none=True,
+                                metadata={"description": "applicant data taken from earlier dossiers"})
+    received_documents = fields.List(fields.Nested(HandedInIO), attribute="dossier.received_documents",
+                                     allow_none=True, metadata={"description": "the papers handed in"})
+    missing_documents = fields.List(fields.String(), attribute="dossier.missing_documents", allow_none=True,
+                                    metadata={"description": "what the written guidance said was missing"})
     data = fields.Dict(attribute="dossier.data")
     reception_unit = fields.String(attribute="dossier.reception_unit", allow_none=True)
     competent_unit = fields.String(attribute="dossier.competent_unit", allow_none=True)
@@ -84,6 +115,26 @@ class DossierCreated(Schema):
     created_at = LocalDateTime(attribute="dossier.created_at")
     received_at = LocalDateTime(attribute="dossier.received_at", allow_none=True)
     due_at = LocalDateTime(attribute="dossier.due_at", allow_none=True)
+    result_delivery = fields.String(attribute="dossier.result_delivery", allow_none=True)
+    reused_fields = fields.List(fields.String(), attribute="dossier.reused_fields", allow_none=True)
+    missing_documents = fields.List(fields.String(), attribute="dossier.missing_documents", allow_none=True,
+                                    metadata={"description": "not received: what the guidance (form 02) lists"})
+
+
+class KnownApplicant(Schema):
+    source = fields.String(metadata={"description": "where the data come from: `motcua` (earlier dossiers)"})
+    kind = fields.String()
+    key = fields.String()
+    fields_ = fields.Dict(data_key="fields", attribute="fields",
+                          metadata={"description": "name, id_number or tax_code, representative, phone, email, "
+                                                   "address, as far as known"})
+    dossier = fields.String(attribute="dossier_code", allow_none=True)
+    as_of = LocalDateTime(allow_none=True)
+
+
+class ApplicantLookup(Schema):
+    key = fields.String()
+    found = fields.List(fields.Nested(KnownApplicant), metadata={"description": "one entry per source, first wins"})
 
 
 class ActionIn(Strict):

@@ -80,6 +80,9 @@ class UnitIO(Strict):
     parent_code = fields.String(allow_none=True, load_default=None)
     address = fields.String(allow_none=True, load_default=None)
     phone = fields.String(allow_none=True, load_default=None)
+    authority = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=300),
+                              metadata={"description": "the authority competent for what the unit receives, "
+                                                       "named on receipts (form 01)"})
     active = fields.Boolean(load_default=True)
 
 

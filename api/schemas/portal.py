@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from engine.dossiers.applicants import DELIVERY
 from engine.dossiers.status import STATUS_CODES
 
 from .common import LocalDateTime, Strict
@@ -46,8 +47,12 @@ class PortalSubmissionIn(Strict):
     """The `submission` part of the multipart request (JSON)."""
 
     procedure = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    applicant = fields.Dict(required=True, metadata={"description": "name, id_number (12 digits), phone, "
-                                                                    "address; email optional"})
+    applicant = fields.Dict(required=True, metadata={"description": "kind (person, the default, or business), "
+                                                                    "name, id_number (a person's 12 digits) or "
+                                                                    "tax_code and representative (a business), "
+                                                                    "phone, address; email optional"})
+    result_delivery = fields.String(validate=validate.OneOf(DELIVERY), load_default=None, metadata={
+        "description": "how the applicant wants the result: counter, post or electronic"})
     competent_unit = fields.String(required=True, validate=validate.Length(min=1, max=64))
     data = fields.Dict(keys=fields.String(), load_default=dict,
                        metadata={"description": "the declaration, checked against the start form"})
@@ -69,5 +74,6 @@ class PortalSubmitted(Schema):
     status_code = fields.Function(lambda s: STATUS_CODES[s["dossier"].status])
     procedure = fields.String(attribute="dossier.procedure_code")
     competent_unit = fields.String(attribute="dossier.competent_unit")
+    result_delivery = fields.String(attribute="dossier.result_delivery", allow_none=True)
     created_at = LocalDateTime(attribute="dossier.created_at")
     attachments = fields.List(fields.Nested(AttachmentOut))

@@ -13,7 +13,7 @@ from engine.errors import ValidationFailed
 from .. import schemas
 from ..auth import current_actor, login_required
 from ..operations import operation, respond
-from ..services import request_uow, services
+from ..services import public_url, request_uow, services
 
 bp = Blueprint("lifecycle", __name__)
 ACTION_DOC = "; ".join(f"`{name}` ({', '.join(sorted(rule.roles))}; from {', '.join(sorted(rule.from_statuses))})"
@@ -49,6 +49,6 @@ def document(code: str, kind: str):  # type: ignore[no-untyped-def]
     pin = request.args.get("pin")
     req = DocumentRequest(kind=kind, new_due_at=new_due, apology_reason=request.args.get("reason", "")[:1000],
                           pin=pin if pin and pin.isdigit() and len(pin) <= 10 else None,
-                          tracking_url=f"{services().settings.public_url}/track?code={code}")  # the portal page
+                          tracking_url=f"{public_url()}/track?code={code}")  # the portal page
     html = render_document(request_uow(), services().documents, current_actor(), code, req)
     return Response(html, mimetype="text/html")

@@ -59,7 +59,7 @@ def submit_from_request(fields: dict[str, Any], key: str | None, pin: str | None
     sub = OnlineSubmission(procedure=fields["procedure"], applicant=fields["applicant"],
                            competent_unit=fields["competent_unit"], data=fields["data"],
                            files=uploads_from_request(), submission_key=key,
-                           client=client_address(), pin=pin)
+                           client=client_address(), pin=pin, result_delivery=fields.get("result_delivery"))
     limits = UploadLimits(settings.upload_max_bytes, settings.upload_max_files, settings.upload_max_files_per_document)
     return submit_online(request_uow(), sub, settings.upload_dir, limits, settings.submit_limit)
 
@@ -84,7 +84,8 @@ def public_procedure(code: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/public/dossiers")
 @operation("Submit a dossier online, without an account. multipart/form-data: a `submission` part holding JSON "
-           "`{procedure, applicant: {name, id_number, phone, address, email?}, competent_unit, data}` and one "
+           "`{procedure, applicant: {kind?, name, id_number | tax_code + representative, phone, address, email?}, "
+           "competent_unit, data, result_delivery?}` and one "
            "file part per document, named `file:<document code>` (PDF, JPEG or PNG by content, each at most "
            "MOTCUA_UPLOAD_MAX_MB; at most MOTCUA_UPLOAD_MAX_FILES files in all, 20 by default, and "
            "MOTCUA_UPLOAD_MAX_FILES_PER_DOCUMENT for one document, 5 by default: more and no file is stored, "

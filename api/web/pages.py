@@ -81,7 +81,8 @@ def _navigation() -> dict[str, Any]:
     roles = actor.roles if actor else frozenset()
     unread = unread_count(request_uow().session, actor) if actor else 0
     return {"actor": actor, "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "unread_notifications": unread,
-            "can": {"inbox": bool(roles & set(OFFICER_ROLES)), "design": actor is not None and is_reformer(actor),
+            "can": {"inbox": bool(roles & set(OFFICER_ROLES)), "counter": "reception" in roles,
+                    "design": actor is not None and is_reformer(actor),
                     "dashboard": bool(roles & set(DASHBOARD_ROLES)), "incidents": bool(roles & set(INCIDENT_ROLES))}}
 
 

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
 from engine.text import fold
 
 KINDS = ("person", "business")
@@ -19,6 +21,39 @@ TAX_CODE = re.compile(r"^[0-9]{10}(-[0-9]{3})?$")
 # electronically (the portal, an e-mail with the signed result).
 DELIVERY = ("counter", "post", "electronic")
 SEARCH_CHARS = 400
+# What an applicant is described by (the dossier's `applicant` keys), in the order forms show them.
+FIELDS = ("kind", "name", "id_number", "tax_code", "representative", "phone", "email", "address")
+PHONE = r"^\+?[0-9 .-]{8,15}$"
+
+
+class ApplicantIn(Schema):
+    """An applicant as an officer or the citizen gives it: a person with a 12-digit personal id, or a business
+    with its tax code (and the person representing it). `id_required`: a person must give the id."""
+
+    class Meta:
+        unknown = RAISE
+
+    id_required = False
+    kind = fields.String(load_default="person", validate=validate.OneOf(KINDS))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    id_number = fields.String(validate=validate.Regexp(PERSON_ID.pattern, error="12 digits expected."))
+    tax_code = fields.String(validate=validate.Regexp(TAX_CODE.pattern,
+                                                      error="10 digits, or 10 digits, a dash and 3 digits."))
+    representative = fields.String(validate=validate.Length(min=1, max=200))
+    phone = fields.String(validate=validate.Regexp(PHONE, error="Not a valid phone number."))
+    email = fields.Email(allow_none=True)
+    address = fields.String(validate=validate.Length(max=500))
+
+    @validates_schema
+    def _by_kind(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("kind") == "business":
+            if not data.get("tax_code"):
+                raise ValidationError("A business is identified by its tax code.", "tax_code")
+        else:
+            if data.get("tax_code") or data.get("representative"):
+                raise ValidationError("Only a business has a tax code and a representative.", "tax_code")
+            if self.id_required and not data.get("id_number"):
+                raise ValidationError("Missing data for required field.", "id_number")
 
 
 @dataclass(frozen=True)

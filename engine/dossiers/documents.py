@@ -22,6 +22,7 @@ from engine.store.models import AuditEntry
 from engine.store.uow import UnitOfWork
 from engine.time.clock import LOCAL_TZ
 
+from .attachments import attachments_of
 from .models import Dossier, TaskRecord
 from .projection import CANCELLED, STEP_ORDER
 from .service import find_dossier
@@ -41,6 +42,10 @@ STATUS_LABELS = {
     "processed": "Đã có kết quả", "returned": "Đã trả kết quả",
 }
 CHANNEL_LABELS = {"counter": "Trực tiếp", "online": "Trực tuyến", "postal": "Bưu chính công ích"}
+PAPER_LABELS = {"original": "Bản chính", "copy": "Bản sao", "certified_copy": "Bản sao chứng thực",
+                "digital": "Bản điện tử"}
+DELIVERY_LABELS = {"counter": "Trực tiếp tại Bộ phận tiếp nhận và trả kết quả",
+                   "post": "Qua dịch vụ bưu chính công ích", "electronic": "Trực tuyến (bản điện tử)"}
 ROLE_LABELS = {"reception": "Bộ phận Một cửa", "specialist": "Chuyên viên", "leader": "Lãnh đạo"}
 
 
@@ -108,10 +113,19 @@ def build_context(uow: UnitOfWork, dossier: Dossier, request: DocumentRequest) -
     unit_codes = {dossier.reception_unit, dossier.competent_unit} | {t.unit_code for t in tasks}
     unit_names = {u.code: u.name for u in session.scalars(select(Unit).where(Unit.code.in_(unit_codes - {None})))}
 
-    def last(kind: str) -> dict[str, Any]:
-        return next((e.detail for e in reversed(events) if e.action == kind), {})
+    def last(*kinds: str) -> AuditEntry | None:
+        return next((e for e in reversed(events) if e.action in kinds), None)
+
+    def detail(*kinds: str) -> dict[str, Any]:
+        found = last(*kinds)
+        return found.detail or {} if found else {}
+
+    def by(*kinds: str) -> str | None:
+        found = last(*kinds)
+        return names.get(found.actor_id) if found and found.actor_id else None
 
     received = next((e for e in events if e.action == "received"), None)
+    competent = session.get(Unit, dossier.competent_unit) if dossier.competent_unit else None
     number, title = KINDS[request.kind]
     new_due = request.new_due_at or (uow.calendar.add_working_days(max(uow.clock(), dossier.due_at), 1)
                                      if dossier.due_at else None)
@@ -124,23 +138,45 @@ def build_context(uow: UnitOfWork, dossier: Dossier, request: DocumentRequest) -
         "dossier": {
             "code": dossier.code, "status": dossier.status, "status_label": STATUS_LABELS[dossier.status],
             "channel": dossier.channel, "channel_label": CHANNEL_LABELS.get(dossier.channel, dossier.channel),
-            "applicant": {k: dossier.applicant.get(k) for k in ("name", "id_number", "phone", "email", "address")},
+            "applicant": {k: dossier.applicant.get(k) for k in ("kind", "name", "id_number", "tax_code",
+                                                                  "representative", "phone", "email", "address")},
             "received_at": _local(dossier.received_at), "due_at": _local(dossier.due_at),
             "processed_at": _local(dossier.processed_at), "returned_at": _local(dossier.returned_at),
             "finished_at": _local(dossier.finished_at), "supplement_count": dossier.supplement_count,
             "fee_amount": dossier.fee_amount, "paid_at": _local(dossier.paid_at),
             "reception_unit": unit_names.get(dossier.reception_unit or "", dossier.reception_unit),
             "competent_unit": unit_names.get(dossier.competent_unit or "", dossier.competent_unit),
-            "received_by": names.get(received.actor_id) if received else None,
+            "received_by": names.get(received.actor_id) if received and received.actor_id else None,
+            "created_at": _local(dossier.created_at),
+            "result_delivery": dossier.result_delivery,
+            "result_delivery_label": DELIVERY_LABELS.get(dossier.result_delivery or ""),
+            "competent_authority": (competent.authority if competent and competent.authority
+                                    else compiled.meta["authority"]["vi"]),
         },
         "procedure": compiled.meta,
-        "reasons": last("refuse").get("reasons", []),
-        "missing": last("request_supplement").get("missing", []),
-        "guidance": last("request_supplement").get("guidance", ""),
-        "stop_reason": last("stop").get("reason", ""),
+        "received_documents": received_rows(session, dossier, compiled.meta["documents"]),
+        "reasons": detail("refuse").get("reasons", []),
+        "refused_by": by("refuse"),
+        "missing": detail("request_supplement", "guided").get("missing", []),
+        "guidance": detail("request_supplement", "guided").get("guidance", ""),
+        "guided_by": by("request_supplement", "guided"),
+        "stop_reason": detail("stop").get("reason", ""),
         "apology": {"new_due_at": _local(new_due), "reason": request.apology_reason},
         "control_rows": control_rows(dossier, tasks, names, unit_names, received),
     }
+
+
+def received_rows(session: Any, dossier: Dossier, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The papers actually received, with their kind and count: as recorded at the counter; for a dossier sent
+    online, its files by document (digital copies)."""
+    if dossier.received_documents:
+        return [{"name": d.get("name") or d.get("code"), "kind": PAPER_LABELS.get(d.get("kind", ""), d.get("kind")),
+                 "quantity": d.get("quantity")} for d in dossier.received_documents]
+    files: dict[str, int] = {}
+    for attachment in attachments_of(session, dossier):
+        files[attachment.document] = files.get(attachment.document, 0) + 1
+    return [{"name": d["name"], "kind": PAPER_LABELS["digital"], "quantity": files[d["code"]]}
+            for d in documents if d["code"] in files]
 
 
 def control_rows(dossier: Dossier, tasks: list[TaskRecord], names: dict[int, str], unit_names: dict[str, str],

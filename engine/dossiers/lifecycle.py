@@ -19,7 +19,7 @@ from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.people.actors import Actor
 from engine.procedures.escalation_rules import next_escalation, rules_for
 from engine.store.uow import UnitOfWork
-from engine.time.deadlines import paused_time, shift
+from engine.time.deadlines import paused_time, shift, shift_appointment
 
 from .actions import ACTIONS, PAUSED_STATUSES, allowed_actions
 from .models import Dossier, TaskRecord
@@ -84,12 +84,21 @@ def _receive(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: datetime, par
              ) -> dict[str, Any]:
     compiled = uow.cache.get(uow.session, dossier.procedure_version_id)
     received = params.get("documents")
-    if received is not None:  # the officer ticked the documents handed in: all required ones must be there
-        missing = [d["code"] for d in compiled.meta["documents"] if d["required"] and d["code"] not in received]
+    if received is not None:  # the officer ticked the documents handed in: all required ones must be there,
+        # counting those already handed in at the counter (a dossier that got the written guidance comes back)
+        have = set(received) | {d.get("code") for d in dossier.received_documents or []}
+        missing = [d["code"] for d in compiled.meta["documents"] if d["required"] and d["code"] not in have]
         if missing:
             raise ValidationFailed("required documents are missing; refuse with guidance or request them",
                                    {"documents": [f"Missing: {', '.join(missing)}."]})
     dossier.handler_id = dossier.handler_id or actor.user_id
+    if received:  # the papers ticked, as the procedure lists them, after those recorded at the counter
+        earlier = list(dossier.received_documents or [])
+        known = {d.get("code") for d in earlier}
+        dossier.received_documents = earlier + [
+            {"code": d["code"], "name": d["name"], "kind": "original" if d.get("original") else "copy",
+             "quantity": d.get("copies") or 1}
+            for d in compiled.meta["documents"] if d["code"] in received and d["code"] not in known]
     receive(uow.session, uow, dossier, compiled, actor, now, {"documents": received} if received else {})
     return {"due_at": dossier.due_at.isoformat() if dossier.due_at else None}
 
@@ -113,7 +122,7 @@ def _resume(uow: UnitOfWork, dossier: Dossier, now: datetime) -> timedelta:
     paused = paused_time(calendar, dossier.paused_at, now) if dossier.paused_at else timedelta(0)
     if dossier.finished_at is None:  # after processing, paused time no longer moves anything
         compiled = uow.cache.get(uow.session, dossier.procedure_version_id)
-        dossier.due_at = shift(calendar, dossier.due_at, paused)
+        dossier.due_at = shift_appointment(calendar, compiled.meta, dossier.due_at, paused)
         dossier.apology_at = shift(calendar, dossier.apology_at, paused)
         for task in _tasks(uow.session, dossier, SUSPENDED):
             task.state, task.due_at = OPEN, shift(calendar, task.due_at, paused)

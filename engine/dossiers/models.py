@@ -55,6 +55,10 @@ class Dossier(Base):
     search_text: Mapped[str] = mapped_column(String(400), default="", server_default="")
     result_delivery: Mapped[str | None] = mapped_column(String(16))  # applicants.DELIVERY; None: not said
     reused_fields: Mapped[list[str] | None] = mapped_column(JSONType)  # applicant data taken from earlier dossiers
+    # At the counter: the papers handed in ({code, kind, quantity}; counter.py) and, for a dossier not yet
+    # complete, what the written guidance (form 02) said was missing. None: not recorded (online, older).
+    received_documents: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    missing_documents: Mapped[list[str] | None] = mapped_column(JSONType)
     # Any center receives any procedure: where it was received and who is competent are two units.
     reception_unit: Mapped[str | None] = mapped_column(String(64), index=True)
     competent_unit: Mapped[str | None] = mapped_column(String(64), index=True)

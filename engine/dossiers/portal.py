@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -27,7 +27,8 @@ from engine.store.throttle import blocked_until, count_event, refusal
 from engine.store.uow import UnitOfWork
 from engine.text import fold
 
-from .applicants import stamp_applicant
+from . import applicants
+from .applicants import DELIVERY, stamp_applicant
 from .attachments import StoredFile, Upload, UploadLimits, check_uploads
 from .codes import PIN_DIGITS, new_pin, next_code
 from .models import Attachment, Dossier
@@ -38,15 +39,12 @@ SUBMIT_WINDOW = timedelta(hours=1)
 TOO_MANY = "too many online submissions from this address; try again later"
 
 
-class ApplicantIn(Schema):
-    """Who submits: enough for the reception officer to reach them; the email is optional."""
+class ApplicantIn(applicants.ApplicantIn):
+    """Who submits: enough for the reception officer to reach them; the email is optional. A person gives the
+    personal id; a business its tax code."""
 
-    class Meta:
-        unknown = RAISE
-
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    id_number = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{12}$", error="12 digits expected."))
-    phone = fields.String(required=True, validate=validate.Regexp(r"^\+?[0-9 .-]{8,15}$",
+    id_required = True
+    phone = fields.String(required=True, validate=validate.Regexp(applicants.PHONE,
                                                                   error="Not a valid phone number."))
     email = fields.Email(load_default=None, allow_none=True)
     address = fields.String(required=True, validate=validate.Length(min=1, max=500))
@@ -62,6 +60,7 @@ class OnlineSubmission:
     submission_key: str | None = None
     client: str | None = None  # the sender's address, for the hourly limit
     pin: str | None = None  # a PIN the caller can derive again (the portal ties it to the browser session)
+    result_delivery: str | None = None  # applicants.DELIVERY: how the applicant wants the result
 
 
 def catalogue(uow: UnitOfWork, query: str = "") -> list[CompiledProcedure]:
@@ -113,6 +112,8 @@ def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, limi
         applicant = ApplicantIn().load(sub.applicant if isinstance(sub.applicant, dict) else {})
     except ValidationError as err:
         errors["applicant"] = err.messages
+    if sub.result_delivery is not None and sub.result_delivery not in DELIVERY:
+        errors["result_delivery"] = [f"Must be one of: {', '.join(DELIVERY)}."]
     units = {u.code for u in competent_units(uow, compiled)}
     if sub.competent_unit not in units:
         errors["competent_unit"] = ["Choose one of the listed units."]
@@ -157,7 +158,7 @@ def _register(uow: UnitOfWork, compiled: CompiledProcedure, sub: OnlineSubmissio
         channel="online", applicant_name=applicant["name"], applicant={k: v for k, v in applicant.items() if v},
         data=data, reception_unit=unit, competent_unit=unit, handler_id=None, submission_key=key,
         pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=compiled.meta["fee"]["amount"], created_by=None,
-        created_at=now, updated_at=now, paused_seconds=0, supplement_count=0,
+        created_at=now, updated_at=now, paused_seconds=0, supplement_count=0, result_delivery=sub.result_delivery,
     )
     stamp_applicant(dossier)
     session.add(dossier)
@@ -180,6 +181,7 @@ def _register(uow: UnitOfWork, compiled: CompiledProcedure, sub: OnlineSubmissio
     uow.record(None, "submitted", "dossier", dossier.code, unit=unit, dossier_id=dossier.id,
                after={"status": dossier.status},
                detail={"by": "applicant", "channel": "online", "version": compiled.version_id,
+                       "result_delivery": sub.result_delivery,
                        "files": [{"document": f.document, "sha256": f.sha256, "size": f.size} for f in stored]})
     uow.commit()
     return Submitted(dossier, pin)

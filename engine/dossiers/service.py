@@ -44,6 +44,10 @@ class Submission:
     channel: str
     submission_key: str | None = None
     competent_unit: str | None = None
+    result_delivery: str | None = None  # applicants.DELIVERY
+    reused_fields: tuple[str, ...] = ()  # applicant fields taken from earlier dossiers (checked by the caller)
+    received_documents: tuple[dict[str, Any], ...] | None = None  # handed in at the counter (counter.py)
+    receive: bool | None = None  # None: received at once only at the counter
 
 
 @dataclass(frozen=True)
@@ -60,12 +64,25 @@ def pin_digest(secret: str, code: str, pin: str) -> str:
 def submit(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
     """Register a dossier. At the counter the officer has checked it, so it is received at once and its
     workflow starts; online and postal dossiers wait in `registered` for a reception officer."""
+    submitted = open_dossier(uow, actor, sub)
+    uow.commit()
+    return submitted
+
+
+def earlier_submission(uow: UnitOfWork, actor: Actor, key: str | None) -> Dossier | None:
+    """The dossier this officer already created with this Idempotency-Key, if any."""
+    if not key:
+        return None
+    return uow.session.scalars(select(Dossier).where(
+        Dossier.created_by == actor.user_id, Dossier.submission_key == key)).first()
+
+
+def open_dossier(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
+    """`submit` without the commit: the caller adds what belongs to the same transaction, then commits."""
     session = uow.session
-    if sub.submission_key:
-        earlier = session.scalars(select(Dossier).where(
-            Dossier.created_by == actor.user_id, Dossier.submission_key == sub.submission_key)).first()
-        if earlier is not None:
-            return Submitted(earlier, None)
+    earlier = earlier_submission(uow, actor, sub.submission_key)
+    if earlier is not None:
+        return Submitted(earlier, None)
     if sub.channel not in CHANNELS:
         raise ValidationFailed("unknown channel", {"channel": [f"Must be one of: {', '.join(CHANNELS)}."]})
     compiled = current_version(session, uow.cache, sub.procedure)
@@ -85,6 +102,8 @@ def submit(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
         competent_unit=competent_unit, submission_key=sub.submission_key,
         pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=compiled.meta["fee"]["amount"],
         created_by=actor.user_id, created_at=now, updated_at=now, paused_seconds=0, supplement_count=0,
+        result_delivery=sub.result_delivery, reused_fields=list(sub.reused_fields) or None,
+        received_documents=list(sub.received_documents) if sub.received_documents is not None else None,
     )
     stamp_applicant(dossier)
     session.add(dossier)
@@ -93,11 +112,16 @@ def submit(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
     except IntegrityError:  # the same submission key raced in from a second request
         session.rollback()
         raise Conflict("this submission is already being processed") from None
+    detail: dict[str, Any] = {"channel": sub.channel, "version": compiled.version_id}
+    if sub.result_delivery:
+        detail["result_delivery"] = sub.result_delivery
+    if sub.reused_fields:
+        detail["reused_fields"] = list(sub.reused_fields)
     uow.record(actor, "submitted", "dossier", dossier.code, unit=dossier.reception_unit, dossier_id=dossier.id,
-               after={"status": dossier.status}, detail={"channel": sub.channel, "version": compiled.version_id})
-    if sub.channel == "counter":
-        receive(session, uow, dossier, compiled, actor, now, {})
-    uow.commit()
+               after={"status": dossier.status}, detail=detail)
+    if sub.channel == "counter" if sub.receive is None else sub.receive:
+        received = {"documents": list(sub.received_documents)} if sub.received_documents else {}
+        receive(session, uow, dossier, compiled, actor, now, received)
     return Submitted(dossier, pin)
 
 

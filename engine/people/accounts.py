@@ -94,7 +94,8 @@ def put_unit(uow: UnitOfWork, actor: Actor, code: str, values: dict[str, Any]) -
     before = None if existing is None else {"name": existing.name, "level": existing.level,
                                             "parent_code": existing.parent_code, "active": existing.active}
     unit = save_unit(uow.session, code, values["name"], values["level"], values.get("parent_code"),
-                     values.get("address"), values.get("phone"), values.get("active", True))
+                     values.get("address"), values.get("phone"), values.get("active", True),
+                     values.get("authority"))
     uow.record(actor, "unit_saved", "unit", code, before=before,
                after={"name": unit.name, "level": unit.level, "parent_code": unit.parent_code, "active": unit.active})
     uow.commit()

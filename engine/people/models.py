@@ -37,6 +37,9 @@ class Unit(Base):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
     address: Mapped[str | None] = mapped_column(String(500))
     phone: Mapped[str | None] = mapped_column(String(50))
+    # The authority competent for what this center receives (e.g. "Ủy ban nhân dân phường An Xuyên"), named on
+    # the receipt; None: the procedure's own authority is printed.
+    authority: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

@@ -84,7 +84,8 @@ def actor_for(session: Session, org: OrgCache, user_id: int) -> Actor:
 
 # --- management ---------------------------------------------------------------------------------------
 def save_unit(session: Session, code: str, name: str, level: str, parent: str | None,
-              address: str | None = None, phone: str | None = None, active: bool = True) -> Unit:
+              address: str | None = None, phone: str | None = None, active: bool = True,
+              authority: str | None = None) -> Unit:
     if level not in LEVELS:
         raise ValidationFailed("unknown level", {"level": [f"One of: {', '.join(LEVELS)}."]})
     if parent is not None:
@@ -96,8 +97,8 @@ def save_unit(session: Session, code: str, name: str, level: str, parent: str | 
     if unit is None:
         unit = Unit(code=code)
         session.add(unit)
-    unit.name, unit.level, unit.parent_code, unit.address, unit.phone, unit.active = (
-        name, level, parent, address, phone, active)
+    unit.name, unit.level, unit.parent_code, unit.address, unit.phone, unit.active, unit.authority = (
+        name, level, parent, address, phone, active, authority)
     session.flush()
     return unit
 
@@ -167,7 +168,7 @@ def load_organisation(session: Session, path: Path) -> dict[str, int]:
             raise ValidationFailed("units with unknown parents", {"units": [u["code"] for u in pending]})
         for unit in ready:
             save_unit(session, unit["code"], unit["name"], unit["level"], unit.get("parent"),
-                      unit.get("address"), unit.get("phone"))
+                      unit.get("address"), unit.get("phone"), authority=unit.get("authority"))
             pending.remove(unit)
             done += 1
     return {"units": done, "roles": len(raw.get("roles", []))}

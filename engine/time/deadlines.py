@@ -31,3 +31,14 @@ def shift(calendar: WorkingCalendar, due: datetime | None, paused: timedelta) ->
     if due is None or paused <= timedelta(0):
         return due
     return calendar.add_working_time(due, paused)
+
+
+def shift_appointment(calendar: WorkingCalendar, meta: dict[str, Any], due: datetime | None,
+                      paused: timedelta) -> datetime | None:
+    """The dossier's appointment moved by a pause. A legal time in working days gives an appointment day, so the
+    moved one is the close of office hours of the day the working time lands on (not 07:31 the next morning
+    because a pause ended a minute after the office opened); one in working hours keeps its exact time."""
+    moved = shift(calendar, due, paused)
+    if moved is None or moved == due or meta.get("legal_time", {}).get("unit") != "working_days":
+        return moved
+    return calendar.close_of_day(moved)

@@ -179,6 +179,12 @@ class WorkingCalendar:
             day += timedelta(days=1)
         raise ValueError("no working time within a year")
 
+    def close_of_day(self, instant: datetime) -> datetime:
+        """The end of office hours of the instant's working day (of the next working day, if it falls on none)."""
+        day = self._local(instant).date()
+        day = day if self.is_working_day(day) else self.next_working_day(day)
+        return self._utc(datetime.combine(day, self.hours.periods[-1][1]))
+
     def add_working_days(self, instant: datetime, days: int, cutoff: time | None = None) -> datetime:
         """Close of the `days`-th working day after the (effective) day of receipt."""
         receipt_day = self._local(self.effective_receipt(instant, cutoff)).date()

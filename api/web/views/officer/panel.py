@@ -43,7 +43,7 @@ def applicable_documents(dossier: Dossier, now: datetime) -> list[str]:
         dossier.due_at <= now or (dossier.apology_at is not None and dossier.apology_at <= now))
     wanted = {
         "receipt": dossier.received_at is not None,
-        "supplement-request": bool(dossier.supplement_count),
+        "supplement-request": bool(dossier.supplement_count) or bool(dossier.missing_documents),
         "refusal": dossier.status == "refused",
         "apology": late,
         "stop-notice": dossier.status == "stopped",
