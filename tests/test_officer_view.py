@@ -328,3 +328,28 @@ def test_the_dossier_page_says_why_the_result_cannot_be_returned(app: Flask, api
                                                                       "reason": "Miễn lệ phí"})
     assert done.status_code == 302
     assert client.post(f"/dossiers/{code}/actions/return_result", data={"csrf_token": token}).status_code == 302
+
+
+def test_a_steps_default_priority_is_a_name_of_the_scale(tmp_path: Any) -> None:
+    import shutil
+    from pathlib import Path
+
+    from engine.dossiers.priorities import step_default
+    from engine.procedures.packages import read_package
+    from engine.reform.validation import has_errors, validate_package
+
+    assert [step_default(v) for v in ("urgent", " most_urgent ", "normal", None, "khẩn")] == [1, 2, 0, 0, 0]
+    assert [step_default(v) for v in ("-5", "0", "1", "7", "50", "51", "100")] == [0, 0, 1, 1, 1, 2, 2]  # legacy
+    root = Path(__file__).resolve().parent.parent
+    folder = tmp_path / "processes" / "gpxd-nha-o"
+    shutil.copytree(root / "processes" / "gpxd-nha-o", folder)
+    shutil.copytree(root / "forms", tmp_path / "forms")
+    budget = '<spiffworkflow:property name="timeBudget" value="P4D" />'
+    bpmn = (folder / "process.bpmn").read_text(encoding="utf-8")
+    for value, flagged in (("7", True), ("urgent", False)):
+        drawn = bpmn.replace(budget, budget + f'<spiffworkflow:property name="priority" value="{value}" />', 1)
+        (folder / "process.bpmn").write_text(drawn, encoding="utf-8")
+        findings = validate_package(read_package(folder, tmp_path / "forms"))
+        bad = [f for f in findings if f.code == "step-bad-priority"]
+        assert [(f.element, f.severity) for f in bad] == ([("Task_ThamDinh", "warning")] if flagged else [])
+        assert not has_errors(findings)

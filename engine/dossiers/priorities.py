@@ -22,12 +22,21 @@ def name_of(rank: int | None) -> str:
     return NAMES.get(rank, "most_urgent")
 
 
+def from_legacy(number: int) -> int:
+    """An integer of the old open scale (-100 to 100, higher first) on the named one, as migration 0017 mapped
+    stored tasks: nothing raised is normal, a raise up to 50 urgent, above 50 most urgent."""
+    return 0 if number <= 0 else 1 if number <= 50 else 2
+
+
 def step_default(value: str | None) -> int:
-    """A step's default priority, from its BPMN property `priority`: a name of the scale (or its rank as a
-    digit, as older procedures wrote it); anything else is normal."""
+    """A step's default priority, from its BPMN property `priority`: a name of the scale; an integer, as older
+    procedures wrote it, is read as `from_legacy` reads it; anything else is normal."""
     if value is None:
         return NORMAL
     text = value.strip()
     if text in PRIORITIES:
         return PRIORITIES[text]
-    return int(text) if text in ("0", "1", "2") else NORMAL
+    try:
+        return from_legacy(int(text))
+    except ValueError:
+        return NORMAL

@@ -18,7 +18,8 @@ depends_on: Union[str, Sequence[str], None] = None
 
 BATCH = 5_000
 # Priorities were any integer from -100 to 100 (higher first); now 0 normal, 1 urgent, 2 most urgent. The
-# order is kept: nothing raised stays normal, a raise up to 50 is urgent, above 50 most urgent.
+# order is kept: nothing raised stays normal, a raise up to 50 is urgent, above 50 most urgent (as
+# engine/dossiers/priorities.from_legacy reads an integer a procedure still gives; frozen here).
 PRIORITY_SCALE = "CASE WHEN priority <= 0 THEN 0 WHEN priority <= 50 THEN 1 ELSE 2 END"
 
 
