@@ -63,13 +63,19 @@ def test_procedure_runs_end_to_end(api: Api, procedure: str) -> None:
     dossier = api.get(f"/dossiers/{created['code']}", "tiepnhan").get_json()
     assert dossier["status"] == "processed" and dossier["status_code"] == 9
     assert dossier["processed_at"] is not None and dossier["finished_at"].endswith("+07:00")
-    assert dossier["allowed_actions"] == ["require_payment", "return_result"]
+    # both procedures carry a fee: it can be paid as the result is collected
+    assert dossier["allowed_actions"] == ["require_payment", "record_payment", "return_result"]
+    assert dossier["fee_owed"] is True
     assert [s["bpmn_id"] for s in dossier["steps"]] == seen
     assert all(s["completed_by"] and s["due_at"] and s["on_time"] is True for s in dossier["steps"])
     expected = ["submitted", "received"] + ["claimed", "task_completed"] * len(seen)
     assert [e["action"] for e in dossier["history"]] == expected
     assert api.get("/tasks", "tiepnhan").get_json()["total"] == 0
 
+    unpaid = api.post(f"/dossiers/{created['code']}/actions/return_result", "tiepnhan", json={})
+    assert unpaid.status_code == 409 and unpaid.get_json()["code"] == "fee-unpaid"
+    paid = api.post(f"/dossiers/{created['code']}/actions/record_payment", "tiepnhan", json={"online": False})
+    assert paid.status_code == 200 and paid.get_json()["status"] == "processed", paid.get_json()
     resp = api.post(f"/dossiers/{created['code']}/actions/return_result", "tiepnhan",
                     json={"recipient": PATHS[procedure]["applicant"]["name"]})
     assert resp.status_code == 200, resp.get_json()

@@ -117,7 +117,7 @@ def test_leader_assigns_with_candidate_loads_and_sets_priority(api: Api, clock: 
     assert api.post(f"/tasks/{tasks[2]['id']}/assign", "chuyenvien",
                     json={"user_id": busy}).status_code == 403
     assert api.get(f"/tasks/{tasks[2]['id']}/candidates", "chuyenvien").status_code == 403
-    assert api.post(f"/tasks/{tasks[2]['id']}/priority", "lanhdao", json={"priority": 5}).status_code == 200
+    assert api.post(f"/tasks/{tasks[2]['id']}/priority", "lanhdao", json={"priority": "urgent"}).status_code == 200
     assert inbox(api, "chuyenvien", "sort=priority")["items"][0]["dossier"] == tasks[2]["dossier"]
     assert inbox(api, "chuyenvien2", "view=assigned")["total"] == 2
     assert len(codes) == 3

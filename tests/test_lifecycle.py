@@ -102,7 +102,7 @@ def test_supplement_pauses_the_clock_and_resuming_moves_every_due_time(api: Api,
     assert api.get("/tasks", "chuyenvien").get_json()["total"] == 0
     blocked = api.complete(task["id"], "chuyenvien", PATHS[HKD]["steps"]["Task_ThamDinh"])
     assert blocked.status_code == 409
-    assert blocked.get_json()["allowed_actions"] == ["supplement_received", "stop", "withdraw"]
+    assert blocked.get_json()["allowed_actions"] == ["supplement_received", "stop", "withdraw", "exempt_fee"]
     html = api.get(f"/dossiers/{code}/documents/supplement-request", "tiepnhan").get_data(as_text=True)
     assert "Bản sao biên bản họp thành viên hộ" in html
 
@@ -127,7 +127,8 @@ def _reach(api: Api, clock: FakeClock, status: str) -> str:
         "supplement_requested": [lambda: act(api, code, "request_supplement", missing=["Giấy đề nghị"])],
         "payment_required": [lambda: act(api, code, "require_payment", amount=100000)],
         "processed": [lambda: run_to_end(api, HKD, code)],
-        "returned": [lambda: run_to_end(api, HKD, code), lambda: act(api, code, "return_result")],
+        "returned": [lambda: run_to_end(api, HKD, code), lambda: act(api, code, "record_payment", online=False),
+                     lambda: act(api, code, "return_result")],
         "stopped": [lambda: act(api, code, "stop", reason="Cơ quan có thẩm quyền đình chỉ")],
         "withdrawal_requested": [lambda: act(api, code, "withdraw", reason="Người nộp xin rút")],
         "refused": [],
@@ -143,11 +144,12 @@ def _reach(api: Api, clock: FakeClock, status: str) -> str:
 
 EXPECTED = {
     "registered": ["receive", "refuse", "withdraw"],
-    "received": ["request_supplement", "require_payment", "stop", "withdraw"],
-    "processing": ["request_supplement", "require_payment", "stop", "withdraw"],
-    "supplement_requested": ["supplement_received", "stop", "withdraw"],
-    "payment_required": ["record_payment", "stop", "withdraw"],
-    "processed": ["require_payment", "return_result"],
+    # the procedure carries a fee, owed until paid or waived: a leader may waive it until the result goes out
+    "received": ["request_supplement", "require_payment", "stop", "withdraw", "exempt_fee"],
+    "processing": ["request_supplement", "require_payment", "stop", "withdraw", "exempt_fee"],
+    "supplement_requested": ["supplement_received", "stop", "withdraw", "exempt_fee"],
+    "payment_required": ["record_payment", "stop", "withdraw", "exempt_fee"],
+    "processed": ["require_payment", "record_payment", "return_result", "exempt_fee"],
     "returned": [], "refused": [], "stopped": [], "withdrawal_requested": [],
 }
 
@@ -219,6 +221,7 @@ def test_result_returned_then_rated_by_the_citizen(api: Api) -> None:
     run_to_end(api, HKD, code)
     early = api.post(f"/public/dossiers/{code}/rating", json={"pin": pin, "rating": 3})
     assert early.status_code == 409
+    assert act(api, code, "record_payment", "tiepnhan", online=True).status_code == 200
     assert act(api, code, "return_result", "tiepnhan", recipient="Nguyễn Thị Minh Anh").get_json()["status_code"] == 10
     assert api.post(f"/public/dossiers/{code}/rating", json={"pin": "000000" if pin != "000000" else "111111",
                                                              "rating": 3}).status_code == 404

@@ -286,18 +286,19 @@ def test_assign_errors_come_back_on_the_page_and_change_nothing(app: Flask, api:
     text = wrong.get_data(as_text=True)
     assert wrong.status_code == 422 and "data-assign-error" in text and 'data-field-error="user_id"' in text
     assert "cần đúng vai trò tại đơn vị" in text and 'data-page="task"' in text
-    high = client.post(f"/tasks/{task_id}/priority", data={"csrf_token": token, "priority": "500"})
-    assert high.status_code == 422 and 'data-field-error="priority"' in high.get_data(as_text=True)
-    assert 'value="500" data-priority-input' in high.get_data(as_text=True)  # what was typed is kept
+    for raw in ("500", "1", "khan"):  # a priority is one of the named scale, never a number
+        high = client.post(f"/tasks/{task_id}/priority", data={"csrf_token": token, "priority": raw})
+        assert high.status_code == 422 and 'data-field-error="priority"' in high.get_data(as_text=True)
+        assert "Bình thường, Khẩn hoặc Thượng khẩn" in high.get_data(as_text=True)
     task = api.get(f"/tasks/{task_id}", "lanhdao").get_json()
-    assert task["assignee_id"] is None and task["priority"] == 0
+    assert task["assignee_id"] is None and task["priority"] == "normal"
 
     # from the inbox, the refusal comes back on the task's row with the inbox's filters
     inbox = client.post(f"/tasks/{task_id}/priority", data={"csrf_token": token, "priority": "x",
                                                             "next": "/inbox?view=team&sort=priority"})
     row = inbox.get_data(as_text=True)
     assert inbox.status_code == 422 and f'data-assign-error="{task_id}"' in row and code in row
-    assert 'data-field-error="priority"' in row and 'value="x"' in row and 'data-view="team" class="active"' in row
+    assert 'data-field-error="priority"' in row and 'data-view="team" class="active"' in row
 
     # a race: the step was completed meanwhile; nothing is assigned and the leader is told
     api.complete(task_id, "chuyenvien", PATHS["ho-kinh-doanh"]["steps"]["Task_ThamDinh"])
@@ -315,14 +316,14 @@ def test_officers_who_do_not_lead_the_unit_cannot_assign(app: Flask, api: Api) -
     page = specialist.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "data-assign-form" not in page and "data-priority-form" not in page
     assert "data-assign-select" not in specialist.get("/inbox").get_data(as_text=True)
-    for path, field in (("assign", {"user_id": str(ids["chuyenvien"])}), ("priority", {"priority": "5"})):
+    for path, field in (("assign", {"user_id": str(ids["chuyenvien"])}), ("priority", {"priority": "urgent"})):
         assert specialist.post(f"/tasks/{task_id}/{path}", data={"csrf_token": token, **field}).status_code == 403
     add_officer(app, "lanhdao_tt", [("CM-TT", "leader")])
     other, other_token = signed_in(app, "lanhdao_tt")  # a leader, but of another commune
     resp = other.post(f"/tasks/{task_id}/assign", data={"csrf_token": other_token, "user_id": str(ids["chuyenvien"])})
     assert resp.status_code == 404
     task = api.get(f"/tasks/{task_id}", "lanhdao").get_json()
-    assert task["assignee_id"] is None and task["priority"] == 0
+    assert task["assignee_id"] is None and task["priority"] == "normal"
     assert not [e for e in api.get(f"/dossiers/{code}/history", "tiepnhan").get_json()["items"]
                 if e["action"] in ("assigned", "prioritised")]
 
@@ -340,11 +341,12 @@ def test_leader_assigns_and_prioritises_from_the_inbox_team_view(app: Flask, api
         (first, first_id), (second, second_id) = (second, second_id), (first, first_id)
 
     back = "/inbox?view=team&sort=priority"
-    resp = client.post(f"/tasks/{second_id}/priority", data={"csrf_token": token, "priority": "7", "next": back})
+    resp = client.post(f"/tasks/{second_id}/priority", data={"csrf_token": token, "priority": "most_urgent",
+                                                                 "next": back})
     assert resp.status_code == 302 and resp.headers["Location"].endswith(back)
     reordered = client.get(back).get_data(as_text=True)
     assert reordered.index(f'data-task="{second_id}"') < reordered.index(f'data-task="{first_id}"')
-    assert 'data-priority="7"' in reordered
+    assert 'data-priority="most_urgent"' in reordered
 
     resp = client.post(f"/tasks/{first_id}/assign", data={"csrf_token": token, "user_id": str(ids["chuyenvien"]),
                                                           "next": back})
@@ -353,12 +355,13 @@ def test_leader_assigns_and_prioritises_from_the_inbox_team_view(app: Flask, api
     mine = theirs.get("/inbox?view=assigned").get_data(as_text=True)
     assert f'data-task="{first_id}"' in mine and f'data-task="{second_id}"' not in mine
     by_priority = theirs.get("/inbox?view=claimable&sort=priority").get_data(as_text=True)
-    assert 'data-priority="7"' in by_priority  # the specialist sees the raised priority, read-only
+    assert 'data-priority="most_urgent"' in by_priority and "Thượng khẩn" in by_priority  # read-only, by name
 
     actions = {e["action"]: e for code in (first, second)
                for e in api.get(f"/dossiers/{code}/history", "tiepnhan").get_json()["items"]}
     assert actions["assigned"]["after"] == {"assignee_id": ids["chuyenvien"]}
-    assert actions["prioritised"]["before"] == {"priority": 0} and actions["prioritised"]["after"] == {"priority": 7}
+    assert actions["prioritised"]["before"] == {"priority": "normal"}
+    assert actions["prioritised"]["after"] == {"priority": "most_urgent"}
     assert actions["assigned"]["actor_id"] == actions["prioritised"]["actor_id"] == ids["lanhdao"]
 
 

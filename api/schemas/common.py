@@ -75,3 +75,6 @@ class Problem(Schema):
     state = fields.String(metadata={"description": "409 on a task: the state it is in"})
     assignee_id = fields.Integer(allow_none=True, metadata={"description": "409 on a claim: who holds the task"})
     dossier_status = fields.String(metadata={"description": "409 on a rating: the dossier's status"})
+    allowed_actions = fields.List(fields.String(), metadata={"description": "409 on a lifecycle action: what is "
+                                                                            "possible now"})
+    fee_amount = fields.Integer(metadata={"description": "409 fee-unpaid: the fee owed, in VND"})

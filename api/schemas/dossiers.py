@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from engine.dossiers.applicants import DELIVERY, ApplicantIn
 from engine.dossiers.counter import MAX_GUIDANCE, MAX_LINE, MAX_LINES, MAX_QUANTITY, PAPER_KINDS
 from engine.dossiers.lookup import REUSABLE
+from engine.dossiers.actions import fee_owed
 from engine.dossiers.status import CHANNELS, STATUS_CODES
 
 from .common import INT32_MAX, Integer, LocalDateTime, Strict
@@ -64,6 +68,43 @@ class TaskBrief(Schema):
     on_time = fields.Boolean(allow_none=True)
 
 
+class NestedAnswers(fields.Raw):
+    """A group's answers, or a dynamic list's rows of answers, as plain objects (the schema is recursive, which
+    the compiled dumpers do not follow)."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return []
+        return [_plain(v) for v in value]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return {k: v for k, v in asdict(value).items()} if is_dataclass(value) else value
+
+
+class ReadFieldOut(Schema):
+    """One answer of a form, labelled from the form it was entered in."""
+
+    key = fields.String()
+    label = fields.String()
+    type = fields.String(metadata={"description": "form-js component type (textfield, number, checkbox, radio, "
+                                                  "select, checklist, datetime, group, dynamiclist, ...); "
+                                                  "`unknown`: a key the form does not have"})
+    value = fields.Raw(allow_none=True, metadata={"description": "as stored: dates as YYYY-MM-DD"})
+    subtype = fields.String(allow_none=True, metadata={"description": "datetime: date, time or datetime"})
+    choices = fields.List(fields.String(), allow_none=True,
+                          metadata={"description": "radio, select, checklist, taglist: the chosen options' labels"})
+    children = NestedAnswers(metadata={"description": "a group's fields: a list of these same objects"})
+    items = NestedAnswers(metadata={"description": "a dynamic list's rows: each a list of these same objects"})
+
+
+class StepBrief(TaskBrief):
+    data = fields.Dict(attribute="submitted", allow_none=True,
+                       metadata={"description": "what was submitted when the step was completed"})
+
+
 class DossierOut(Schema):
     code = fields.String(attribute="dossier.code")
     procedure = fields.String(attribute="dossier.procedure_code")
@@ -97,12 +138,38 @@ class DossierOut(Schema):
     fee_amount = fields.Integer(attribute="dossier.fee_amount")
     paid_at = LocalDateTime(attribute="dossier.paid_at", allow_none=True)
     paid_online = fields.Boolean(attribute="dossier.paid_online", allow_none=True)
+    fee_owed = fields.Function(lambda v: fee_owed(v.dossier), metadata={
+        "description": "a fee is due, neither paid nor waived: the result cannot be returned yet"})
+    fee_exempted_at = LocalDateTime(attribute="dossier.fee_exempted_at", allow_none=True)
+    fee_exempted_by = fields.Integer(attribute="dossier.fee_exempted_by", allow_none=True)
+    fee_exemption_reason = fields.String(attribute="dossier.fee_exemption_reason", allow_none=True)
     rating = fields.Integer(attribute="dossier.rating", allow_none=True)
     allowed_actions = fields.List(fields.String())
+    declaration = fields.List(fields.Nested(ReadFieldOut), metadata={
+        "description": "`data`, each value with its label from the procedure version's start form"})
     open_tasks = fields.List(fields.Nested(TaskBrief))
-    steps = fields.List(fields.Nested(TaskBrief))
+    steps = fields.List(fields.Nested(StepBrief), metadata={"description": "completed steps, with their data"})
     history = fields.List(fields.Nested(AuditOut), attribute="events")
     attachments = fields.List(fields.Nested(AttachmentOut), metadata={"description": "files sent online"})
+
+
+class StepRecordOut(StepBrief):
+    unit = fields.String(attribute="unit_code", allow_none=True)
+    form_key = fields.String(allow_none=True)
+    completed_by_name = fields.String(allow_none=True)
+    assignee_name = fields.String(allow_none=True)
+    fields_ = fields.List(fields.Nested(ReadFieldOut), data_key="fields",
+                          attribute="fields", metadata={"description": "`data`, labelled from the step's form"})
+
+
+class DossierStepsOut(Schema):
+    code = fields.String(attribute="dossier.code")
+    declaration = fields.List(fields.Nested(ReadFieldOut), metadata={
+        "description": "the citizen's declaration, labelled from the start form"})
+    data = fields.Dict(attribute="dossier.data", metadata={"description": "the declaration as submitted"})
+    steps = fields.List(fields.Nested(StepRecordOut), metadata={
+        "description": "every step in the order it happened: completed ones with who completed them, when and "
+                       "what they submitted; open, paused and cancelled ones too"})
 
 
 class DossierCreated(Schema):
@@ -146,12 +213,13 @@ class ActionIn(Strict):
     missing = fields.List(fields.String(validate=validate.Length(min=1, max=1000)),
                           metadata={"description": "request_supplement: what is missing"})
     guidance = fields.String(validate=validate.Length(max=4000))
-    reason = fields.String(validate=validate.Length(max=2000), metadata={"description": "stop, withdraw"})
+    reason = fields.String(validate=validate.Length(max=2000), metadata={"description": "stop, withdraw, exempt_fee"})
     amount = Integer(strict=True, validate=validate.Range(max=INT32_MAX),  # stored in an `integer` column
                      metadata={"description": "require_payment: VND"})
     online = fields.Boolean(metadata={"description": "record_payment: paid through an online channel"})
     receipt = fields.String(validate=validate.Length(max=200))
     recipient = fields.String(validate=validate.Length(max=200), metadata={"description": "return_result"})
+    # `reason` also serves exempt_fee: why the leader waives the fee
     note = fields.String(validate=validate.Length(max=4000))
 
 

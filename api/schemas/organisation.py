@@ -51,6 +51,27 @@ class HandoverOut(Schema):
     moved_dossiers = fields.List(fields.String())
     skipped = fields.List(fields.Dict())
     deactivated = fields.Boolean()
+    tasks = fields.List(fields.Nested(lambda: HandoverTaskOut()), metadata={"description": "the tasks that move"})
+    dossiers = fields.List(fields.Nested(lambda: HandoverDossierOut()),
+                           metadata={"description": "the dossiers whose desk officer changes"})
+
+
+class HandoverTaskOut(Schema):
+    task = fields.String()
+    dossier = fields.String()
+    procedure = fields.String()
+    step = fields.String()
+    state = fields.String()
+    role = fields.String()
+    due_at = LocalDateTime(allow_none=True)
+    owner_only = fields.Boolean(metadata={"description": "only the ownership moves (the task is delegated)"})
+
+
+class HandoverDossierOut(Schema):
+    dossier = fields.String()
+    procedure = fields.String()
+    status = fields.String()
+    due_at = LocalDateTime(allow_none=True)
 
 
 class AuditOut(Schema):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
+from engine.dossiers.priorities import PRIORITIES, name_of
 from engine.time.clock import LOCAL_TZ
 
 from .common import Integer, LocalDateTime, Strict, supported_date
@@ -26,16 +29,27 @@ class TaskQueryIn(Strict):
     offset = Integer(load_default=0, validate=validate.Range(min=0))
 
 
+class PriorityName(fields.String):
+    """A task's priority by its name on the scale; stored as its rank."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return name_of(value)
+
+
 class TaskOut(TaskBrief):
     dossier = fields.String(attribute="dossier_code")
     procedure = fields.String(attribute="procedure_code")
     applicant_name = fields.String()
     form_key = fields.String(allow_none=True)
     unit = fields.String(attribute="unit_code", allow_none=True)
-    priority = fields.Integer()
+    priority = PriorityName(metadata={"enum": list(PRIORITIES),
+                                      "description": "normal, urgent (khẩn), most_urgent (thượng khẩn)"})
     owner_id = fields.Integer(allow_none=True)
     claimed_at = LocalDateTime(allow_none=True)
-    draft = fields.Dict(allow_none=True)
+    draft = fields.Dict(allow_none=True, metadata={
+        "description": "the step's work in progress: the holder's saved draft, or a delegate's work come back"})
+    draft_by = fields.Integer(allow_none=True)
+    draft_at = LocalDateTime(allow_none=True)
     escalation_level = fields.Integer()
     overdue = fields.Boolean(metadata={"description": "past its due time now"})
 
@@ -64,7 +78,13 @@ class TaskCompleted(Schema):
 
 
 class PriorityIn(Strict):
-    priority = Integer(required=True, strict=True, validate=validate.Range(min=-100, max=100))
+    priority = fields.String(required=True, validate=validate.OneOf(list(PRIORITIES)),
+                             metadata={"description": "normal, urgent (khẩn) or most_urgent (thượng khẩn)"})
+
+
+class TaskDraftIn(Strict):
+    data = fields.Dict(keys=fields.String(), required=True, metadata={
+        "description": "the form's fields as they stand, checked only for the form's keys; {} clears the draft"})
 
 
 class CandidateOut(Schema):

@@ -6,6 +6,8 @@ from engine.dossiers.attachments import UploadLimits
 from engine.dossiers.counter import CounterRegistration, HandedIn, register
 from engine.dossiers.lookup import look_up
 from engine.dossiers.service import get_dossier
+from engine.dossiers.record import dossier_record
+from engine.dossiers.service import Submission, get_dossier, submit
 
 from .. import schemas
 from ..auth import current_actor, login_required
@@ -67,3 +69,13 @@ def lookup_applicant(key: str):  # type: ignore[no-untyped-def]
            responses={200: schemas.DossierOut(), 404: "unknown code"})
 def read_dossier(code: str):  # type: ignore[no-untyped-def]
     return respond(schemas.DossierOut, get_dossier(request_uow(), current_actor(), code))
+
+
+@bp.get("/dossiers/<code>/steps")
+@login_required()
+@operation("What the officers of the dossier's units read of it: the citizen's declaration and every step in "
+           "the order it happened, with what was submitted at each (the specialist's appraisal, the draft "
+           "result), who completed it and when; each value labelled from the form it was entered in",
+           tag="dossiers", responses={200: schemas.DossierStepsOut(), 404: "unknown code, or outside your units"})
+def read_steps(code: str):  # type: ignore[no-untyped-def]
+    return respond(schemas.DossierStepsOut, dossier_record(request_uow(), current_actor(), code))

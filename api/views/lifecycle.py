@@ -23,11 +23,14 @@ ACTION_DOC = "; ".join(f"`{name}` ({', '.join(sorted(rule.roles))}; from {', '.j
 @bp.post("/dossiers/<code>/actions/<action>")
 @login_required()
 @operation(f"Take a lifecycle action on a dossier: {ACTION_DOC}. `refuse` needs `reasons`, "
-           "`request_supplement` needs `missing`, `stop` and `withdraw` need `reason`, `record_payment` needs "
-           "`online`. A supplement request or a payment request pauses the clock; resuming moves every due "
-           "time by the paused working time.", tag="lifecycle", body=schemas.ActionIn(),
+           "`request_supplement` needs `missing`, `stop`, `withdraw` and `exempt_fee` need `reason`, `record_payment` "
+           "needs `online`. A supplement request or a payment request pauses the clock; resuming moves every due "
+           "time by the paused working time. `return_result` is refused while a fee is owed (neither paid nor "
+           "waived by a leader with `exempt_fee`): 409 with `code: fee-unpaid`.", tag="lifecycle",
+           body=schemas.ActionIn(),
            responses={200: schemas.DossierOut(), 403: "not your role", 404: "unknown dossier or action",
-                      409: "not allowed in the current status; `allowed_actions` lists what is"})
+                      409: "not allowed in the current status (`allowed_actions` lists what is), or "
+                           "`fee-unpaid`: the result waits for the fee or a leader's exemption"})
 def act(code: str, action: str):  # type: ignore[no-untyped-def]
     uow, actor = request_uow(), current_actor()
     perform(uow, actor, code, action, g.body)

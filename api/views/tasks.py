@@ -5,6 +5,7 @@ from flask import Blueprint, g
 from engine.dossiers.service import complete_task
 from engine.work.assignment import assign, candidates, claim, delegate, set_priority, unclaim
 from engine.work.inbox import TaskQuery, get_task, list_tasks
+from engine.work.task_drafts import save_draft
 
 from .. import schemas
 from ..auth import current_actor, login_required
@@ -59,6 +60,18 @@ def complete(task_id: str):  # type: ignore[no-untyped-def]
         "dossier_status": done.dossier.status, "next_tasks": done.next_tasks})
 
 
+@bp.put("/tasks/<task_id>/draft")
+@login_required()
+@operation("Save the step's form as it stands, half-filled, to come back to: kept on the task for whoever holds "
+           "it (claim it first), checked only for the form's own keys, cleared when the step is completed; "
+           "`{}` clears it. A delegate's work on a `returnToOwner` step comes back in the same place.",
+           tag="tasks", body=schemas.TaskDraftIn(),
+           responses={200: schemas.TaskOut(), 403: "not your role", 404: "unknown task",
+                      409: "not claimed by you, or already completed", 422: "a key the form does not have"})
+def save_task_draft(task_id: str):  # type: ignore[no-untyped-def]
+    return respond(schemas.TaskOut, save_draft(request_uow(), current_actor(), task_id, g.body["data"]))
+
+
 @bp.post("/tasks/<task_id>/claim")
 @login_required()
 @operation("Take an unclaimed task of your unit and role", tag="tasks",
@@ -95,8 +108,10 @@ def delegate_task(task_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/tasks/<task_id>/priority")
 @login_required("leader")
-@operation("A leader of the unit sets the task's priority (higher first)", tag="tasks",
-           body=schemas.PriorityIn(), responses={200: schemas.TaskOut()})
+@operation("A leader of the unit sets the task's priority on the named scale: normal, urgent (khẩn) or "
+           "most_urgent (thượng khẩn); sorting by priority puts the most urgent first", tag="tasks",
+           body=schemas.PriorityIn(), responses={200: schemas.TaskOut(), 403: "not a leader of the unit",
+                                                 422: "not a priority of the scale"})
 def prioritise(task_id: str):  # type: ignore[no-untyped-def]
     return respond(schemas.TaskOut, set_priority(request_uow(), current_actor(), task_id, g.body["priority"]))
 

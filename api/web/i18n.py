@@ -8,7 +8,7 @@ the site so that each can be kept beside its pages. They are merged and compiled
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -72,6 +72,26 @@ def init_i18n(app: Flask, timezone: str) -> None:
     def money(amount: int | float | None) -> str:
         return "" if amount is None else f"{format_decimal(amount)} đ"
 
+    def form_date(value: object, subtype: str | None = "date") -> str:
+        """A form's date (YYYY-MM-DD), time or date-time as people read it; anything unreadable as it is."""
+        if not isinstance(value, str):
+            return "" if value is None else str(value)
+        try:
+            if subtype == "time":
+                return value[:5]
+            if subtype == "datetime":
+                return localtime(datetime.fromisoformat(value))
+            return date.fromisoformat(value[:10]).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+
+    def number(value: object) -> str:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(format_decimal(value))
+        return "" if value is None else str(value)
+
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["form_date"] = form_date
+    app.jinja_env.filters["number"] = number
     app.jinja_env.filters["money"] = money
     app.jinja_env.globals["current_lang"] = lambda: g.get("lang") or select_locale()

@@ -21,12 +21,19 @@ from engine.procedures.escalation_rules import next_escalation, rules_for
 from engine.store.uow import UnitOfWork
 from engine.time.deadlines import paused_time, shift, shift_appointment
 
-from .actions import ACTIONS, PAUSED_STATUSES, allowed_actions
+from .actions import ACTIONS, PAUSED_STATUSES, available_actions, fee_owed
 from .models import Dossier, TaskRecord
 from .projection import CANCELLED, OPEN, SUSPENDED
 from .service import find_dossier, receive, resolve_escalations
 
 Handler = Callable[[UnitOfWork, Dossier, Actor, datetime, dict[str, Any]], dict[str, Any]]
+
+
+class FeeUnpaid(Conflict):
+    """The result cannot be returned: a fee is owed, neither paid nor waived by a leader."""
+
+    title = "Fee unpaid"
+    code = "fee-unpaid"
 
 
 def perform(uow: UnitOfWork, actor: Actor, code: str, action: str, params: dict[str, Any]) -> Dossier:
@@ -42,7 +49,7 @@ def perform(uow: UnitOfWork, actor: Actor, code: str, action: str, params: dict[
         raise Forbidden(f"'{action}' needs one of the roles {', '.join(sorted(rule.roles))} in the dossier's unit")
     if dossier.status not in rule.from_statuses:
         raise Conflict(f"'{action}' is not possible while the dossier is {dossier.status}",
-                       dossier_status=dossier.status, allowed_actions=allowed_actions(dossier.status, actor))
+                       dossier_status=dossier.status, allowed_actions=available_actions(dossier, actor))
     now = uow.clock()
     before = dossier.status
     detail = HANDLERS[action](uow, dossier, actor, now, params)
@@ -165,9 +172,25 @@ def _record_payment(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: dateti
     online = params.get("online")
     if not isinstance(online, bool):
         raise ValidationFailed("say whether the payment was made online", {"online": ["true or false."]})
+    if dossier.status != "payment_required" and not fee_owed(dossier):  # paid when the result is collected
+        raise Conflict("no fee is owed on this dossier", dossier_status=dossier.status,
+                       allowed_actions=available_actions(dossier, actor))
     dossier.paid_at, dossier.paid_online = now, online
-    paused = _resume(uow, dossier, now)
-    return {"online": online, "receipt": params.get("receipt", ""), "paused_seconds": int(paused.total_seconds())}
+    paused = _resume(uow, dossier, now) if dossier.status in PAUSED_STATUSES else timedelta(0)
+    return {"online": online, "receipt": params.get("receipt", ""), "amount": dossier.fee_amount,
+            "paused_seconds": int(paused.total_seconds())}
+
+
+def _exempt_fee(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: datetime, params: dict[str, Any]
+                ) -> dict[str, Any]:
+    """A leader waives the fee owed, saying why; a dossier waiting for the payment resumes."""
+    reason = _required_text(params, "reason")
+    if not fee_owed(dossier):
+        raise Conflict("no fee is owed on this dossier", dossier_status=dossier.status,
+                       allowed_actions=available_actions(dossier, actor))
+    dossier.fee_exempted_at, dossier.fee_exempted_by, dossier.fee_exemption_reason = now, actor.user_id, reason
+    paused = _resume(uow, dossier, now) if dossier.status == "payment_required" else timedelta(0)
+    return {"reason": reason, "amount": dossier.fee_amount, "paused_seconds": int(paused.total_seconds())}
 
 
 def _end(uow: UnitOfWork, dossier: Dossier, now: datetime, status: str) -> None:
@@ -197,6 +220,10 @@ def _withdraw(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: datetime, pa
 
 def _return_result(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: datetime, params: dict[str, Any]
                    ) -> dict[str, Any]:
+    if fee_owed(dossier):
+        raise FeeUnpaid(f"the fee of {dossier.fee_amount} VND is not paid: record the payment, or a leader "
+                        "records an exemption, before the result is returned", fee_amount=dossier.fee_amount,
+                        dossier_status=dossier.status, allowed_actions=available_actions(dossier, actor))
     dossier.status, dossier.returned_at = "returned", now
     return {"recipient": params.get("recipient", ""), "note": params.get("note", "")}
 
@@ -211,5 +238,6 @@ HANDLERS: dict[str, Handler] = {
     "stop": _stop,
     "withdraw": _withdraw,
     "return_result": _return_result,
+    "exempt_fee": _exempt_fee,
 }
 assert set(HANDLERS) == set(ACTIONS), "every action in the table needs a handler"

@@ -85,6 +85,10 @@ class Dossier(Base):
     payment_required_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_online: Mapped[bool | None] = mapped_column(Boolean)
+    # A leader waived the fee (lifecycle.exempt_fee): the result may be returned unpaid; who, when and why.
+    fee_exempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fee_exempted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    fee_exemption_reason: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)  # 1 dissatisfied, 2 satisfied, 3 very satisfied
     rating_comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -133,11 +137,18 @@ class TaskRecord(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     on_time: Mapped[bool | None] = mapped_column(Boolean)  # recorded at completion when the step had a budget
-    priority: Mapped[int] = mapped_column(Integer, default=0)  # higher first; a leader may raise it
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # priorities.PRIORITIES: 0, 1, 2; higher first
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Delegation: the owner hands the work to a colleague; on steps that say so it comes back to the owner.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    draft: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # a delegate's work awaiting the owner
+    # The step's work in progress, not yet checked as complete: the holder's saved draft, or a delegate's work
+    # come back to the owner (returnToOwner). Whoever holds the task sees it; completing the step clears it.
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    draft_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    draft_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the officer submitted when completing the step (the form's checked data), kept for the dossier's
+    # readers: the leader signing sees the specialist's appraisal. Same access as the dossier.
+    submitted: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # Copied from the dossier so that the inbox needs no join (and can search without one).
     dossier_code: Mapped[str] = mapped_column(String(40), default="")
     procedure_code: Mapped[str] = mapped_column(String(64), default="")

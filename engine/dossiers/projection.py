@@ -15,6 +15,7 @@ from engine.time.deadlines import step_due
 from engine.time.working_time import WorkingCalendar
 
 from .models import Dossier, TaskRecord
+from .priorities import step_default
 from .workflows import ready_user_tasks
 
 OPEN, COMPLETED, CANCELLED, SUSPENDED = "open", "completed", "cancelled", "suspended"
@@ -22,7 +23,7 @@ OPEN, COMPLETED, CANCELLED, SUSPENDED = "open", "completed", "cancelled", "suspe
 # still open (the step completed and the next created by one request share a timestamp); then by id.
 STEP_ORDER = (TaskRecord.created_at, TaskRecord.completed_at.is_(None), TaskRecord.completed_at, TaskRecord.id)
 RECEPTION_ROLE = "reception"
-PRIORITY_PROPERTY = "priority"  # a step's default priority, set in the BPMN
+PRIORITY_PROPERTY = "priority"  # a step's default priority (priorities.py), set in the BPMN
 
 
 def responsible_unit(dossier: Dossier, role: str | None) -> str | None:
@@ -31,10 +32,7 @@ def responsible_unit(dossier: Dossier, role: str | None) -> str | None:
 
 
 def _priority(properties: dict[str, str]) -> int:
-    try:
-        return int(properties.get(PRIORITY_PROPERTY, 0))
-    except ValueError:
-        return 0
+    return step_default(properties.get(PRIORITY_PROPERTY))
 
 
 def sync_tasks(session: Session, dossier: Dossier, workflow: BpmnWorkflow, compiled: CompiledProcedure,

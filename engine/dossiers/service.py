@@ -17,6 +17,7 @@ from engine.errors import Conflict, Forbidden, NotFound, ProcessError, Validatio
 from engine.people.actors import Actor
 from engine.procedures.catalog import current_version
 from engine.procedures.escalation_rules import apology_at
+from engine.procedures.form_reading import ReadField, read_form
 from engine.procedures.serialization import dump_workflow
 from engine.procedures.specs import CompiledProcedure
 from engine.store.models import AuditEntry
@@ -24,7 +25,7 @@ from engine.store.uow import UnitOfWork
 from engine.time.deadlines import dossier_due
 
 from .access import may_see_dossier, may_see_task, may_work_task
-from .actions import OPEN_STATUSES, allowed_actions
+from .actions import OPEN_STATUSES, available_actions
 from .applicants import stamp_applicant
 from .attachments import AttachmentRef, attachments_of
 from .codes import new_pin, next_code
@@ -178,7 +179,7 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Com
         raise Forbidden(f"task {task_id} belongs to the '{row.role}' role")
     if row.state == SUSPENDED or dossier.status not in OPEN_STATUSES:
         raise Conflict(f"dossier {dossier.code} is {dossier.status}; its steps wait",
-                       dossier_status=dossier.status, allowed_actions=allowed_actions(dossier.status))
+                       dossier_status=dossier.status, allowed_actions=available_actions(dossier))
     if row.state != OPEN:
         raise Conflict(f"task {task_id} is already {row.state}", state=row.state)
     if row.assignee_id != actor.user_id:
@@ -204,6 +205,9 @@ def complete_task(uow: UnitOfWork, actor: Actor, task_id: str, data: Any) -> Com
     if row.escalation_level >= 2 or dossier.finished_at is not None:
         resolve_escalations(session, dossier.id, None if dossier.finished_at else task_id, now)
     row.state, row.completed_at, row.completed_by = COMPLETED, now, actor.user_id
+    row.submitted = cleaned  # kept for the dossier's readers: the leader signing sees the appraisal
+    if row.draft is not None:
+        row.draft = row.draft_by = row.draft_at = None
     row.on_time = None if row.due_at is None else now <= row.due_at
     created = sync_tasks(session, dossier, workflow, compiled, now, uow.calendar, known_open=rows)
     uow.record(actor, "task_completed", "task", task_id, unit=row.unit_code, dossier_id=dossier.id,
@@ -221,6 +225,7 @@ def _return_to_owner(uow: UnitOfWork, actor: Actor, row: TaskRecord, dossier: Do
                      cleaned: dict[str, Any]) -> Completion:
     """A delegate's work on a step marked so goes back to the owner, who completes it (or changes it)."""
     row.draft, row.assignee_id = cleaned, row.owner_id
+    row.draft_by, row.draft_at = actor.user_id, uow.clock()
     uow.record(actor, "delegation_resolved", "task", row.id, unit=row.unit_code, dossier_id=dossier.id,
                task_id=row.id, step=row.name, before={"assignee_id": actor.user_id},
                after={"assignee_id": row.owner_id}, detail={"data": cleaned})
@@ -271,6 +276,7 @@ class DossierView:
     events: list[AuditEntry]
     allowed_actions: list[str]
     attachments: list[AttachmentRef] = field(default_factory=list)
+    declaration: list[ReadField] = field(default_factory=list)  # the submitted data, labelled
 
     @property
     def status_code(self) -> int:
@@ -297,5 +303,16 @@ def get_dossier(uow: UnitOfWork, actor: Actor, code: str) -> DossierView:
                                   .order_by(AuditEntry.seq)))
     return DossierView(dossier=dossier, open_tasks=[t for t in tasks if t.state in (OPEN, SUSPENDED)],
                        steps=[t for t in tasks if t.state == COMPLETED], events=events,
-                       allowed_actions=allowed_actions(dossier.status, actor),
-                       attachments=attachments_of(session, dossier))
+                       allowed_actions=available_actions(dossier, actor),
+                       attachments=attachments_of(session, dossier),
+                       declaration=declaration_of(uow.cache.get(session, dossier.procedure_version_id), dossier))
+
+
+def form_schema(compiled: CompiledProcedure, form_key: str | None) -> dict[str, Any] | None:
+    form = compiled.forms.get(form_key) if form_key else None
+    return form.schema_json if form is not None else None
+
+
+def declaration_of(compiled: CompiledProcedure, dossier: Dossier) -> list[ReadField]:
+    """The submitted declaration, labelled from the start form of the dossier's own procedure version."""
+    return read_form(form_schema(compiled, compiled.start_form), dossier.data)

@@ -16,6 +16,8 @@ from typing import Any
 
 from lxml import etree
 
+from engine.dossiers.priorities import PRIORITIES
+from engine.dossiers.projection import PRIORITY_PROPERTY
 from engine.errors import InvalidPackage
 from engine.people.actors import ROLES
 from engine.procedures.escalation_rules import STEP_PROPERTIES, property_rules
@@ -58,6 +60,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "({hint_en})."),
     "timer-bad-duration": ("Thời lượng “{value}” (workingDuration) của hẹn giờ “{name}” không hợp lệ.",
                            "The duration “{value}” (workingDuration) of timer “{name}” is not valid."),
+    "step-bad-priority": ("Độ ưu tiên “{value}” của bước “{name}” không thuộc thang: hãy dùng normal (bình "
+                          "thường), urgent (khẩn) hoặc most_urgent (thượng khẩn).",
+                          "The priority “{value}” of step “{name}” is not on the scale: use normal, urgent or "
+                          "most_urgent."),
     "compile": ("{message}", "{message}"),
 }
 # What each escalation property accepts, for the message (vi, en).
@@ -164,6 +170,9 @@ def structural_findings(package: ProcedurePackage, meta: dict[str, Any], roles: 
             findings.append(_finding("lane-unknown-role", node_id, bpmn_file, lane=lane,
                                      roles=", ".join(sorted(roles))))
         findings.extend(_escalation_findings(graph.nodes[node_id], node_id, name, bpmn_file))
+        priority = _property(graph.nodes[node_id], PRIORITY_PROPERTY)
+        if priority is not None and priority.strip() not in PRIORITIES:
+            findings.append(_finding("step-bad-priority", node_id, bpmn_file, name=name, value=priority))
         budget = _property(graph.nodes[node_id], BUDGET_PROPERTY)
         if not budget:
             findings.append(_finding("step-no-budget", node_id, bpmn_file, name=name))

@@ -14,6 +14,7 @@ from sqlalchemy import case, func, or_, select, update
 
 from engine.dossiers.access import may_see_task, may_work_task
 from engine.dossiers.models import Dossier, TaskRecord
+from engine.dossiers.priorities import PRIORITIES, name_of, rank_of
 from engine.dossiers.projection import OPEN, SUSPENDED
 from engine.dossiers.status import FINAL_STATUSES
 from engine.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
@@ -126,12 +127,16 @@ def delegate(uow: UnitOfWork, actor: Actor, task_id: str, user_id: int) -> TaskR
     return task
 
 
-def set_priority(uow: UnitOfWork, actor: Actor, task_id: str, priority: int) -> TaskRecord:
+def set_priority(uow: UnitOfWork, actor: Actor, task_id: str, priority: str) -> TaskRecord:
+    """A leader of the unit sets the task's priority, one of the named scale (`priorities.PRIORITIES`)."""
     task = _task(uow, actor, task_id)
     if not _is_leader_of(actor, task):
         raise Forbidden("only a leader of the unit sets priorities")
-    before, task.priority = task.priority, priority
-    _record(uow, actor, "prioritised", task, {"priority": before}, {"priority": priority})
+    rank = rank_of(priority)
+    if rank is None:
+        raise ValidationFailed("unknown priority", {"priority": [f"Must be one of: {', '.join(PRIORITIES)}."]})
+    before, task.priority = task.priority, rank
+    _record(uow, actor, "prioritised", task, {"priority": name_of(before)}, {"priority": priority})
     uow.commit()
     return task
 
@@ -200,6 +205,10 @@ class HandoverReport:
     moved_dossiers: list[str] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     deactivated: bool = False
+    # what moves, for the preview: each task (dossier, procedure, step, due) and each dossier (procedure,
+    # status, due), read before a dry run rolls back
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    dossiers: list[dict[str, Any]] = field(default_factory=list)
 
 
 def handover(uow: UnitOfWork, actor: Actor, from_user: int, to_user: int, deactivate: bool = False,
@@ -238,6 +247,9 @@ def handover(uow: UnitOfWork, actor: Actor, from_user: int, to_user: int, deacti
         if task.owner_id == from_user:
             task.owner_id = to_user
         report.moved_tasks.append(task.id)
+        report.tasks.append({"task": task.id, "dossier": task.dossier_code, "procedure": task.procedure_code,
+                             "step": task.name, "state": task.state, "due_at": task.due_at,
+                             "role": task.role or "", "owner_only": task.assignee_id != to_user})
         _record(uow, actor, "handed_over", task, before,
                 {"assignee_id": task.assignee_id, "owner_id": task.owner_id}, now)
     units = newcomer.officer_units
@@ -250,6 +262,8 @@ def handover(uow: UnitOfWork, actor: Actor, from_user: int, to_user: int, deacti
             continue
         dossier.handler_id = to_user
         report.moved_dossiers.append(dossier.code)
+        report.dossiers.append({"dossier": dossier.code, "procedure": dossier.procedure_code,
+                                "status": dossier.status, "due_at": dossier.due_at})
         uow.record(actor, "handed_over", "dossier", dossier.code, dossier_id=dossier.id,
                    before={"handler_id": from_user}, after={"handler_id": to_user}, at=now)
     if deactivate:

@@ -115,9 +115,9 @@ def test_leader_assigns_from_the_team_view_and_raises_the_priority_on_the_task_p
     page.locator(f"tr[data-task='{task_id}'] a[data-open-task]").click()
     page.wait_for_selector("[data-assign-form]")
     assert page.locator("[data-assign-select]").input_value() == str(specialist["id"])  # the current assignee
-    page.fill("[data-priority-input]", "3")
+    page.select_option("[data-priority-input]", "most_urgent")
     page.click("[data-priority-submit]")
     page.wait_for_selector("p.flash")
-    assert "Ưu tiên 3" in page.locator("[data-page=task] .task-due").inner_text()
-    assert api.get(f"/tasks/{task_id}", "lanhdao").get_json()["priority"] == 3
+    assert "Thượng khẩn" in page.locator("[data-page=task] .task-due").inner_text()
+    assert api.get(f"/tasks/{task_id}", "lanhdao").get_json()["priority"] == "most_urgent"
     assert not page.js_errors

@@ -1,5 +1,6 @@
 // The task page: the step's form in form-js's viewer; completing it goes through POST /api/v1/tasks/<id>/complete,
 // whose 422 errors are put back beside the fields (form-js names fields by id, the server by key) and listed.
+// "Save draft" keeps the form as it stands (PUT /api/v1/tasks/<id>/draft), unchecked, to come back to.
 (function () {
   "use strict";
   const page = document.querySelector("[data-page=task]");
@@ -13,6 +14,8 @@
   const summary = document.querySelector("[data-error-summary]");
   const list = document.querySelector("[data-error-list]");
   const taskId = page.dataset.task;
+  const draftButton = document.querySelector("[data-save-draft]");
+  const draftNote = document.querySelector("[data-draft-saved]");
   let form = null;
 
   /** key -> {id, label} of every input, inside groups too (a group with a `path` nests its keys). */
@@ -24,6 +27,17 @@
     return out;
   }
   const fields = schema ? fieldsByKey(schema.components, {}) : {};
+
+  /** The form's own top-level keys (a group with a path, or a dynamic list, is one key). */
+  function formKeys(components, out) {
+    (components || []).forEach((c) => {
+      if (c.key) out.add(c.key);
+      else if (c.path) out.add(c.path);
+      else if (c.components) formKeys(c.components, out);
+    });
+    return out;
+  }
+  const keys = schema ? formKeys(schema.components, new Set()) : new Set();
 
   function flatten(messages) {
     if (Array.isArray(messages)) return messages.flatMap(flatten);
@@ -79,6 +93,30 @@
     }
   }
 
+  function localTime(iso) {
+    const found = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || ""); // the API speaks +07:00 already
+    return found ? `${found[3]}/${found[2]}/${found[1]} ${found[4]}:${found[5]}` : "";
+  }
+
+  async function saveDraft() {
+    if (!form) return;
+    const state = form._getState().data || {}; // as typed, unchecked: a draft need not be complete
+    const data = {};
+    Object.keys(state).forEach((key) => {
+      if (keys.has(key) && state[key] !== undefined) data[key] = state[key];
+    });
+    draftButton.disabled = true;
+    const result = await Motcua.api("PUT", `tasks/${encodeURIComponent(taskId)}/draft`, { data });
+    draftButton.disabled = false;
+    if (result.ok) {
+      const message = text.draftSaved.replace("{at}", localTime(result.body.draft_at));
+      Motcua.say(message);
+      if (draftNote) { draftNote.textContent = message; draftNote.hidden = false; }
+      return;
+    }
+    Motcua.say(text.draftFailed + ": " + Motcua.problemText(result.body), "error");
+  }
+
   async function start() {
     if (holder && schema && window.FormViewer) {
       form = await FormViewer.createForm({ container: holder, schema, data: initial });
@@ -86,6 +124,7 @@
       holder.dataset.ready = "true";
     }
     if (button) button.addEventListener("click", () => { complete(); });
+    if (draftButton) draftButton.addEventListener("click", () => { saveDraft(); });
   }
   start().catch((err) => Motcua.say(text.failed + ": " + err.message, "error"));
 })();

@@ -13,18 +13,16 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from engine.dossiers.models import TaskRecord
+from engine.dossiers.priorities import rank_of
 from engine.errors import Conflict, ValidationFailed
 from engine.work.assignment import assign, set_priority
 
-from ....integers import INT64_MAX, parse_int
-from ....schemas import PriorityIn
+from ....integers import parse_int
 from ....services import request_uow
 from ...pages import back_to, page, page_actor
 from .blueprint import bp
 from .inbox import render_inbox, user_names
 from .task import render_task
-
-PRIORITY = PriorityIn()
 
 
 def _refused(task_id: str, status: int, errors: dict[str, list[str]]) -> tuple[str, int]:
@@ -70,15 +68,13 @@ def assign_task(task_id: str) -> Response | tuple[str, int]:
 def prioritise_task(task_id: str) -> Response | tuple[str, int]:
     actor, uow = page_actor(), request_uow()
     raw = request.form.get("priority", "").strip()
-    value = parse_int(raw, -INT64_MAX - 1)
-    if value is None or PRIORITY.validate({"priority": value}):
-        low, high = PRIORITY.fields["priority"].validators[0].min, PRIORITY.fields["priority"].validators[0].max
-        return _refused(task_id, 422, {"priority": [_("Nhập một số nguyên từ %(low)s đến %(high)s.", low=low,
-                                                      high=high)]})
-    try:
-        task: TaskRecord = set_priority(uow, actor, task_id, value)
+    if rank_of(raw) is None:
+        return _refused(task_id, 422, {"priority": [_("Chọn một mức: Bình thường, Khẩn hoặc Thượng khẩn.")]})
+    try:  # Forbidden (not a leader of the task's unit) and NotFound become the 403/404 pages
+        task: TaskRecord = set_priority(uow, actor, task_id, raw)
     except Conflict:
         return _refused(task_id, 409, {"priority": _raced()})
-    flash(_("Đã đặt độ ưu tiên %(n)s cho bước “%(step)s” của hồ sơ %(code)s.", n=value, step=task.name,
+    label = {"normal": _("Bình thường"), "urgent": _("Khẩn"), "most_urgent": _("Thượng khẩn")}[raw]
+    flash(_("Đã đặt độ ưu tiên “%(level)s” cho bước “%(step)s” của hồ sơ %(code)s.", level=label, step=task.name,
             code=task.dossier_code))
     return back_to(url_for("officer.task", task_id=task_id))

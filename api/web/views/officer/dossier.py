@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from engine.dossiers.lifecycle import perform
+from engine.dossiers.lifecycle import FeeUnpaid, perform
 from engine.errors import ValidationFailed
 from engine.scheduling.incidents import VIEWER_ROLES, list_incidents
 
@@ -54,6 +55,11 @@ def dossier_action(code: str, action: str) -> Response | tuple[str, int]:
             perform(request_uow(), page_actor(), code, action, params)
         except ValidationFailed as exc:
             errors = exc.errors
+        except FeeUnpaid as exc:  # said on the page, beside the forms to record the payment or the exemption
+            amount = format_decimal(exc.extra.get("fee_amount") or 0)
+            return _render(code, 409, action, {"fee": [_(
+                "Chưa trả được kết quả: phí, lệ phí %(amount)s đ chưa nộp. Hãy ghi nhận đã nộp phí, hoặc lãnh đạo "
+                "ghi nhận miễn phí (kèm lý do).", amount=amount)]})
     if errors:
         return _render(code, 422, action, errors)
     flash(_("Đã thực hiện thao tác trên hồ sơ %(code)s.", code=code))

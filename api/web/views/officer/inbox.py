@@ -187,6 +187,7 @@ def handover_page() -> tuple[str, int]:
             status, confirmed = 422, False
     names = {u.id: u.full_name or u.username for u, _m in officers}
     html = render_template("officer/handover.html", officers=officers, errors=errors, report=report,
-                           confirmed=confirmed, form=request.form, names=names)
+                           confirmed=confirmed, form=request.form, names=names,
+                           procedures=procedure_names(select_locale()) if report else {})
     return html, status
 

@@ -9,9 +9,10 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import select
 
-from engine.dossiers.actions import ACTIONS
+from engine.dossiers.actions import ACTIONS, fee_owed
 from engine.dossiers.documents import KINDS
 from engine.dossiers.models import Dossier
+from engine.dossiers.record import step_records
 from engine.dossiers.service import DossierView, get_dossier
 from engine.people.models import Unit, User
 from engine.procedures.models import Procedure, ProcedureVersion
@@ -31,6 +32,7 @@ ACTION_FIELDS: dict[str, list[tuple[str, str]]] = {
     "stop": [("reason", "text")],
     "withdraw": [("reason", "text")],
     "return_result": [("recipient", "text"), ("note", "text")],
+    "exempt_fee": [("reason", "text")],
 }
 assert set(ACTION_FIELDS) == set(ACTIONS), "every lifecycle action needs its form"
 # Ending or refusing a dossier cannot be undone: those forms ask the officer to confirm.
@@ -59,7 +61,8 @@ def dossier_panel(uow: UnitOfWork, actor: Any, code: str) -> dict[str, Any]:
     version = session.get(ProcedureVersion, dossier.procedure_version_id)
     procedure = session.get(Procedure, dossier.procedure_code)
     tasks = view.steps + view.open_tasks
-    user_ids = {e.actor_id for e in view.events} | {t.assignee_id for t in tasks} | {t.completed_by for t in tasks}
+    user_ids = ({e.actor_id for e in view.events} | {t.assignee_id for t in tasks} | {t.completed_by for t in tasks}
+                | {dossier.fee_exempted_by})
     wanted = sorted(i for i in user_ids if i is not None)
     names = {u.id: u.full_name or u.username for u in session.scalars(select(User).where(User.id.in_(wanted)))}
     units = {u.code: u.name for u in session.scalars(select(Unit))}
@@ -84,6 +87,9 @@ def dossier_panel(uow: UnitOfWork, actor: Any, code: str) -> dict[str, Any]:
             "done": sorted({t.bpmn_id for t in view.steps} - {t.bpmn_id for t in view.open_tasks}),
         },
         "action_fields": {a: ACTION_FIELDS[a] for a in view.allowed_actions},
+        "declaration": view.declaration,  # the citizen's declaration, labelled
+        "records": step_records(uow, compiled, view.steps),  # each completed step with what was submitted
+        "fee_owed": fee_owed(dossier),
         "destructive": DESTRUCTIVE,
     }
 

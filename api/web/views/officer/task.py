@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from engine.dossiers.access import may_work_task
+from engine.dossiers.priorities import PRIORITIES, name_of
+from engine.dossiers.record import officer_names
 from engine.errors import Conflict, Forbidden, ValidationFailed
 from engine.work.assignment import candidates, delegate
 from engine.work.inbox import due_state, get_task
@@ -38,7 +40,8 @@ def render_task(task_id: str, status: int = 200, failed: dict[str, Any] | None =
     leading = t.state in ("open", "suspended") and actor.has_role("leader", t.unit_code)
     pool = candidates(uow, actor, task_id) if leading or (mine and t.state == "open") else []
     colleagues = [c for c in pool if c.user_id != actor.user_id] if mine and t.state == "open" else []
-    # The form starts from the declaration (fields that share its keys) and a delegate's draft, if any.
+    # The form starts from the declaration (fields that share its keys) and the step's draft, if any: the
+    # holder's saved draft or a delegate's work come back.
     data = {**panel["dossier"].data, **(t.draft or {})}
     html = render_template("officer/task.html", task=t, form_schema=detail.form, form_data=data,
                            instructions=detail.instructions, mine=mine, colleagues=colleagues,
@@ -48,6 +51,8 @@ def render_task(task_id: str, status: int = 200, failed: dict[str, Any] | None =
                            due=due_state(t, uow.clock()) if t.due_at else "none",
                            assignee=panel["names"].get(t.assignee_id or 0), failed=None, errors={}, posted={},
                            leading=leading, assignees=pool if leading else [],
+                           priorities=list(PRIORITIES), priority_name=name_of(t.priority),
+                           draft_by=officer_names(uow, {t.draft_by}).get(t.draft_by or 0),
                            lead_failed=failed or {}, **panel)
     return html, status
 
