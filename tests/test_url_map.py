@@ -526,7 +526,7 @@ def test_every_route_for_every_role_in_every_unit(app: Flask) -> None:
     requests, failures = walk(app)
     assert not failures, "\n".join(failures)
     assert requests == len(TABLE) * len(USERS) * len(TARGETS)
-    print(f"route table: {len(TABLE)} route-methods x {len(USERS)} users x {len(TARGETS)} targets = {requests} requests")
+    print(f"route table: {len(TABLE)} route-methods x {len(USERS)} users x {len(TARGETS)} targets = {requests}")
     with app.extensions["motcua"].session_factory() as session:  # the writes were undone: nobody was changed
         assert {u.full_name for u in session.query(User).filter(User.username.like("spare.%"))} == {"Dự phòng"}
         assert {d.status for d in session.query(Dossier)} <= {"received", "processing"}

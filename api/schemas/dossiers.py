@@ -7,10 +7,10 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from engine.dossiers.actions import fee_owed
 from engine.dossiers.applicants import DELIVERY, ApplicantIn
 from engine.dossiers.counter import MAX_GUIDANCE, MAX_LINE, MAX_LINES, MAX_QUANTITY, PAPER_KINDS
 from engine.dossiers.lookup import REUSABLE
-from engine.dossiers.actions import fee_owed
 from engine.dossiers.status import CHANNELS, STATUS_CODES
 
 from .common import INT32_MAX, Integer, LocalDateTime, Strict

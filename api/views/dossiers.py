@@ -5,9 +5,8 @@ from flask import Blueprint, g, request
 from engine.dossiers.attachments import UploadLimits
 from engine.dossiers.counter import CounterRegistration, HandedIn, register
 from engine.dossiers.lookup import look_up
-from engine.dossiers.service import get_dossier
 from engine.dossiers.record import dossier_record
-from engine.dossiers.service import Submission, get_dossier, submit
+from engine.dossiers.service import get_dossier
 
 from .. import schemas
 from ..auth import current_actor, login_required
