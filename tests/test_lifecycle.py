@@ -102,7 +102,8 @@ def test_supplement_pauses_the_clock_and_resuming_moves_every_due_time(api: Api,
     assert api.get("/tasks", "chuyenvien").get_json()["total"] == 0
     blocked = api.complete(task["id"], "chuyenvien", PATHS[HKD]["steps"]["Task_ThamDinh"])
     assert blocked.status_code == 409
-    assert blocked.get_json()["allowed_actions"] == ["supplement_received", "stop", "withdraw"]
+    assert blocked.get_json()["allowed_actions"] == ["supplement_received", "request_supplement_again", "stop",
+                                                     "withdraw"]
     html = api.get(f"/dossiers/{code}/documents/supplement-request", "tiepnhan").get_data(as_text=True)
     assert "Bản sao biên bản họp thành viên hộ" in html
 
@@ -145,7 +146,7 @@ EXPECTED = {
     "registered": ["receive", "refuse", "withdraw"],
     "received": ["request_supplement", "require_payment", "stop", "withdraw"],
     "processing": ["request_supplement", "require_payment", "stop", "withdraw"],
-    "supplement_requested": ["supplement_received", "stop", "withdraw"],
+    "supplement_requested": ["supplement_received", "request_supplement_again", "stop", "withdraw"],
     "payment_required": ["record_payment", "stop", "withdraw"],
     "processed": ["require_payment", "return_result"],
     "returned": [], "refused": [], "stopped": [], "withdrawal_requested": [],

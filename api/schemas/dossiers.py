@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.dossiers.status import CHANNELS, STATUS_CODES
 
+from .citizen import SituationOut
 from .common import INT32_MAX, Integer, LocalDateTime, Strict
 from .organisation import AuditOut
 from .portal import AttachmentOut
@@ -127,6 +128,9 @@ class PublicDossier(Schema):
     returned_at = LocalDateTime(attribute="dossier.returned_at", allow_none=True)
     finished_at = LocalDateTime(attribute="dossier.finished_at", allow_none=True)
     steps = fields.List(fields.Nested(PublicStep))
+    situation = fields.Nested(SituationOut, metadata={"description": "why, and what to do: the supplement asked "
+                                                                    "for, the reasons of a refusal or stop, the fee, "
+                                                                    "the result's date and place"})
 
 
 class RatingIn(Strict):
