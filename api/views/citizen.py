@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint, request, url_for
 
-from engine.dossiers.attachments import UploadLimits
+from engine.dossiers.attachments import Upload, UploadLimits
 from engine.dossiers.supplement_upload import submit_supplement
-from engine.dossiers.supplements import supplements_of
+from engine.dossiers.supplements import SupplementView, supplements_of
 from engine.scheduling.pin_resend import resend_pin
 
 from ..auth import current_actor, login_required
@@ -22,12 +22,14 @@ bp = Blueprint("citizen", __name__)
 RESENT = ("If the code exists and has a phone number or e-mail on file, a new PIN was sent there; the old PIN no "
           "longer works.")
 
-def supplement_from_request(code: str, pin: str | None, note: str | None):  # type: ignore[no-untyped-def]
-    """The applicant's files from this multipart request, for the open supplement request (shared with the page)."""
+def supplement_from_request(code: str, pin: str | None, note: str | None,
+                            extra: list[Upload] | None = None) -> SupplementView:
+    """The applicant's files from this multipart request, for the open supplement request (shared with the page,
+    which adds its "other document" row as `extra`)."""
     settings = services().settings
     limits = UploadLimits(settings.upload_max_bytes, settings.upload_max_files, settings.upload_max_files_per_document)
-    return submit_supplement(request_uow(), code, pin, client_address(), uploads_from_request(), note,
-                             settings.upload_dir, limits)
+    return submit_supplement(request_uow(), code, pin, client_address(), uploads_from_request() + (extra or []),
+                             note, settings.upload_dir, limits)
 
 
 @bp.post("/public/dossiers/<code>/supplement")

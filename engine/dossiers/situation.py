@@ -47,6 +47,7 @@ class Situation:
     appointment: datetime | None = None  # when the result can be collected
     place: Place | None = None  # where: the unit that received the dossier
     result_delivery: str | None = None
+    documents: list[tuple[str, str]] = field(default_factory=list)  # supplement: the procedure's whole list
 
 
 def _reasons(uow: UnitOfWork, dossier: Dossier, action: str) -> list[str]:
@@ -66,7 +67,9 @@ def place_of(uow: UnitOfWork, dossier: Dossier) -> Place | None:
 def situation_of(uow: UnitOfWork, dossier: Dossier) -> Situation:
     kind = KINDS.get(dossier.status)
     if kind == "supplement":
-        return Situation(kind, supplement=view_of(uow, dossier))
+        compiled = uow.cache.get(uow.session, dossier.procedure_version_id)
+        return Situation(kind, supplement=view_of(uow, dossier),
+                         documents=[(d["code"], d["name"]) for d in compiled.meta.get("documents", [])])
     if dossier.status in ENDING_ACTIONS:
         return Situation(kind, reasons=_reasons(uow, dossier, ENDING_ACTIONS[dossier.status]))
     if kind == "payment":

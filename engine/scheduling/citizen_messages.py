@@ -25,6 +25,7 @@ from engine.time.clock import to_local
 from .models import OutboxMessage
 
 EVENTS = ("received", "supplement", "payment", "ready")
+SMS_MISSING = 90  # characters of the missing documents' names in an SMS (the e-mail lists them whole)
 TEMPLATES: dict[str, dict[str, str]] = {  # event -> subject, sms, email; {fields} are filled from the dossier
     "received": {
         "subject": "Hồ sơ {code} đã được tiếp nhận",
@@ -94,19 +95,25 @@ def contact(dossier: Dossier) -> dict[str, str]:
     return {channel: value.strip() for channel, value in found.items() if isinstance(value, str) and value.strip()}
 
 
-def fields_for(uow: UnitOfWork, dossier: Dossier, public_url: str) -> dict[str, Any]:
+def fields_for(uow: UnitOfWork, dossier: Dossier, public_url: str, detail: dict[str, Any] | None = None
+               ) -> dict[str, Any]:
+    """The template's fields; `detail` is the audit entry's (a request made in this very transaction is not in
+    the database yet, its entry says what was asked)."""
     compiled = uow.cache.get(uow.session, dossier.procedure_version_id)
     unit = uow.session.get(Unit, dossier.reception_unit) if dossier.reception_unit else None
     request = current_request(uow.session, dossier.id)
-    missing = request.missing if request is not None else []
+    detail = detail or {}
+    missing = [str(m) for m in detail.get("missing") or (request.missing if request is not None else [])]
+    guidance = detail.get("guidance", request.guidance if request is not None else "")
+    joined = "; ".join(missing)
     fee = dossier.fee_amount or 0
     return {
         "code": dossier.code, "procedure": compiled.meta["name"]["vi"],
         "link": tracking_link(public_url, dossier.code), "unit": unit.name if unit else "bộ phận một cửa",
         "address": f", {unit.address}" if unit and unit.address else "",
         "received": _when(dossier.received_at), "due": _when(dossier.due_at), "amount": money(fee),
-        "missing": "; ".join(missing), "missing_lines": "\n".join(f"- {m}" for m in missing),
-        "guidance": (request.guidance if request is not None else "") or "—",
+        "missing": joined if len(joined) <= SMS_MISSING else joined[:SMS_MISSING - 1].rstrip() + "…",
+        "missing_lines": "\n".join(f"- {m}" for m in missing), "guidance": guidance or "—",
         "fee_line": (f"Phí, lệ phí phải nộp khi nhận kết quả: {money(fee)} đồng.\n"
                      if fee and dossier.paid_at is None else ""),
     }
@@ -147,4 +154,4 @@ class CitizenMessages:
             dossier = uow.session.get(Dossier, dossier_id)
             if dossier is None or not contact(dossier):
                 continue
-            queue(uow, dossier, event, fields_for(uow, dossier, self.public_url), entry["at"])
+            queue(uow, dossier, event, fields_for(uow, dossier, self.public_url, entry.get("detail")), entry["at"])

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from engine.dossiers.attachments import ACCEPTED_EXTENSIONS
 from engine.dossiers.codes import PIN_DIGITS
 from engine.dossiers.portal import catalogue
 from engine.dossiers.tracking import TooManyAttempts, rate, track
@@ -148,9 +149,13 @@ def receipt() -> Response:
 
 def _track_page(code: str = "", view: Any = None, pin: str = "", problem: str | None = None,
                 status: int = 200, rating_errors: dict[str, list[str]] | None = None,
-                rated: bool = False, comment: str = "", retry_after: int | None = None) -> Response:
+                rated: bool = False, comment: str = "", retry_after: int | None = None,
+                upload: dict[str, Any] | None = None) -> Response:
+    settings = services().settings
+    upload = {"errors": {}, "note": "", "accept": ACCEPTED_EXTENSIONS, "max_bytes": settings.upload_max_bytes,
+              **(upload or {})}
     html = render_template("portal/track.html", code=code, view=view, pin=pin, problem=problem, rated=rated,
-                           rating_errors=rating_errors or {}, comment=comment,
+                           rating_errors=rating_errors or {}, comment=comment, upload=upload,
                            wait_minutes=math.ceil(retry_after / 60) if retry_after else None)
     response = make_response(html, status)
     response.headers["Cache-Control"] = "no-store"  # the result page carries the PIN in its rating form
