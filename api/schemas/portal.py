@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from engine.dossiers.applicants import DELIVERY
 from engine.dossiers.status import STATUS_CODES
 
 from .common import LocalDateTime, Strict
@@ -50,7 +51,12 @@ class PortalSubmissionIn(Strict):
                                                                     "address; email optional"})
     competent_unit = fields.String(required=True, validate=validate.Length(min=1, max=64))
     data = fields.Dict(keys=fields.String(), load_default=dict,
-                       metadata={"description": "the declaration, checked against the start form"})
+                       metadata={"description": "the declaration, checked against the start form; its fields that "
+                                                "repeat the applicant's details are filled from `applicant` when "
+                                                "left out"})
+    result_delivery = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DELIVERY),
+                                    metadata={"description": "how the applicant wants the result: counter, post "
+                                                             "or electronic"})
 
 
 class AttachmentOut(Schema):
