@@ -5,6 +5,7 @@ what tracking says for a refusal, a stop, a fee due and a result ready."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from engine.dossiers.models import Attachment, SupplementRequest
+from engine.dossiers.models import Attachment, Dossier, SupplementRequest
 from engine.people.models import Unit
 from engine.store.models import AuditEntry
 
@@ -166,3 +167,28 @@ def test_tracking_says_why_and_what_to_do(api: Api, app: Flask) -> None:
     assert situation["place"] == {"name": "Trung tâm Phục vụ hành chính công phường An Xuyên",
                                   "address": "Số 1 đường Hùng Vương, phường An Xuyên", "phone": "0290 3831 234"}
     assert situation["paid_at"] is not None
+
+
+def online(api: Api, data: dict[str, Any], **extra: Any) -> Any:
+    submission = {"procedure": HKD, "applicant": {"name": "Nguyễn Thị Minh Anh", "id_number": "096188001234",
+                                                  "phone": "0912345678", "address": "Phường An Xuyên"},
+                  "competent_unit": "CM-AX", "data": data, **extra}
+    return api.client.post("/api/v1/public/dossiers", content_type="multipart/form-data",
+                           data={"submission": json.dumps(submission),
+                                 "file:giay-de-nghi": (io.BytesIO(PDF), "don.pdf")})
+
+
+def test_an_empty_optional_field_is_accepted_and_the_applicant_is_typed_once(api: Api, app: Flask) -> None:
+    bound = {"chu_ho_ten", "chu_ho_so_dinh_danh", "so_dien_thoai", "email", "chu_ho_dia_chi_lien_lac"}
+    data = {k: v for k, v in PATHS[HKD]["start"].items() if k not in bound}
+    assert online(api, {**data, "email": "khong-phai-email"}).get_json()["errors"]["data"] == {
+        "email": ["Thư điện tử không đúng định dạng (ví dụ: ten@example.vn)."]}
+    assert online(api, data, result_delivery="fax").get_json()["errors"] == {
+        "result_delivery": ["Must be one of: counter, post, electronic."]}
+    created = online(api, {**data, "email": ""}, result_delivery="electronic")  # form-js sends "" when empty
+    assert created.status_code == 201, created.get_json()
+    with app.extensions["motcua"].session_factory() as session:
+        dossier = session.query(Dossier).filter(Dossier.code == created.get_json()["code"]).one()
+        assert dossier.result_delivery == "electronic"
+        assert (dossier.data["chu_ho_ten"], dossier.data["chu_ho_so_dinh_danh"], dossier.data["email"]) == (
+            "Nguyễn Thị Minh Anh", "096188001234", "")

@@ -3,7 +3,7 @@ PIN sent again to the contact on file. Routes of the portal's blueprint."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import make_response, render_template, request
 from werkzeug.wrappers import Response
 
 from engine.dossiers.attachments import Upload
@@ -46,8 +46,9 @@ def track_supplement() -> Response:
 
 
 def _pin_page(code: str = "", sent: bool = False, status: int = 200, wait: int | None = None) -> Response:
-    response = Response(render_template("portal/pin.html", code=code, sent=sent,
-                                        wait_minutes=-(-wait // 60) if wait else None), status)
+    response = make_response(render_template("portal/pin.html", code=code, sent=sent,
+                                             wait_minutes=-(-wait // 60) if wait else None), status)
+    response.headers["Cache-Control"] = "no-store"
     if wait:
         response.headers["Retry-After"] = str(wait)
     return response
