@@ -41,7 +41,7 @@ run: system-deps $(STAMP) $(ASSETS)
 	$(BIN)/motcua calendar load
 	$(BIN)/motcua org load
 	$(BIN)/motcua user seed-demo
-	$(BIN)/motcua serve
+	$(BIN)/motcua serve --standins
 
 test: system-deps $(STAMP) $(ASSETS)
 	$(BIN)/python -m pytest

@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from .views import (
         auth,
         calendar,
+        citizen,
         dossiers,
         lifecycle,
         organisation,
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
 
     for bp in (auth.bp, procedures.bp, reform.bp, dossiers.bp, lifecycle.bp, tasks.bp, public.bp, stats.bp,
-               calendar.bp, organisation.bp, scheduling.bp, portal_api.bp):
+               calendar.bp, organisation.bp, scheduling.bp, portal_api.bp, citizen.bp):
         app.register_blueprint(bp, url_prefix=API_PREFIX)
 
     spec_cache: dict[str, bytes] = {}

@@ -39,10 +39,12 @@ def _uow(settings: Settings) -> UnitOfWork:
 
 
 def _job_context(settings: Settings):  # type: ignore[no-untyped-def]
+    from connectors.sms.client import sender_from_env
     from engine.scheduling.scheduler import job_context
 
     runtime = Runtime.from_settings(settings)
-    return job_context(settings, runtime.uow, runtime.clock)
+    sms = sender_from_env()
+    return job_context(settings, runtime.uow, runtime.clock, sms=sms.send if sms else None)
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
@@ -229,8 +231,25 @@ def cmd_users_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _start_standins() -> None:
+    """Development (`make run`): stand-in servers for the connectors that are not configured, in this process;
+    the web and scheduler children inherit their addresses."""
+    from connectors.registry import all_connectors
+
+    for connector in all_connectors():
+        if connector.standin is None or connector.configured():
+            continue
+        standin = connector.standin()
+        variable = f"MOTCUA_{connector.name.upper()}_URL"
+        os.environ[variable] = standin.url
+        print(f"stand-in {connector.title} at {standin.url} ({variable}); what it received: {standin.url}/messages",
+              flush=True)
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """The web server, and (unless told not to) the scheduler beside it as a supervised child process."""
+    if args.standins:
+        _start_standins()
     host, port = args.host or settings.host, args.port or settings.port
     workers = args.workers or settings.workers
     if args.no_scheduler or not settings.scheduler:
@@ -269,6 +288,40 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
     return build_scheduler(settings, _job_context(settings)).serve(stop, still_wanted)
 
 
+def cmd_connectors_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Each connector's health; exit 1 when a configured one does not answer."""
+    from connectors.registry import all_connectors, check_all
+
+    found = check_all()
+    for connector in all_connectors():
+        health = found[connector.name]
+        print(f"{connector.name:10} {health.status:15} {health.seconds * 1000:7.1f} ms  {health.detail}")
+    return 0 if all(h.ok for h in found.values()) else 1
+
+
+def cmd_standin(settings: Settings, args: argparse.Namespace) -> int:
+    """A connector's stand-in server in the foreground until Ctrl-C."""
+    import signal
+    import threading
+
+    from connectors.registry import PLUGINS, get
+
+    if args.system not in PLUGINS or get(args.system).standin is None:
+        print(f"error: no stand-in for '{args.system}' (known: {', '.join(PLUGINS)})", file=sys.stderr)
+        return 2
+    connector = get(args.system)
+    assert connector.standin is not None
+    standin = connector.standin(args.host, args.port)
+    print(f"stand-in {connector.title} listening: MOTCUA_{args.system.upper()}_URL={standin.url}; "
+          f"received messages at {standin.url}/messages; Ctrl-C stops it", flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    standin.stop()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="motcua", description="Motcua operator commands")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -278,7 +331,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int, help="gunicorn worker processes (MOTCUA_WORKERS, 2)")
     serve.add_argument("--no-scheduler", action="store_true", help="run the scheduler elsewhere (motcua scheduler)")
+    serve.add_argument("--standins", action="store_true",
+                       help="development: start a stand-in for each connector not configured (e.g. MOTCUA_SMS_URL "
+                            "unset)")
     serve.set_defaults(func=cmd_serve)
+
+    conn = sub.add_parser("connectors", help="external systems").add_subparsers(dest="action", required=True)
+    conn_check = conn.add_parser("check", help="each connector's health; exit 1 when a configured one fails")
+    conn_check.set_defaults(func=cmd_connectors_check)
+
+    standin = sub.add_parser("standin", help="run a connector's stand-in server (development, tests)")
+    standin.add_argument("system", help="the connector, e.g. sms")
+    standin.add_argument("--host", default="127.0.0.1")
+    standin.add_argument("--port", type=int, default=8025)
+    standin.set_defaults(func=cmd_standin)
 
     sched = sub.add_parser("scheduler", help="run the scheduler on its own (timers, escalations, outbox)")
     sched.set_defaults(func=cmd_scheduler)

@@ -1,6 +1,10 @@
 """`GET /healthz`, for load balancers and monitors: unauthenticated, fast, and never a 500. 200 when the database
 answers and every scheduler job has succeeded recently; 503 (a problem, code `degraded`) when the database is
-unreachable or a job is overdue. It names no host, process or error text."""
+unreachable or a job is overdue. It names no host, process or error text.
+
+It also shows each connector's status (`connectors`: ok, not-configured, unreachable, refused), checked at most
+every 30 seconds; a far system that is down does not make this node unhealthy (the outbox retries), so it does not
+change the status code."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 import orjson
 from flask import Flask, Response, current_app
 
+from connectors.registry import CachedChecks
 from engine.scheduling.heartbeats import JobHealth
 from engine.scheduling.scheduler import job_health
 from engine.time.clock import to_local
@@ -25,6 +30,13 @@ def _jobs(found: list[JobHealth]) -> dict[str, Any]:
                                      if j.last_success_at else None),
                     "interval_seconds": j.interval_seconds, "failures": j.failures, "overdue": j.overdue}
             for j in found}
+
+
+_connectors = CachedChecks(ttl=30.0)
+
+
+def _connector_status() -> dict[str, str]:
+    return {name: health.status for name, health in _connectors().items()}
 
 
 def health() -> Response:
@@ -42,10 +54,10 @@ def health() -> Response:
         if late:
             response = problem(503, "degraded", "Service degraded",
                                f"Scheduler jobs overdue: {', '.join(late)}.", health="degraded", database="ok",
-                               jobs=jobs)
+                               jobs=jobs, connectors=_connector_status())
         else:
-            response = Response(orjson.dumps({"status": "ok", "health": "ok", "database": "ok", "jobs": jobs}),
-                                mimetype="application/json")
+            response = Response(orjson.dumps({"status": "ok", "health": "ok", "database": "ok", "jobs": jobs,
+                                              "connectors": _connector_status()}), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
 

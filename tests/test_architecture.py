@@ -17,7 +17,7 @@ AREAS = ["store", "time", "people", "procedures", "dossiers", "work", "schedulin
 
 def _modules() -> dict[str, Path]:
     found = {}
-    for top in ("engine", "api"):
+    for top in ("engine", "api", "connectors"):
         for path in (PROJECT_ROOT / top).rglob("*.py"):
             if "migrations" in path.parts:  # Alembic's scripts, run by Alembic, not imported
                 continue
@@ -145,3 +145,17 @@ def test_areas_do_not_import_the_composition_root_and_the_domain_knows_no_web() 
 def test_the_kernel_imports_no_area() -> None:
     for module in KERNEL:
         assert not {i for i in GRAPH[module] if i.startswith("engine.")}, module
+
+
+def test_connectors_import_nothing_of_motcua_and_the_engine_no_connector() -> None:
+    """A connector talks to one far system and knows no Motcua code; the entry points (api/) hand its functions to
+    the engine, which never imports a connector."""
+    for module, imported in GRAPH.items():
+        if module.startswith("connectors"):
+            assert not {i for i in imported if i.split(".")[0] in ("engine", "api")}, module
+        if module.startswith("engine."):
+            assert not {i for i in imported if i.split(".")[0] == "connectors"}, module
+    plugins = sorted(p.parent.name for p in (PROJECT_ROOT / "connectors").glob("*/plugin.py"))
+    from connectors.registry import PLUGINS
+
+    assert plugins == sorted(PLUGINS), "every connector sub-package has a plugin.py listed in the registry"

@@ -102,7 +102,8 @@ def test_supplement_pauses_the_clock_and_resuming_moves_every_due_time(api: Api,
     assert api.get("/tasks", "chuyenvien").get_json()["total"] == 0
     blocked = api.complete(task["id"], "chuyenvien", PATHS[HKD]["steps"]["Task_ThamDinh"])
     assert blocked.status_code == 409
-    assert blocked.get_json()["allowed_actions"] == ["supplement_received", "stop", "withdraw", "exempt_fee"]
+    assert blocked.get_json()["allowed_actions"] == ["supplement_received", "request_supplement_again", "stop",
+                                                     "withdraw", "exempt_fee"]
     html = api.get(f"/dossiers/{code}/documents/supplement-request", "tiepnhan").get_data(as_text=True)
     assert "Bản sao biên bản họp thành viên hộ" in html
 
@@ -147,7 +148,7 @@ EXPECTED = {
     # the procedure carries a fee, owed until paid or waived: a leader may waive it until the result goes out
     "received": ["request_supplement", "require_payment", "stop", "withdraw", "exempt_fee"],
     "processing": ["request_supplement", "require_payment", "stop", "withdraw", "exempt_fee"],
-    "supplement_requested": ["supplement_received", "stop", "withdraw", "exempt_fee"],
+    "supplement_requested": ["supplement_received", "request_supplement_again", "stop", "withdraw", "exempt_fee"],
     "payment_required": ["record_payment", "stop", "withdraw", "exempt_fee"],
     "processed": ["require_payment", "record_payment", "return_result", "exempt_fee"],
     "returned": [], "refused": [], "stopped": [], "withdrawal_requested": [],

@@ -27,6 +27,7 @@ from flask.testing import FlaskClient
 
 from engine.dossiers.actions import ACTIONS
 from engine.dossiers.models import Attachment, Dossier
+from engine.dossiers.service import pin_digest
 from engine.people.models import User
 from engine.people.organisation import create_user
 from engine.scheduling import heartbeats
@@ -276,6 +277,15 @@ def give_receipt(w: World, who: Who | None, t: str) -> None:
                                      "unit": "", "at": datetime.now(UTC).isoformat()}
 
 
+def restore_pin(w: World, who: Who | None, t: str) -> None:
+    """A new PIN was sent: the target keeps its known one, for the routes that track with it."""
+    services = w.app.extensions["motcua"]
+    with services.session_factory() as session:
+        dossier = session.query(Dossier).filter(Dossier.code == w.targets[t].code).one()
+        dossier.pin_hash = pin_digest(services.settings.secret_key, dossier.code, w.targets[t].pin)
+        session.commit()
+
+
 def reopen_incident(w: World, who: Who | None, t: str) -> None:
     with w.app.extensions["motcua"].session_factory() as session:
         incident = session.get(Incident, w.targets[t].incident)
@@ -408,6 +418,11 @@ TABLE: dict[str, Spec] = {
         who, "GET", f"/public/dossiers/{w.targets[t].code}", headers={"X-Dossier-Pin": w.targets[t].pin})),
     "POST public.public_rating": Spec(public, api_send(  # allowed: 409, not returned yet
         "POST", "/public/dossiers/{code}/rating", lambda w, who, t: {"pin": w.targets[t].pin, "rating": 3})),
+    "POST citizen.public_supplement": Spec(public, lambda w, who, t: w.call(  # allowed: 409, nothing is asked
+        who, "POST", f"/public/dossiers/{w.targets[t].code}/supplement", data={"pin": w.targets[t].pin},
+        content_type="multipart/form-data")),
+    "POST citizen.public_pin": Spec(public, api_send("POST", "/public/dossiers/{code}/pin"), undo=restore_pin),
+    "GET citizen.list_supplements": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/supplements"), hides=True),
     "GET health": Spec(public, lambda w, who, t: w.api.client.get("/healthz"), prepare=scheduler_beats),
     "GET static": Spec(public, page_get("/static/css/motcua.css")),
     # --- pages -----------------------------------------------------------------------------------------
@@ -426,6 +441,11 @@ TABLE: dict[str, Spec] = {
         "code": w.targets[t].code, "pin": w.targets[t].pin})),
     "POST portal.rating": Spec(public, page_post("/track/rating", lambda w, who, t: {
         "code": w.targets[t].code, "pin": w.targets[t].pin, "rating": "3"})),
+    "POST portal.track_supplement": Spec(public, page_post("/track/supplement", lambda w, who, t: {
+        "code": w.targets[t].code, "pin": w.targets[t].pin})),  # the tracking page: nothing is asked
+    "GET portal.pin_page": Spec(public, page_get("/track/pin")),
+    "POST portal.pin_page": Spec(public, page_post("/track/pin", lambda w, who, t: {"code": w.targets[t].code}),
+                                 undo=restore_pin),
     "GET officer.inbox": Spec(roles(*OFFICERS), page_get("/inbox")),
     "GET officer.dossier": Spec(DOSSIER_READERS, page_get("/dossiers/{code}"), hides=True),
     "GET officer.counter": Spec(roles("reception"), page_get("/counter?q=kinh")),

@@ -13,6 +13,7 @@ from engine.dossiers.counter import MAX_GUIDANCE, MAX_LINE, MAX_LINES, MAX_QUANT
 from engine.dossiers.lookup import REUSABLE
 from engine.dossiers.status import CHANNELS, STATUS_CODES
 
+from .citizen import SituationOut
 from .common import INT32_MAX, Integer, LocalDateTime, Strict
 from .organisation import AuditOut
 from .portal import AttachmentOut
@@ -246,6 +247,9 @@ class PublicDossier(Schema):
     returned_at = LocalDateTime(attribute="dossier.returned_at", allow_none=True)
     finished_at = LocalDateTime(attribute="dossier.finished_at", allow_none=True)
     steps = fields.List(fields.Nested(PublicStep))
+    situation = fields.Nested(SituationOut, metadata={"description": "why, and what to do: the supplement asked "
+                                                                    "for, the reasons of a refusal or stop, the fee, "
+                                                                    "the result's date and place"})
 
 
 class RatingIn(Strict):

@@ -55,7 +55,12 @@ class PortalSubmissionIn(Strict):
         "description": "how the applicant wants the result: counter, post or electronic"})
     competent_unit = fields.String(required=True, validate=validate.Length(min=1, max=64))
     data = fields.Dict(keys=fields.String(), load_default=dict,
-                       metadata={"description": "the declaration, checked against the start form"})
+                       metadata={"description": "the declaration, checked against the start form; its fields that "
+                                                "repeat the applicant's details are filled from `applicant` when "
+                                                "left out"})
+    result_delivery = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DELIVERY),
+                                    metadata={"description": "how the applicant wants the result: counter, post "
+                                                             "or electronic"})
 
 
 class AttachmentOut(Schema):

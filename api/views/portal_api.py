@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from engine.dossiers.attachments import (
     ACCEPTED_EXTENSIONS,
     EXTENSIONS,
+    StoredFile,
     Upload,
     UploadLimits,
     attachments_of,
@@ -53,13 +54,16 @@ def uploads_from_request() -> list[Upload]:
     return found
 
 
-def submit_from_request(fields: dict[str, Any], key: str | None, pin: str | None = None) -> Any:
-    """Run the online submission with the request's files, limited per client address; returns `Submitted`."""
+def submit_from_request(fields: dict[str, Any], key: str | None, pin: str | None = None,
+                        kept: list[StoredFile] | None = None) -> Any:
+    """Run the online submission with the request's files (and those `kept` from a refused attempt), limited per
+    client address; returns `Submitted`."""
     settings = services().settings
     sub = OnlineSubmission(procedure=fields["procedure"], applicant=fields["applicant"],
                            competent_unit=fields["competent_unit"], data=fields["data"],
                            files=uploads_from_request(), submission_key=key,
-                           client=client_address(), pin=pin, result_delivery=fields.get("result_delivery"))
+                           client=client_address(), pin=pin, kept=kept or [],
+                           result_delivery=fields.get("result_delivery"))
     limits = UploadLimits(settings.upload_max_bytes, settings.upload_max_files, settings.upload_max_files_per_document)
     return submit_online(request_uow(), sub, settings.upload_dir, limits, settings.submit_limit)
 
@@ -85,7 +89,7 @@ def public_procedure(code: str):  # type: ignore[no-untyped-def]
 @bp.post("/public/dossiers")
 @operation("Submit a dossier online, without an account. multipart/form-data: a `submission` part holding JSON "
            "`{procedure, applicant: {kind?, name, id_number | tax_code + representative, phone, address, email?}, "
-           "competent_unit, data, result_delivery?}` and one "
+           "competent_unit, data, result_delivery?}` (counter, post or electronic) and one "
            "file part per document, named `file:<document code>` (PDF, JPEG or PNG by content, each at most "
            "MOTCUA_UPLOAD_MAX_MB; at most MOTCUA_UPLOAD_MAX_FILES files in all, 20 by default, and "
            "MOTCUA_UPLOAD_MAX_FILES_PER_DOCUMENT for one document, 5 by default: more and no file is stored, "

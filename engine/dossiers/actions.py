@@ -31,6 +31,8 @@ ACTIONS: dict[str, ActionRule] = {
     "refuse": _rule({"reception"}, {"registered"}, "refused"),
     "request_supplement": _rule({"reception", "specialist"}, {"received", "processing"}, "supplement_requested"),
     "supplement_received": _rule({"reception"}, {"supplement_requested"}, "<resume>"),
+    # what the applicant sent (online or at the counter) is still not enough: a new request, still paused
+    "request_supplement_again": _rule({"reception"}, {"supplement_requested"}, "supplement_requested"),
     "require_payment": _rule({"reception", "specialist"}, {"received", "processing", "processed"},
                              "payment_required"),
     # also when the result is collected: the citizen pays at the counter then

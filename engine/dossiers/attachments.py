@@ -13,6 +13,7 @@ import re
 import tempfile
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -138,12 +139,14 @@ def count_problems(uploads: list[Upload], limits: UploadLimits) -> tuple[dict[st
             [f"{doc}: at most {limits.max_files_per_document} files" for doc in crowded])
 
 
-def check_uploads(documents: list[dict[str, Any]], uploads: list[Upload], upload_dir: Path, limits: UploadLimits
-                  ) -> tuple[list[StoredFile], dict[str, list[str]], list[str]]:
+def check_uploads(documents: list[dict[str, Any]], uploads: list[Upload], upload_dir: Path, limits: UploadLimits,
+                  kept: Sequence[StoredFile] = ()) -> tuple[list[StoredFile], dict[str, list[str]], list[str]]:
     """Store the files that pass; return them, the problems per document code, and readable details.
 
-    Too many files (in all, or for one document) store none of them."""
-    errors, details = count_problems(uploads, limits)
+    `kept` are files stored by an earlier, refused attempt that the applicant keeps: they count towards the limits
+    and stand for their documents. Too many files (in all, or for one document) store none of them."""
+    counted = uploads + [Upload(f.document, f.file_name, None) for f in kept]  # type: ignore[arg-type]
+    errors, details = count_problems(counted, limits)
     if errors:
         return [], errors, details
     max_bytes = limits.max_bytes
@@ -159,7 +162,7 @@ def check_uploads(documents: list[dict[str, Any]], uploads: list[Upload], upload
         except FileRejected as exc:
             errors.setdefault(upload.document, []).append(exc.message)
             details.append(f"{names[upload.document]} ({upload.file_name or '?'}): {exc.detail}")
-    given = {u.document for u in uploads}
+    given = {u.document for u in counted}
     for doc in documents:
         if doc["required"] and doc["code"] not in given:
             errors.setdefault(doc["code"], []).append(REQUIRED)

@@ -25,6 +25,7 @@ from .actions import ACTIONS, PAUSED_STATUSES, available_actions, fee_owed
 from .models import Dossier, TaskRecord
 from .projection import CANCELLED, OPEN, SUSPENDED
 from .service import find_dossier, receive, resolve_escalations
+from .supplements import decide, new_request
 
 Handler = Callable[[UnitOfWork, Dossier, Actor, datetime, dict[str, Any]], dict[str, Any]]
 
@@ -144,17 +145,29 @@ def _resume(uow: UnitOfWork, dossier: Dossier, now: datetime) -> timedelta:
 
 def _request_supplement(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: datetime, params: dict[str, Any]
                         ) -> dict[str, Any]:
-    missing = _required_list(params, "missing")
+    """What is missing: documents of the procedure's list (`documents`, codes) and/or in words (`missing`)."""
+    detail = new_request(uow, dossier, actor, params, now)
     _pause(uow, dossier, now, "supplement_requested")
     dossier.supplement_count = (dossier.supplement_count or 0) + 1
-    return {"missing": missing, "guidance": params.get("guidance", ""), "count": dossier.supplement_count}
+    return {**detail, "count": dossier.supplement_count}
+
+
+def _request_supplement_again(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: datetime,
+                              params: dict[str, Any]) -> dict[str, Any]:
+    """The answer is not enough: the request is closed as asked again and a new one is made. It counts as another
+    supplement request (the national index counts a dossier supplemented more than once as late)."""
+    previous = decide(uow.session, dossier, "asked_again", actor, now)
+    detail = new_request(uow, dossier, actor, params, now)
+    dossier.supplement_count = (dossier.supplement_count or 0) + 1
+    return {**detail, "previous_round": previous, "count": dossier.supplement_count}
 
 
 def _supplement_received(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: datetime,
                          params: dict[str, Any]) -> dict[str, Any]:
+    accepted = decide(uow.session, dossier, "accepted", actor, now)
     paused = _resume(uow, dossier, now)
     return {"paused_seconds": int(paused.total_seconds()), "due_at": dossier.due_at.isoformat()
-            if dossier.due_at else None, "note": params.get("note", "")}
+            if dossier.due_at else None, "note": params.get("note", ""), "round": accepted}
 
 
 def _require_payment(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: datetime, params: dict[str, Any]
@@ -194,6 +207,7 @@ def _exempt_fee(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: datetime, 
 
 
 def _end(uow: UnitOfWork, dossier: Dossier, now: datetime, status: str) -> None:
+    decide(uow.session, dossier, "closed", None, now)
     if dossier.status in PAUSED_STATUSES:
         _resume(uow, dossier, now)
     dossier.status, dossier.finished_at = status, now
@@ -233,6 +247,7 @@ HANDLERS: dict[str, Handler] = {
     "refuse": _refuse,
     "request_supplement": _request_supplement,
     "supplement_received": _supplement_received,
+    "request_supplement_again": _request_supplement_again,
     "require_payment": _require_payment,
     "record_payment": _record_payment,
     "stop": _stop,

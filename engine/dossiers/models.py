@@ -192,6 +192,32 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     stored_path: Mapped[str] = mapped_column(String(300))  # relative to the upload folder
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # sent by the applicant in answer to a supplement request (None: with the dossier itself)
+    supplement_id: Mapped[int | None] = mapped_column(ForeignKey("supplement_requests.id"), index=True)
+
+
+class SupplementRequest(Base):
+    """One request for a supplement (form 02): what is missing, the written guidance, and what came of it.
+
+    `open` waits for the applicant; `submitted` once the applicant sent files online; then reception either
+    `accepted` it (the clock resumes) or `asked_again` (a new request follows). A request left open when the
+    dossier resumes or ends otherwise (papers brought to the counter, a stop) is `closed`."""
+
+    __tablename__ = "supplement_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)  # 1 for the dossier's first request, then 2, ...
+    documents: Mapped[list[str]] = mapped_column(JSONType)  # codes of the procedure's documents wanted
+    missing: Mapped[list[str]] = mapped_column(JSONType)  # what is missing, as the officer wrote it
+    guidance: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16))  # open | submitted | accepted | asked_again | closed
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    applicant_note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 # Citizens have no account (created_by is NULL), so the (created_by, submission_key) constraint cannot catch

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.errors import Conflict, ValidationFailed
 from engine.people.models import Unit
 from engine.procedures.catalog import current_version
+from engine.procedures.forms import applicant_bindings
 from engine.procedures.models import Procedure
 from engine.procedures.specs import CompiledProcedure
 from engine.store.throttle import blocked_until, count_event, refusal
@@ -29,7 +30,7 @@ from engine.text import fold
 
 from . import applicants
 from .applicants import DELIVERY, stamp_applicant
-from .attachments import StoredFile, Upload, UploadLimits, check_uploads
+from .attachments import ALL_FILES, StoredFile, Upload, UploadLimits, check_uploads
 from .codes import PIN_DIGITS, new_pin, next_code
 from .models import Attachment, Dossier
 from .service import Submitted, pin_digest, validate_form
@@ -60,7 +61,29 @@ class OnlineSubmission:
     submission_key: str | None = None
     client: str | None = None  # the sender's address, for the hourly limit
     pin: str | None = None  # a PIN the caller can derive again (the portal ties it to the browser session)
+    kept: list[StoredFile] = field(default_factory=list)  # files of a refused attempt the applicant keeps
     result_delivery: str | None = None  # applicants.DELIVERY: how the applicant wants the result
+
+
+class Refused(ValidationFailed):
+    """A 422 of the online submission, with the files that passed their checks and were stored (the portal offers
+    them again, so that the applicant need not choose them again)."""
+
+    def __init__(self, detail: str, errors: dict[str, Any], stored: list[StoredFile]) -> None:
+        super().__init__(detail, errors)
+        self.stored = stored
+
+
+def fill_from_applicant(schema_json: dict[str, Any] | None, data: Any, applicant: dict[str, Any]) -> Any:
+    """The declaration's fields that repeat the applicant's details (forms.applicant_bindings), filled from them
+    where the applicant left them empty: the applicant types them once."""
+    if not isinstance(data, dict) or not schema_json:
+        return data
+    filled = dict(data)
+    for key, detail in applicant_bindings(schema_json).items():
+        if filled.get(key) in (None, "") and isinstance(applicant.get(detail), str) and applicant[detail]:
+            filled[key] = applicant[detail]
+    return filled
 
 
 def catalogue(uow: UnitOfWork, query: str = "") -> list[CompiledProcedure]:
@@ -118,16 +141,18 @@ def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, limi
     if sub.competent_unit not in units:
         errors["competent_unit"] = ["Choose one of the listed units."]
     data: dict[str, Any] = {}
+    schema_json = compiled.forms[compiled.start_form].schema_json if compiled.start_form else None
     try:
-        data = validate_form(compiled, compiled.start_form, sub.data)
+        data = validate_form(compiled, compiled.start_form, fill_from_applicant(schema_json, sub.data, applicant))
     except ValidationFailed as exc:
         errors["data"] = exc.errors
-    stored, file_errors, details = check_uploads(compiled.meta["documents"], sub.files, upload_dir, limits)
+    stored, file_errors, details = check_uploads(compiled.meta["documents"], sub.files, upload_dir, limits, sub.kept)
     if file_errors:
         errors["files"] = file_errors
     if errors:
         summary = "; ".join(details) if details else "the submission is not valid"
-        raise ValidationFailed(summary, errors)
+        raise Refused(summary, errors, [*sub.kept, *stored] if not file_errors.get(ALL_FILES) else [])
+    stored = [*sub.kept, *stored]
     return _register(uow, compiled, sub, applicant, data, stored, key, limit)
 
 

@@ -41,8 +41,9 @@ from engine.store.uow import UnitOfWork
 from .models import Dossier, TaskRecord
 from .projection import CANCELLED, STEP_ORDER
 from .service import pin_digest
+from .situation import Situation, situation_of
 
-__all__ = ["RATINGS", "PublicView", "TooManyAttempts", "rate", "track"]
+__all__ = ["RATINGS", "PublicView", "TooManyAttempts", "authorised", "rate", "track"]
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_CODE_AND_CLIENT = 5
@@ -58,6 +59,7 @@ class PublicView:
     dossier: Dossier
     procedure_name: dict[str, str]
     steps: list[TaskRecord]
+    situation: Situation  # why, and what to do: a supplement, a refusal, a fee, a result to collect
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def _counters(code: str, client: str, guarded: bool) -> list[_Counter]:
     return found
 
 
-def _authorised(uow: UnitOfWork, code: str, pin: str | None, client: str) -> Dossier:
+def authorised(uow: UnitOfWork, code: str, pin: str | None, client: str) -> Dossier:
     now = uow.clock()
     code = code[:100]
     per_code = _Counter(f"track:code:{code}", GUARD_AFTER, CODE_WINDOW)
@@ -102,11 +104,11 @@ def _authorised(uow: UnitOfWork, code: str, pin: str | None, client: str) -> Dos
 
 
 def track(uow: UnitOfWork, code: str, pin: str | None, client: str) -> PublicView:
-    dossier = _authorised(uow, code, pin, client)
+    dossier = authorised(uow, code, pin, client)
     compiled = uow.cache.get(uow.session, dossier.procedure_version_id)
     steps = list(uow.session.scalars(select(TaskRecord).where(
         TaskRecord.dossier_id == dossier.id, TaskRecord.state != CANCELLED).order_by(*STEP_ORDER)))
-    return PublicView(dossier, compiled.meta["name"], steps)
+    return PublicView(dossier, compiled.meta["name"], steps, situation_of(uow, dossier))
 
 
 RATINGS = {1: "dissatisfied", 2: "satisfied", 3: "very satisfied"}
@@ -116,7 +118,7 @@ def rate(uow: UnitOfWork, code: str, pin: str | None, client: str, rating: Any, 
     """The applicant's satisfaction rating, once, after the result was returned."""
     if rating not in RATINGS or isinstance(rating, bool):
         raise ValidationFailed("rating must be 1, 2 or 3", {"rating": ["1 dissatisfied, 2 satisfied, 3 very."]})
-    dossier = _authorised(uow, code, pin, client)
+    dossier = authorised(uow, code, pin, client)
     if dossier.status != "returned":
         raise Conflict("a dossier is rated after its result is returned", dossier_status=dossier.status)
     if dossier.rating is not None:

@@ -58,6 +58,16 @@ class PatternMatch(validate.Validator):
         return value
 
 
+class Text(fields.String):
+    """A text answer. Left empty, an optional one is accepted as it is: its pattern and lengths apply to what was
+    typed (form-js sends "" for an empty text field, and an e-mail pattern must not refuse a missing e-mail)."""
+
+    def _validate(self, value: Any) -> None:
+        if value == "" and not self.required:
+            return
+        super()._validate(value)
+
+
 class IsoDate(fields.Date):
     """Accepts YYYY-MM-DD and keeps it a string in task data (what form-js writes and reads back)."""
 
@@ -223,6 +233,22 @@ def _rule_problems(ctype: str, comp: dict[str, Any]) -> list[tuple[str, str]]:
     return problems
 
 
+# A start-form field that repeats the applicant's details says so with a form-js custom property,
+# `"properties": {"applicant": "name"}`: the portal asks the applicant once and fills the field from it.
+APPLICANT_PROPERTY = "applicant"
+APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
+
+
+def applicant_bindings(schema_json: dict[str, Any]) -> dict[str, str]:
+    """Field key -> the applicant's detail it repeats."""
+    found = {}
+    for comp in _input_components(schema_json.get("components", [])):
+        props = comp.get("properties")
+        if isinstance(props, dict) and props.get(APPLICANT_PROPERTY) in APPLICANT_FIELDS:
+            found[comp["key"]] = props[APPLICANT_PROPERTY]
+    return found
+
+
 REQUIRED_MESSAGE = "Missing data for required field."  # marshmallow's own wording, which the pages translate
 
 
@@ -258,7 +284,7 @@ def _field_for(comp: dict[str, Any]) -> fields.Field:
         if rules.get("pattern"):
             validators.append(PatternMatch(rules["pattern"], error=rules.get(
                 "patternErrorMessage") or "Giá trị không đúng định dạng."))
-        return fields.String(validate=validators, **opts)
+        return Text(validate=validators, **opts)
     if ctype == "number":
         if rules.get("min") is not None or rules.get("max") is not None:
             validators.append(validate.Range(min=rules.get("min"), max=rules.get("max")))

@@ -1,4 +1,5 @@
-"""Delivering the outbox: e-mail over SMTP and a generic JSON webhook, with retries and backoff.
+"""Delivering the outbox: e-mail over SMTP, SMS through the SMS connector (handed in as a function: the engine
+knows no connector) and a generic JSON webhook, with retries and backoff.
 
 A message is leased before it is sent (its next attempt moved a few minutes ahead in a committed
 compare-and-set), so two deliverers never send it at once, and a deliverer that dies mid-way only delays
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import smtplib
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -31,6 +33,10 @@ class Channels:
     smtp_port: int = 25
     smtp_sender: str = "motcua@localhost"
     timeout: float = 10.0
+    sms: Callable[[str, str], None] | None = None  # send(phone, text); raises when the gateway refuses
+
+
+WIPED = "(đã xoá sau khi gửi)"  # what is left of a sent message whose body carried a secret (a new PIN)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -46,6 +52,10 @@ def _send(message: OutboxMessage, channels: Channels) -> None:
         mail.set_content(message.body)
         with smtplib.SMTP(channels.smtp_host, channels.smtp_port, timeout=channels.timeout) as smtp:
             smtp.send_message(mail)
+    elif message.channel == "sms":
+        if channels.sms is None:
+            raise RuntimeError("no SMS gateway configured (MOTCUA_SMS_URL)")
+        channels.sms(message.address or "", message.body)
     elif message.channel == "webhook":
         body = orjson.dumps({"subject": message.subject, "body": message.body, **message.payload})
         request = urllib.request.Request(message.address or "", data=body, method="POST",
@@ -90,6 +100,8 @@ def deliver(uow: UnitOfWork, channels: Channels, limit: int = 100) -> tuple[int,
         else:
             message.attempts += 1
             message.state, message.sent_at, message.last_error = "sent", uow.clock(), None
+            if (message.payload or {}).get("wipe"):
+                message.body = WIPED
             sent += 1
             max_lag = max(max_lag, (message.sent_at - due_at).total_seconds())
         session.commit()

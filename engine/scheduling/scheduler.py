@@ -59,9 +59,11 @@ class JobContext:
     failures: dict[str, int] = field(default_factory=dict)  # failures in a row, per job
 
 
-def job_context(settings: Settings, uow: Callable[[], UnitOfWork], clock: Clock) -> JobContext:
-    """What the jobs use: units of work opened by the process's runtime, the delivery channels, the clock."""
-    channels = Channels(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
+def job_context(settings: Settings, uow: Callable[[], UnitOfWork], clock: Clock,
+                sms: Callable[[str, str], None] | None = None) -> JobContext:
+    """What the jobs use: units of work opened by the process's runtime, the delivery channels (the SMS
+    connector's send, handed in by the entry point), the clock."""
+    channels = Channels(settings.smtp_host, settings.smtp_port, settings.smtp_sender, sms=sms)
     return JobContext(uow, channels, settings.webhook_url, clock, f"{socket.gethostname()}:{os.getpid()}")
 
 

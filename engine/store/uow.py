@@ -3,6 +3,10 @@
 State changes record audit entries here; `commit` flushes the changes, seals the entries into the keyed hash
 chain (taking the chain's head lock last, so every transaction locks in the same order) and commits.
 
+Observers (handed in by the runtime) see a transaction's audit entries just before it commits and may add rows
+to it: the outbox's messages to citizens are written so, in the same transaction as the change they report,
+without the area that made the change knowing of them.
+
 A use case also reads the process-wide caches of the areas above (compiled specs, the unit tree, the
 calendar) and runs procedure code with the runtime's script engine. Whoever opens the unit of work hands
 them in (`engine.runtime`); this module names their types for the type checker only, so the store imports
@@ -11,7 +15,7 @@ nothing above itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -37,7 +41,8 @@ class UnitOfWork:
     def __init__(self, session_factory: sessionmaker, *, cache: SpecCache, calendars: CalendarProvider,
                  org: OrgCache, clock: Callable[[], datetime], audit_keys: AuditKeys, checkpoint_file: Path,
                  code_pattern: str = DEFAULT_CODE_PATTERN, code_prefix: str = "MC", pin_secret: str = "",
-                 scripts: MotcuaScriptEngine | None = None) -> None:
+                 scripts: MotcuaScriptEngine | None = None,
+                 observers: Sequence[Callable[[UnitOfWork, list[dict[str, Any]]], None]] = ()) -> None:
         self._factory = session_factory
         self.audit_keys = audit_keys  # the chain's key, and where its checkpoints are kept (store/checkpoints.py)
         self.checkpoint_file = checkpoint_file
@@ -49,6 +54,7 @@ class UnitOfWork:
         self.code_prefix = code_prefix
         self.pin_secret = pin_secret
         self.scripts = scripts  # runs procedure code within the configured bounds (None: the defaults)
+        self.observers = tuple(observers)  # called with the pending audit entries before each commit
         self.session: Session
         self.pending_audit: list[dict[str, Any]] = []
 
@@ -84,6 +90,10 @@ class UnitOfWork:
         # the changes first, in one statement where the database allows it, and the audit chain's head (whose
         # lock every transaction takes last) reserved in the same round trip
         reserved = None
+        if self.pending_audit:
+            for observe in self.observers:
+                with self.session.no_autoflush:
+                    observe(self, self.pending_audit)
         if self.pending_audit:
             statement, params = reservation(self.pending_audit)
             reserved = flush(self.session, then=statement, then_params=params)

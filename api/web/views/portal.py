@@ -11,11 +11,13 @@ from typing import Any
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from engine.dossiers.attachments import ACCEPTED_EXTENSIONS, StoredFile
 from engine.dossiers.codes import PIN_DIGITS
-from engine.dossiers.portal import catalogue
+from engine.dossiers.portal import Refused, catalogue
 from engine.dossiers.tracking import TooManyAttempts, rate, track
 from engine.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from engine.procedures.catalog import current_version
+from engine.procedures.forms import applicant_bindings
 from engine.procedures.specs import CompiledProcedure
 from engine.text import fold
 
@@ -24,6 +26,8 @@ from ...integers import parse_int
 from ...operations import load_json
 from ...services import request_uow, services
 from ...views.portal_api import procedure_body, submit_from_request
+from ..formdata import declaration_from_form
+from .kept_files import keep_token, kept_files
 
 bp = Blueprint("portal", __name__)
 APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
@@ -75,13 +79,18 @@ def _labels(components: list[dict[str, Any]]) -> dict[str, str]:
 
 def _render_submit(p: dict[str, Any], values: dict[str, Any], data: dict[str, Any], token: str,
                    errors: dict[str, list[str]] | None = None, status: int = 200,
-                   retry_after: int | None = None) -> Response:
+                   retry_after: int | None = None, kept: list[StoredFile] | None = None) -> Response:
     errors = errors or {}
     data_errors = {k[5:]: v for k, v in errors.items() if k == "data" or k.startswith("data.")}
     wait = math.ceil(retry_after / 60) if retry_after else None
+    labels = _labels((p["start_form"] or {}).get("components", []))
+    bound = applicant_bindings(p["start_form"] or {})
+    offered: dict[str, list[dict[str, Any]]] = {}
+    for f in kept or []:
+        offered.setdefault(f.document, []).append({"name": f.file_name, "size": f.size, "token": keep_token(f)})
     html = render_template("portal/submit.html", p=p, values=values, data=data, token=token, errors=errors,
-                           data_errors=data_errors, labels=_labels((p["start_form"] or {}).get("components", [])),
-                           wait_minutes=wait)
+                           data_errors=data_errors, labels=labels, wait_minutes=wait, bound=bound,
+                           bound_labels=[labels.get(k, k) for k in bound], kept=offered)
     response = make_response(html, status)
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
@@ -112,19 +121,27 @@ def submit(code: str) -> Response:
     form = request.form
     values = {f: form.get(f"applicant_{f}", "").strip() for f in APPLICANT_FIELDS}
     values["competent_unit"] = form.get("competent_unit", "")
+    values["result_delivery"] = form.get("result_delivery", "")[:16]
     token = form.get("submission_token", "")[:100] or uuid.uuid4().hex
-    try:
-        data = load_json(form.get("data") or "{}")
-    except BadRequest:
-        data = None
-    if not isinstance(data, dict):  # the page's script did not run: nothing to keep but the typed fields
-        return _render_submit(p, values, {}, token, {"data": ["The declaration could not be read."]}, 400)
+    kept = kept_files(form.getlist("kept"))
+    if form.get("data"):  # the page's script sent form-js's data
+        try:
+            data = load_json(form["data"])
+        except BadRequest:
+            data = None
+    else:  # no JavaScript: the declaration's plain fields, as the page rendered them
+        data = declaration_from_form(p["start_form"], form, set(applicant_bindings(p["start_form"] or {})))
+    if not isinstance(data, dict):
+        return _render_submit(p, values, {}, token, {"data": ["The declaration could not be read."]}, 400, kept=kept)
     fields = {"procedure": code, "applicant": {k: v for k, v in values.items() if v and k in APPLICANT_FIELDS},
-              "competent_unit": values["competent_unit"], "data": data}
+              "competent_unit": values["competent_unit"], "data": data,
+              "result_delivery": values["result_delivery"] or None}
     try:
-        submitted = submit_from_request(fields, token, _session_pin(token))
+        submitted = submit_from_request(fields, token, _session_pin(token), kept)
+    except Refused as exc:
+        return _render_submit(p, values, data, token, _flatten(exc.errors), 422, kept=exc.stored)
     except ValidationFailed as exc:
-        return _render_submit(p, values, data, token, _flatten(exc.errors), 422)
+        return _render_submit(p, values, data, token, _flatten(exc.errors), 422, kept=kept)
     except TooManyAttempts as exc:
         return _render_submit(p, values, data, token, status=429, retry_after=exc.extra.get("retry_after"))
     dossier = submitted.dossier
@@ -148,9 +165,13 @@ def receipt() -> Response:
 
 def _track_page(code: str = "", view: Any = None, pin: str = "", problem: str | None = None,
                 status: int = 200, rating_errors: dict[str, list[str]] | None = None,
-                rated: bool = False, comment: str = "", retry_after: int | None = None) -> Response:
+                rated: bool = False, comment: str = "", retry_after: int | None = None,
+                upload: dict[str, Any] | None = None) -> Response:
+    settings = services().settings
+    upload = {"errors": {}, "note": "", "accept": ACCEPTED_EXTENSIONS, "max_bytes": settings.upload_max_bytes,
+              **(upload or {})}
     html = render_template("portal/track.html", code=code, view=view, pin=pin, problem=problem, rated=rated,
-                           rating_errors=rating_errors or {}, comment=comment,
+                           rating_errors=rating_errors or {}, comment=comment, upload=upload,
                            wait_minutes=math.ceil(retry_after / 60) if retry_after else None)
     response = make_response(html, status)
     response.headers["Cache-Control"] = "no-store"  # the result page carries the PIN in its rating form

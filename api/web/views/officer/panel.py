@@ -25,8 +25,9 @@ from ...i18n import select_locale
 ACTION_FIELDS: dict[str, list[tuple[str, str]]] = {
     "receive": [("documents", "checks")],
     "refuse": [("reasons", "lines")],
-    "request_supplement": [("missing", "lines"), ("guidance", "text")],
+    "request_supplement": [("documents", "wanted"), ("missing", "lines"), ("guidance", "text")],
     "supplement_received": [("note", "text")],
+    "request_supplement_again": [("documents", "wanted"), ("missing", "lines"), ("guidance", "text")],
     "require_payment": [("amount", "int"), ("note", "text")],
     "record_payment": [("online", "bool"), ("receipt", "text")],
     "stop": [("reason", "text")],
@@ -103,7 +104,7 @@ def read_action_form(action: str, form: Any) -> tuple[dict[str, Any], dict[str, 
     errors: dict[str, list[str]] = {}
     for name, kind in ACTION_FIELDS.get(action, []):
         raw = form.get(name, "")
-        if kind == "checks":
+        if kind in ("checks", "wanted"):
             params[name] = form.getlist(name)
         elif kind == "lines":
             lines = [line.strip() for line in raw.splitlines() if line.strip()]

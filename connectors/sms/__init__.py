@@ -1,0 +1,1 @@
+"""The SMS gateway: texts to citizens (receipt, supplement, fee, result, a new PIN) through an HTTP SMS gateway."""
