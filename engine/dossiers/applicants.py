@@ -34,7 +34,7 @@ class ApplicantIn(Schema):
         unknown = RAISE
 
     id_required = False
-    kind = fields.String(load_default="person", validate=validate.OneOf(KINDS))
+    kind = fields.String(validate=validate.OneOf(KINDS))  # absent: a person (as stored before businesses came)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     id_number = fields.String(validate=validate.Regexp(PERSON_ID.pattern, error="12 digits expected."))
     tax_code = fields.String(validate=validate.Regexp(TAX_CODE.pattern,
