@@ -24,7 +24,7 @@ from .applicants import DELIVERY, ApplicantIn
 from .attachments import UNKNOWN_DOCUMENT, FileRejected, StoredFile, Upload, UploadLimits, count_problems, store
 from .lookup import check_reused
 from .models import Attachment
-from .service import Submission, Submitted, earlier_submission, open_dossier, validate_form
+from .service import Submission, Submitted, earlier_submission, open_dossier, validate_declaration
 
 COUNTER_CHANNELS = ("counter", "postal")
 # How a paper is handed in (Decree 118/2025: a copy, the original, or a certified copy).
@@ -95,7 +95,7 @@ def register(uow: UnitOfWork, actor: Actor, reg: CounterRegistration, upload_dir
     if reg.result_delivery is not None and reg.result_delivery not in DELIVERY:
         errors["result_delivery"] = [CHOOSE]
     try:
-        data = validate_form(compiled, compiled.start_form, reg.data)
+        data = validate_declaration(compiled, reg.data, applicant)
     except ValidationFailed as exc:
         errors["data"], data = exc.errors, {}
     handed = _check_documents(reg.documents, documents, errors)

@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 from engine.errors import Conflict, ValidationFailed
 from engine.people.models import Unit
 from engine.procedures.catalog import current_version
-from engine.procedures.forms import applicant_bindings
 from engine.procedures.models import Procedure
 from engine.procedures.specs import CompiledProcedure
 from engine.store.throttle import blocked_until, count_event, refusal
@@ -33,7 +32,7 @@ from .applicants import DELIVERY, stamp_applicant
 from .attachments import ALL_FILES, StoredFile, Upload, UploadLimits, check_uploads
 from .codes import PIN_DIGITS, new_pin, next_code
 from .models import Attachment, Dossier
-from .service import Submitted, pin_digest, validate_form
+from .service import Submitted, pin_digest, validate_declaration
 
 KEY_MAX = 100
 SUBMIT_WINDOW = timedelta(hours=1)
@@ -72,18 +71,6 @@ class Refused(ValidationFailed):
     def __init__(self, detail: str, errors: dict[str, Any], stored: list[StoredFile]) -> None:
         super().__init__(detail, errors)
         self.stored = stored
-
-
-def fill_from_applicant(schema_json: dict[str, Any] | None, data: Any, applicant: dict[str, Any]) -> Any:
-    """The declaration's fields that repeat the applicant's details (forms.applicant_bindings), filled from them
-    where the applicant left them empty: the applicant types them once."""
-    if not isinstance(data, dict) or not schema_json:
-        return data
-    filled = dict(data)
-    for key, detail in applicant_bindings(schema_json).items():
-        if filled.get(key) in (None, "") and isinstance(applicant.get(detail), str) and applicant[detail]:
-            filled[key] = applicant[detail]
-    return filled
 
 
 def catalogue(uow: UnitOfWork, query: str = "") -> list[CompiledProcedure]:
@@ -141,9 +128,8 @@ def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, limi
     if sub.competent_unit not in units:
         errors["competent_unit"] = ["Choose one of the listed units."]
     data: dict[str, Any] = {}
-    schema_json = compiled.forms[compiled.start_form].schema_json if compiled.start_form else None
     try:
-        data = validate_form(compiled, compiled.start_form, fill_from_applicant(schema_json, sub.data, applicant))
+        data = validate_declaration(compiled, sub.data, applicant)
     except ValidationFailed as exc:
         errors["data"] = exc.errors
     stored, file_errors, details = check_uploads(compiled.meta["documents"], sub.files, upload_dir, limits, sub.kept)

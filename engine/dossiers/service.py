@@ -18,6 +18,7 @@ from engine.people.actors import Actor
 from engine.procedures.catalog import current_version
 from engine.procedures.escalation_rules import apology_at
 from engine.procedures.form_reading import ReadField, read_form
+from engine.procedures.forms import applicant_bindings
 from engine.procedures.serialization import dump_workflow
 from engine.procedures.specs import CompiledProcedure
 from engine.store.models import AuditEntry
@@ -87,7 +88,7 @@ def open_dossier(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
     if sub.channel not in CHANNELS:
         raise ValidationFailed("unknown channel", {"channel": [f"Must be one of: {', '.join(CHANNELS)}."]})
     compiled = current_version(session, uow.cache, sub.procedure)
-    data = validate_form(compiled, compiled.start_form, sub.data)
+    data = validate_declaration(compiled, sub.data, sub.applicant)
     reception_unit = actor.unit_for("reception") or actor.unit_code
     competent_unit = sub.competent_unit or reception_unit
     if competent_unit not in uow.org.tree(session).level:
@@ -231,6 +232,25 @@ def _return_to_owner(uow: UnitOfWork, actor: Actor, row: TaskRecord, dossier: Do
                after={"assignee_id": row.owner_id}, detail={"data": cleaned})
     uow.commit()
     return Completion(task=row, dossier=dossier, next_tasks=[])
+
+
+def fill_from_applicant(schema_json: dict[str, Any] | None, data: Any, applicant: dict[str, Any]) -> Any:
+    """The declaration's fields that repeat the applicant's details (forms.applicant_bindings), filled from them
+    where the applicant left them empty: the applicant types them once."""
+    if not isinstance(data, dict) or not schema_json:
+        return data
+    filled = dict(data)
+    for key, detail in applicant_bindings(schema_json).items():
+        if filled.get(key) in (None, "") and isinstance(applicant.get(detail), str) and applicant[detail]:
+            filled[key] = applicant[detail]
+    return filled
+
+
+def validate_declaration(compiled: CompiledProcedure, data: Any, applicant: dict[str, Any]) -> dict[str, Any]:
+    """The start form's data, checked, after the fields that repeat the applicant's details are filled from them
+    (on every channel: online, at the counter, through the API)."""
+    schema_json = compiled.forms[compiled.start_form].schema_json if compiled.start_form else None
+    return validate_form(compiled, compiled.start_form, fill_from_applicant(schema_json, data, applicant))
 
 
 def validate_form(compiled: CompiledProcedure, form_key: str | None, data: Any) -> dict[str, Any]:
