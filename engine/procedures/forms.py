@@ -249,6 +249,20 @@ def applicant_bindings(schema_json: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+def without_applicant_fields(schema_json: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The form as shown where the applicant's details are asked for beside it: without the fields repeating
+    them (the server fills those from the applicant)."""
+    if not schema_json:
+        return schema_json
+    bound = set(applicant_bindings(schema_json))
+
+    def keep(components: list[Any]) -> list[Any]:
+        return [({**c, "components": keep(c["components"])} if isinstance(c.get("components"), list) else c)
+                for c in components if isinstance(c, dict) and c.get("key") not in bound]
+
+    return {**schema_json, "components": keep(schema_json.get("components", []))}
+
+
 REQUIRED_MESSAGE = "Missing data for required field."  # marshmallow's own wording, which the pages translate
 
 

@@ -22,6 +22,7 @@ from engine.dossiers.portal import catalogue, competent_units
 from engine.dossiers.service import find_dossier
 from engine.errors import BadRequest, ValidationFailed
 from engine.procedures.catalog import current_version
+from engine.procedures.forms import without_applicant_fields
 from engine.procedures.specs import CompiledProcedure
 from engine.text import fold
 
@@ -84,7 +85,9 @@ def _form_context(compiled: CompiledProcedure) -> dict[str, Any]:
     settings = services().settings
     return {
         "p": {**compiled.meta, "code": compiled.code,
-              "start_form": compiled.forms[compiled.start_form].schema_json if compiled.start_form else None},
+              # the fields repeating the applicant's details are not asked twice: the server fills them
+              "start_form": without_applicant_fields(
+                  compiled.forms[compiled.start_form].schema_json if compiled.start_form else None)},
         "units": competent_units(request_uow(), compiled), "own_unit": actor.unit_for("reception"),
         "kinds": PAPER_KINDS, "delivery": DELIVERY, "channels": COUNTER_CHANNELS,
         "upload": {"max_bytes": settings.upload_max_bytes, "accept": ACCEPTED_EXTENSIONS + ",image/*"},
