@@ -22,6 +22,8 @@ from engine.store.migrate import upgrade
 from engine.store.uow import UnitOfWork
 from engine.time.calendar_store import load_file_overrides
 
+from .connectors_cli import cmd_connectors_check, cmd_standin, start_standins
+
 DEMO_ACCOUNTS = (  # (username, full name, unit, roles) in the units of config/organisation.toml
     ("tiepnhan", "Nguyễn Thị Tiếp Nhận", "CM-AX", ["reception"]),
     ("chuyenvien", "Trần Văn Chuyên Viên", "CM-AX", ["specialist"]),
@@ -231,25 +233,10 @@ def cmd_users_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_standins() -> None:
-    """Development (`make run`): stand-in servers for the connectors that are not configured, in this process;
-    the web and scheduler children inherit their addresses."""
-    from connectors.registry import all_connectors
-
-    for connector in all_connectors():
-        if connector.standin is None or connector.configured():
-            continue
-        standin = connector.standin()
-        variable = f"MOTCUA_{connector.name.upper()}_URL"
-        os.environ[variable] = standin.url
-        print(f"stand-in {connector.title} at {standin.url} ({variable}); what it received: {standin.url}/messages",
-              flush=True)
-
-
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """The web server, and (unless told not to) the scheduler beside it as a supervised child process."""
     if args.standins:
-        _start_standins()
+        start_standins()
     host, port = args.host or settings.host, args.port or settings.port
     workers = args.workers or settings.workers
     if args.no_scheduler or not settings.scheduler:
@@ -286,40 +273,6 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
     print("scheduler running (timers, escalation sweep, outbox delivery, count folding); Ctrl-C stops it",
           flush=True)
     return build_scheduler(settings, _job_context(settings)).serve(stop, still_wanted)
-
-
-def cmd_connectors_check(settings: Settings, args: argparse.Namespace) -> int:
-    """Each connector's health; exit 1 when a configured one does not answer."""
-    from connectors.registry import all_connectors, check_all
-
-    found = check_all()
-    for connector in all_connectors():
-        health = found[connector.name]
-        print(f"{connector.name:10} {health.status:15} {health.seconds * 1000:7.1f} ms  {health.detail}")
-    return 0 if all(h.ok for h in found.values()) else 1
-
-
-def cmd_standin(settings: Settings, args: argparse.Namespace) -> int:
-    """A connector's stand-in server in the foreground until Ctrl-C."""
-    import signal
-    import threading
-
-    from connectors.registry import PLUGINS, get
-
-    if args.system not in PLUGINS or get(args.system).standin is None:
-        print(f"error: no stand-in for '{args.system}' (known: {', '.join(PLUGINS)})", file=sys.stderr)
-        return 2
-    connector = get(args.system)
-    assert connector.standin is not None
-    standin = connector.standin(args.host, args.port)
-    print(f"stand-in {connector.title} listening: MOTCUA_{args.system.upper()}_URL={standin.url}; "
-          f"received messages at {standin.url}/messages; Ctrl-C stops it", flush=True)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
-    standin.stop()
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,59 @@
+"""The `motcua` commands about external systems: `connectors check`, `standin <system>`, and the stand-ins that
+`motcua serve --standins` starts for development."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from engine.config import Settings
+
+
+def start_standins() -> None:
+    """Development (`make run`): stand-in servers for the connectors that are not configured, in this process;
+    the web and scheduler children inherit their addresses."""
+    from connectors.registry import all_connectors
+
+    for connector in all_connectors():
+        if connector.standin is None or connector.configured():
+            continue
+        standin = connector.standin()
+        variable = f"MOTCUA_{connector.name.upper()}_URL"
+        os.environ[variable] = standin.url
+        print(f"stand-in {connector.title} at {standin.url} ({variable}); what it received: {standin.url}/messages",
+              flush=True)
+
+
+def cmd_connectors_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Each connector's health; exit 1 when a configured one does not answer."""
+    from connectors.registry import all_connectors, check_all
+
+    found = check_all()
+    for connector in all_connectors():
+        health = found[connector.name]
+        print(f"{connector.name:10} {health.status:15} {health.seconds * 1000:7.1f} ms  {health.detail}")
+    return 0 if all(h.ok for h in found.values()) else 1
+
+
+def cmd_standin(settings: Settings, args: argparse.Namespace) -> int:
+    """A connector's stand-in server in the foreground until Ctrl-C."""
+    import signal
+    import threading
+
+    from connectors.registry import PLUGINS, get
+
+    if args.system not in PLUGINS or get(args.system).standin is None:
+        print(f"error: no stand-in for '{args.system}' (known: {', '.join(PLUGINS)})", file=sys.stderr)
+        return 2
+    connector = get(args.system)
+    assert connector.standin is not None
+    standin = connector.standin(args.host, args.port)
+    print(f"stand-in {connector.title} listening: MOTCUA_{args.system.upper()}_URL={standin.url}; "
+          f"received messages at {standin.url}/messages; Ctrl-C stops it", flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    standin.stop()
+    return 0
