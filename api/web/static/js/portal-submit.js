@@ -69,7 +69,7 @@
     const schema = Object.assign({}, fullSchema, { components: withoutBound(fullSchema.components) });
     const plain = Array.from(container.childNodes);  // the plain fields go: form-js's data is what is sent
     container.replaceChildren();
-    FormViewer.createForm({ container: container, schema: schema, data: data }).then(function (created) {
+    FormViewer.createForm({ container: container, schema: schema, data: data, debounce: false }).then(function (created) {
       viewer = created;
       const validator = created.get("validator");
       ["validateField", "validateFieldInstance"].forEach(function (name) {
