@@ -11,6 +11,10 @@ from .dossiers import (
     PublicStep,
     RatingIn,
     RatingOut,
+    RegisterExportIn,
+    RegisterItem,
+    RegisterPageOut,
+    RegisterQueryIn,
     TaskBrief,
 )
 from .notifications import (
@@ -133,6 +137,10 @@ __all__ = [
     "PublishIn",
     "RatingIn",
     "RatingOut",
+    "RegisterExportIn",
+    "RegisterItem",
+    "RegisterPageOut",
+    "RegisterQueryIn",
     "RoleList",
     "RoleOut",
     "StatsOut",
