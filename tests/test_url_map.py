@@ -7,7 +7,7 @@ refused (401, 403, 404, or a page's redirect to the sign-in page); a 5xx fails a
 officer role but not the target's unit, dossier and task routes must answer 404, never 403, so that nothing
 tells a dossier exists. Writes that succeed are undone, so every user meets the same state.
 
-Size: 96 route-methods x 13 users x 3 targets = 3,744 requests, walked in full on SQLite and on PostgreSQL.
+Size: 100 route-methods x 13 users x 3 targets = 3,900 requests, walked in full on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -329,6 +329,9 @@ TABLE: dict[str, Spec] = {
     "POST dossiers.create_dossier": Spec(roles("reception"), api_send("POST", "/dossiers", lambda w, who, t: {
         "procedure": HKD, "applicant": PATHS[HKD]["applicant"], "data": PATHS[HKD]["start"]})),
     "GET dossiers.read_dossier": Spec(DOSSIER_READERS, api_get("/dossiers/{code}"), hides=True),
+    # the register: officers, their units (another's unit is a 404, as its dossiers are); other roles 403
+    "GET dossiers.register": Spec(DOSSIER_READERS, api_get("/dossiers?unit={target}"), hides=True),
+    "GET dossiers.register_export": Spec(DOSSIER_READERS, api_get("/dossiers/export.csv?unit={target}"), hides=True),
     "POST lifecycle.act": Spec(LIFECYCLE, api_send("POST", "/dossiers/{code}/actions/require_payment",
                                                    lambda w, who, t: {"amount": 1000}),
                                undo=resume_payment, hides=True),
@@ -421,6 +424,8 @@ TABLE: dict[str, Spec] = {
         "code": w.targets[t].code, "pin": w.targets[t].pin, "rating": "3"})),
     "GET officer.inbox": Spec(roles(*OFFICERS), page_get("/inbox")),
     "GET officer.dossier": Spec(DOSSIER_READERS, page_get("/dossiers/{code}"), hides=True),
+    "GET officer.register": Spec(DOSSIER_READERS, page_get("/register?unit={target}"), hides=True),
+    "GET officer.register_export": Spec(DOSSIER_READERS, page_get("/register/export.csv?unit={target}"), hides=True),
     "POST officer.dossier_action": Spec(LIFECYCLE, page_post("/dossiers/{code}/actions/require_payment",
                                                              lambda w, who, t: {"amount": "1000"}),
                                         undo=resume_payment, hides=True),
@@ -513,7 +518,7 @@ def walk(app: Flask) -> tuple[int, list[str]]:
 def test_every_route_for_every_role_in_every_unit(app: Flask) -> None:
     requests, failures = walk(app)
     assert not failures, "\n".join(failures)
-    assert requests == len(TABLE) * len(USERS) * len(TARGETS) == 96 * 13 * 3
+    assert requests == len(TABLE) * len(USERS) * len(TARGETS) == 100 * 13 * 3
     with app.extensions["motcua"].session_factory() as session:  # the writes were undone: nobody was changed
         assert {u.full_name for u in session.query(User).filter(User.username.like("spare.%"))} == {"Dự phòng"}
         assert {d.status for d in session.query(Dossier)} <= {"received", "processing"}
