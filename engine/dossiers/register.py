@@ -323,6 +323,10 @@ def search(uow: UnitOfWork, actor: Actor, query: RegisterQuery) -> RegisterPage:
     ids = _page_ids(uow, plan, query, query.limit + 1, 0 if after else query.offset, after)
     rows = _rows(uow, ids[:query.limit])
     total, kind = _total(uow, plan)
+    seen = (0 if after else query.offset) + len(ids)  # one more than shown when there is a next page
+    if kind == "about" and total < seen:  # the planner guessed low (a LIKE it cannot see into): say what is known
+        last_page = len(ids) <= query.limit
+        total, kind = (seen, "exact") if last_page and not after else (seen - (not last_page), "more_than")
     cursor = _cursor(query, rows[-1]) if len(ids) > query.limit and rows else None
     return RegisterPage(rows, total, kind, cursor)
 
