@@ -79,7 +79,7 @@ def test_the_dashboard_of_an_administrator_has_figures_but_no_applicants(seeded:
     page = admin.get(f"/dashboard/?{MARCH_QS}")
     assert page.status_code == 200 and not any(n in page.get_data(as_text=True) for n in names)
     overdue = admin.get(f"/dashboard/overdue.csv?{MARCH_QS}")
-    rows = list(csv.reader(io.StringIO(overdue.data.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(overdue.data.decode("utf-8-sig")), delimiter=";"))
     assert overdue.status_code == 200 and len(rows) == 1  # the header only
     assert seeded.api.get("/escalations", "quantritinh").get_json()["items"] == []
     assert seeded.api.get("/escalations", "lanhdaotinh").get_json()["items"]

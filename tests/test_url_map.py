@@ -344,6 +344,9 @@ TABLE: dict[str, Spec] = {
     "GET dossiers.read_dossier": Spec(DOSSIER_READERS, api_get("/dossiers/{code}"), hides=True),
     "GET dossiers.lookup_applicant": Spec(scoped("reception"), api_get("/applicants/{key}"), hides=True),
     "GET dossiers.read_steps": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/steps"), hides=True),
+    # the register: officers, their units (another's unit is a 404, as its dossiers are); other roles 403
+    "GET dossiers.register": Spec(DOSSIER_READERS, api_get("/dossiers?unit={target}"), hides=True),
+    "GET dossiers.register_export": Spec(DOSSIER_READERS, api_get("/dossiers/export.csv?unit={target}"), hides=True),
     "POST lifecycle.act": Spec(LIFECYCLE, api_send("POST", "/dossiers/{code}/actions/require_payment",
                                                    lambda w, who, t: {"amount": 1000}),
                                undo=resume_payment, hides=True),
@@ -453,6 +456,8 @@ TABLE: dict[str, Spec] = {
     "POST officer.counter_form": Spec(roles("reception"), page_post(f"/counter/{HKD}")),  # allowed: 422, empty
     "GET officer.counter_done": Spec(scoped("reception"), page_get("/counter/done/{code}"), hides=True),
     "GET officer.counter_print": Spec(scoped("reception"), page_get("/counter/done/{code}/print"), hides=True),
+    "GET officer.register": Spec(DOSSIER_READERS, page_get("/register?unit={target}"), hides=True),
+    "GET officer.register_export": Spec(DOSSIER_READERS, page_get("/register/export.csv?unit={target}"), hides=True),
     "POST officer.dossier_action": Spec(LIFECYCLE, page_post("/dossiers/{code}/actions/require_payment",
                                                              lambda w, who, t: {"amount": "1000"}),
                                         undo=resume_payment, hides=True),

@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.dossiers.actions import fee_owed
 from engine.dossiers.applicants import DELIVERY, ApplicantIn
 from engine.dossiers.counter import MAX_GUIDANCE, MAX_LINE, MAX_LINES, MAX_QUANTITY, PAPER_KINDS
 from engine.dossiers.lookup import REUSABLE
+from engine.dossiers.register import COUNT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from engine.dossiers.register import SORTS as REGISTER_SORTS
 from engine.dossiers.status import CHANNELS, STATUS_CODES
 
 from .citizen import SituationOut
-from .common import INT32_MAX, Integer, LocalDateTime, Strict
+from .common import INT32_MAX, Integer, LocalDateTime, Strict, supported_date
 from .organisation import AuditOut
 from .portal import AttachmentOut
 
@@ -262,3 +264,80 @@ class RatingOut(Schema):
     code = fields.String()
     rating = fields.Integer()
     rated_at = LocalDateTime()
+
+
+def _statuses(value: str) -> None:
+    unknown = sorted({s for s in value.split(",") if s} - set(STATUS_CODES))
+    if unknown or not value.strip(","):
+        raise ValidationError(f"Statuses, comma-separated, among: {', '.join(STATUS_CODES)}.")
+
+
+class RegisterQueryIn(Strict):
+    """The register's search; every date is a local (Asia/Ho_Chi_Minh) day, both ends included."""
+
+    q = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "a 12-digit personal id or a tax code (matched exactly), or a part of the dossier code, "
+                       "the applicant's or the business's name (case and diacritics ignored)"})
+    procedure = fields.String(validate=validate.Length(min=1, max=64))
+    unit = fields.String(validate=validate.Length(min=1, max=64),
+                         metadata={"description": "one of your units: dossiers it received or handles"})
+    status = fields.String(validate=[validate.Length(max=400), _statuses],
+                           metadata={"description": "one or more statuses, comma-separated"})
+    channel = fields.String(validate=validate.OneOf(list(CHANNELS)))
+    received_from = fields.Date(validate=supported_date)
+    received_to = fields.Date(validate=supported_date)
+    due_from = fields.Date(validate=supported_date)
+    due_to = fields.Date(validate=supported_date)
+    finished_from = fields.Date(validate=supported_date)
+    finished_to = fields.Date(validate=supported_date)
+    overdue = fields.Boolean(metadata={"description": "open and past the due date (true), or not (false)"})
+    paused = fields.Boolean(metadata={"description": "the clock stopped for a supplement (true), or not"})
+    sort = fields.String(load_default="received", validate=validate.OneOf(list(REGISTER_SORTS)))
+    order = fields.String(load_default="desc", validate=validate.OneOf(["desc", "asc"]),
+                          metadata={"description": "dates without a value come last either way; ties by id"})
+    limit = Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
+    offset = Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET),
+                     metadata={"description": f"at most {MAX_OFFSET}; page further with `after`"})
+    after = fields.String(validate=validate.Length(max=300),
+                          metadata={"description": "the `next_cursor` of the previous page (keyset paging)"})
+
+
+class RegisterExportIn(RegisterQueryIn):
+    lang = fields.String(load_default="vi", validate=validate.OneOf(["vi", "en"]),
+                         metadata={"description": "the headers' language"})
+
+    class Meta(Strict.Meta):
+        exclude = ("limit", "offset")
+
+
+class RegisterItem(Schema):
+    code = fields.String()
+    procedure = fields.String(attribute="procedure_code")
+    status = fields.String(metadata={"enum": list(STATUS_CODES)})
+    status_code = fields.Integer()
+    channel = fields.String()
+    applicant_name = fields.String()
+    applicant_kind = fields.String()
+    applicant_key = fields.String(allow_none=True, metadata={"description": "personal id or tax code"})
+    reception_unit = fields.String(allow_none=True)
+    competent_unit = fields.String(allow_none=True)
+    received_at = LocalDateTime(allow_none=True)
+    due_at = LocalDateTime(allow_none=True)
+    processed_at = LocalDateTime(allow_none=True)
+    returned_at = LocalDateTime(allow_none=True)
+    finished_at = LocalDateTime(allow_none=True)
+    paused_at = LocalDateTime(allow_none=True)
+    supplement_count = fields.Integer()
+    result_delivery = fields.String(allow_none=True)
+    overdue = fields.Boolean(metadata={"description": "open and past its due date now"})
+
+
+class RegisterPageOut(Schema):
+    items = fields.List(fields.Nested(RegisterItem))
+    total = fields.Integer()
+    total_kind = fields.String(metadata={"enum": ["exact", "about", "more_than"], "description": (
+        "exact; about: PostgreSQL's estimate, when an exact count would take longer than the page (tens of "
+        f"thousands of rows); more_than: at least {COUNT_LIMIT} (SQLite counts no further)")})
+    limit = fields.Integer()
+    offset = fields.Integer()
+    next_cursor = fields.String(allow_none=True, metadata={"description": "`after` for the next page"})

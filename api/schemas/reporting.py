@@ -30,6 +30,10 @@ class FiguresOut(Schema):
     open_overdue = fields.Integer()
     paid = fields.Integer()
     paid_online = fields.Integer()
+    digitised = fields.Integer(metadata={"description": "received in the period with a digital copy of "
+                                                        "their documents (a file attached)"})
+    reused = fields.Integer(metadata={"description": "received in the period with applicant data reused "
+                                                     "from earlier dossiers"})
     ratings = fields.Integer()
     dissatisfied = fields.Integer()
     rates = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, g, request
 
 from engine.dossiers.attachments import UploadLimits
-from engine.dossiers.counter import CounterRegistration, HandedIn, register
+from engine.dossiers.counter import CounterRegistration, HandedIn
+from engine.dossiers.counter import register as register_at_counter
 from engine.dossiers.lookup import look_up
 from engine.dossiers.record import dossier_record
+from engine.dossiers.register import DATE_RANGES, DateRange, RegisterQuery, is_overdue, search
 from engine.dossiers.service import get_dossier
+from engine.dossiers.status import STATUS_CODES
+from engine.people.actors import Actor
+from engine.reporting.register_form import register_csv
 
 from .. import schemas
 from ..auth import current_actor, login_required
@@ -43,7 +51,8 @@ def create_dossier():  # type: ignore[no-untyped-def]
         result_delivery=body.get("result_delivery"), reused_fields=body["reused_fields"], missing=body["missing"],
         guidance=body["guidance"], competent_unit=body.get("competent_unit"),
         submission_key=key[:100] if key else None)
-    registered = register(request_uow(), current_actor(), reg, services().settings.upload_dir, upload_limits())
+    registered = register_at_counter(request_uow(), current_actor(), reg, services().settings.upload_dir,
+                                     upload_limits())
     submitted = registered.submitted
     return respond(schemas.DossierCreated, submitted, 201,
                    headers={"Location": f"/api/v1/dossiers/{submitted.dossier.code}"})
@@ -78,3 +87,67 @@ def read_dossier(code: str):  # type: ignore[no-untyped-def]
            tag="dossiers", responses={200: schemas.DossierStepsOut(), 404: "unknown code, or outside your units"})
 def read_steps(code: str):  # type: ignore[no-untyped-def]
     return respond(schemas.DossierStepsOut, dossier_record(request_uow(), current_actor(), code))
+@bp.get("/dossiers")
+@login_required("reception", "specialist", "leader")
+@operation("The dossier register: every dossier of your units, whatever its state. Search by code, applicant "
+           "name (diacritics ignored), personal id or tax code, business name; filter by procedure, unit, "
+           "status, channel, received / due / finished local dates, overdue, paused; sort by received, due, "
+           "finished date or code, either way; page by `offset` (up to 10,000) or by the `next_cursor`. The "
+           "total is exact when counting is cheap, and otherwise says what it is (`total_kind`).", tag="dossiers",
+           query=schemas.RegisterQueryIn(),
+           responses={200: schemas.RegisterPageOut(), 403: "not an officer", 404: "not one of your units",
+                      422: "invalid filters"})
+def register():  # type: ignore[no-untyped-def]
+    uow = request_uow()
+    query = register_query(g.query)
+    page = search(uow, current_actor(), query)
+    now = uow.clock()
+    items = [{**row._mapping, "status_code": STATUS_CODES.get(row.status), "overdue": is_overdue(row, now)}
+             for row in page.items]
+    return respond(schemas.RegisterPageOut, {"items": items, "total": page.total, "total_kind": page.total_kind,
+                                             "limit": query.limit, "offset": query.offset,
+                                             "next_cursor": page.next_cursor})
+
+
+@bp.get("/dossiers/export.csv")
+@login_required("reception", "specialist", "leader")
+@operation("The register's result as form 07 (the dossier register), CSV for a Vietnamese-locale spreadsheet: "
+           "UTF-8 with a byte-order mark, `;` between cells, dd/mm/yyyy dates in local time; streamed, every "
+           "row of the search in its order (no paging). Same filters as `GET /dossiers`.", tag="dossiers",
+           query=schemas.RegisterExportIn(),
+           responses={200: ("text/csv", "the register, form 07"), 403: "not an officer",
+                      404: "not one of your units", 422: "invalid filters"})
+def register_export():  # type: ignore[no-untyped-def]
+    lang = g.query.pop("lang")
+    return register_download(current_actor(), register_query(g.query), lang)
+
+
+def register_query(q: dict[str, Any]) -> RegisterQuery:
+    """The register's query from the API's (or a page's) checked parameters."""
+    ranges = {name: DateRange(q.get(f"{name}_from"), q.get(f"{name}_to")) for name in DATE_RANGES}
+    statuses = tuple(s for s in (q.get("status") or "").split(",") if s)
+    return RegisterQuery(q=q.get("q"), procedure=q.get("procedure"), unit=q.get("unit"), statuses=statuses,
+                         channel=q.get("channel"), overdue=q.get("overdue"), paused=q.get("paused"),
+                         sort=q.get("sort", "received"), order=q.get("order", "desc"), limit=q.get("limit", 50),
+                         offset=q.get("offset", 0), after=q.get("after"), **ranges)
+
+
+def register_download(actor: Actor, query: RegisterQuery, lang: str) -> Response:
+    """Form 07 streamed. The stream has a unit of work of its own, closed with its last piece: the request's
+    is closed when the view returns, before a long export is sent. The search is checked first, so that a bad
+    filter is the caller's error (422 or the page), never a broken download."""
+    uow = services().uow().__enter__()
+    try:
+        pieces = register_csv(uow, actor, query, lang)
+    except BaseException:
+        uow.__exit__(None, None, None)
+        raise
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield from pieces
+        finally:
+            uow.__exit__(None, None, None)
+
+    return Response(body(), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="so-theo-doi-ho-so.csv"', "Cache-Control": "no-store"})

@@ -20,6 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.db import Base, JSONType, UTCDateTime, utcnow
 
+# what the register filters on (besides the search text), carried by its indexes on PostgreSQL
+REGISTER_COLUMNS = ("reception_unit", "competent_unit", "status", "channel", "procedure_code", "due_at",
+                    "finished_at", "paused_at", "search_text")
+HANDLED_ELSEWHERE = "reception_unit IS NULL OR competent_unit <> reception_unit"  # the register's second branch
+
 
 class Dossier(Base):
     """One dossier: its facts as columns, its workflow state as one orjson blob without the spec.
@@ -31,7 +36,18 @@ class Dossier(Base):
     __tablename__ = "dossiers"
     __table_args__ = (
         UniqueConstraint("created_by", "submission_key"),
-        Index("ix_dossiers_received", "received_at"),
+        # The register (`register.py`): a unit's dossiers in received order, those it received and those it
+        # handles that another unit received (a partial index: most dossiers are handled where received), and
+        # everything in that order for those who cover every unit. On PostgreSQL the register's filter columns
+        # and the search text ride along (INCLUDE), so a page, its filters and its count read the index alone.
+        Index("ix_dossiers_received", "received_at", "id", postgresql_include=[*REGISTER_COLUMNS]),
+        Index("ix_dossiers_reception_received", "reception_unit", "received_at", "id",
+              postgresql_include=[*REGISTER_COLUMNS]),
+        Index("ix_dossiers_competent_received", "competent_unit", "received_at", "id",
+              postgresql_include=[*REGISTER_COLUMNS], postgresql_where=text(HANDLED_ELSEWHERE),
+              sqlite_where=text(HANDLED_ELSEWHERE)),
+        Index("ix_dossiers_finished", "finished_at", "id",
+              postgresql_include=["reception_unit", "competent_unit"]),
         Index("ix_dossiers_open_due", "due_at", postgresql_where=text("finished_at IS NULL"),
               sqlite_where=text("finished_at IS NULL")),
         Index("ix_dossiers_next_timer", "next_timer_at", postgresql_where=text("next_timer_at IS NOT NULL"),
@@ -60,8 +76,8 @@ class Dossier(Base):
     received_documents: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     missing_documents: Mapped[list[str] | None] = mapped_column(JSONType)
     # Any center receives any procedure: where it was received and who is competent are two units.
-    reception_unit: Mapped[str | None] = mapped_column(String(64), index=True)
-    competent_unit: Mapped[str | None] = mapped_column(String(64), index=True)
+    reception_unit: Mapped[str | None] = mapped_column(String(64))  # indexed with received_at (the register)
+    competent_unit: Mapped[str | None] = mapped_column(String(64))
     # Client-chosen key (Idempotency-Key header): a repeated submit returns the first dossier.
     submission_key: Mapped[str | None] = mapped_column(String(100))
     pin_hash: Mapped[str | None] = mapped_column(String(200))

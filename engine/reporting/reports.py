@@ -7,8 +7,6 @@ Everything is scoped like the figures: the dossiers of the units the actor cover
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,6 +23,7 @@ from engine.scheduling.escalation import EscalationView, open_escalations
 from engine.store.uow import UnitOfWork
 from engine.time.clock import LOCAL_TZ
 
+from . import spreadsheet
 from .stats import Figures
 
 PERIODS = ("month", "quarter", "custom")  # this month, the last three months, chosen dates
@@ -172,6 +171,10 @@ FIGURE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("paid", "Đã thanh toán", "Paid"),
     ("paid_online", "Thanh toán trực tuyến", "Paid online"),
     ("rates.online_payment", "Tỷ lệ thanh toán trực tuyến (%)", "Online payment rate (%)"),
+    ("digitised", "Hồ sơ số hóa", "Digitised dossiers"),
+    ("rates.digitisation", "Tỷ lệ số hóa hồ sơ (%)", "Digitisation rate (%)"),
+    ("reused", "Hồ sơ tái sử dụng dữ liệu", "Dossiers with data reused"),
+    ("rates.data_reuse", "Tỷ lệ tái sử dụng dữ liệu (%)", "Data reuse rate (%)"),
     ("ratings", "Lượt đánh giá", "Ratings"),
     ("dissatisfied", "Không hài lòng", "Dissatisfied"),
     ("rates.average_rating", "Điểm đánh giá trung bình", "Average rating"),
@@ -213,24 +216,12 @@ def overdue_table(items: Sequence[OverdueDossier], procedures: dict[str, str], u
     header = [en if lang == "en" else vi for vi, en in OVERDUE_HEADERS]
     rows = [[d.code, d.procedure_code, procedures.get(d.procedure_code, d.procedure_code),
              units.get(d.unit_code or "", d.unit_code or ""), d.applicant_name, status_name(d.status, lang),
-             d.due_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M"), d.days_late,
+             d.due_at, d.days_late,
              "; ".join(s.name for s in d.steps), "; ".join(s.assignee or "" for s in d.steps)]
             for d in items]
     return header, rows
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value  # an applicant's name must not run as a spreadsheet formula
-    return value
-
-
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 with a byte-order mark, which Excel needs to read Vietnamese; empty cells for missing rates."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], lang: str = "vi") -> bytes:
+    """A file a Vietnamese-locale spreadsheet opens as it is (`spreadsheet.py`: BOM, `;`, dates, no formulas)."""
+    return spreadsheet.to_csv(header, rows, lang)

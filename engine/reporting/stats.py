@@ -6,7 +6,11 @@ For a period [start, end) of local dates:
   excludes paused time (a pause moves the due date). A dossier with more than one supplement request counts
   as late, as the national index does;
 - open: dossiers received before the end and not finished, within time or overdue at the end (or now);
-- payments: online payments among dossiers paid in the period; ratings given in the period.
+- payments: online payments among dossiers paid in the period; ratings given in the period;
+- digitisation (the national index's group "digitisation of dossiers and results"), over the dossiers received
+  in the period: those whose documents are kept as digital copies (at least one file attached: scanned at the
+  counter or sent online), and those whose applicant data was reused from earlier dossiers instead of asked
+  again (`reused_fields` not empty).
 Satisfaction = 100 - (late % + dissatisfied-rating %), the national index's formula.
 """
 
@@ -16,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Date, String, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement
 
-from engine.dossiers.models import Dossier
+from engine.dossiers.models import Attachment, Dossier
 from engine.errors import ValidationFailed
 from engine.people.actors import Actor
 from engine.store.uow import UnitOfWork
@@ -51,6 +55,8 @@ class Figures:
     open_overdue: int = 0
     paid: int = 0
     paid_online: int = 0
+    digitised: int = 0
+    reused: int = 0
     ratings: int = 0
     dissatisfied: int = 0
     rating_sum: int = 0
@@ -66,6 +72,8 @@ class Figures:
             "late": late_pct,
             "online": pct(self.online, self.received),
             "online_payment": pct(self.paid_online, self.paid),
+            "digitisation": pct(self.digitised, self.received),
+            "data_reuse": pct(self.reused, self.received),
             "average_rating": round(self.rating_sum / self.ratings, 2) if self.ratings else None,
             "satisfaction": None if late_pct is None and dislike_pct is None else
             round(100.0 - (late_pct or 0.0) - (dislike_pct or 0.0), 2),
@@ -139,9 +147,12 @@ def compute(uow: UnitOfWork, actor: Actor, query: StatsQuery) -> list[Figures]:
                 setattr(figures, name, getattr(figures, name) + int(value or 0))
 
     in_period = lambda column: and_(column >= start, column < end)  # noqa: E731
+    has_copy = exists().where(Attachment.dossier_id == Dossier.id)
+    reused = and_(Dossier.reused_fields.is_not(None), cast(Dossier.reused_fields, String).not_in(["null", "[]"]))
     add(grouped(Dossier.received_at, [in_period(Dossier.received_at)], func.count(),
-                _count(Dossier.channel == "online"), func.coalesce(func.sum(Dossier.supplement_count), 0)),
-        ("received", "online", "supplement_requests"))
+                _count(Dossier.channel == "online"), func.coalesce(func.sum(Dossier.supplement_count), 0),
+                _count(has_copy), _count(reused)),
+        ("received", "online", "supplement_requests", "digitised", "reused"))
     finished_day, due_day = _local_date(Dossier.processed_at, dialect), _local_date(Dossier.due_at, dialect)
     late = or_(Dossier.processed_at > Dossier.due_at, Dossier.supplement_count > 1)
     add(grouped(Dossier.processed_at, [in_period(Dossier.processed_at)], func.count(),

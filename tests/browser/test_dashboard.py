@@ -56,7 +56,7 @@ def test_a_leader_sees_the_figure_change(page: Any, live_server: LiveServer, tmp
     download.value.save_as(path)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    header, *rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    header, *rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert header[:3] == ["Tháng", "Kỳ", "Tiếp nhận"]
     month = datetime.now(LOCAL_TZ).strftime("%Y-%m")
     row = next(r for r in rows if r[0] == month)

@@ -1,9 +1,9 @@
 """The officers' pages on one blueprint: the inbox with claim and hand-over (`inbox`), a step (`task`), a dossier
 and its lifecycle actions (`dossier`, with the panel both share in `panel`), assignment and priority (`assign`),
-the counter's registration of walk-in and postal dossiers (`counter`), and the supplements the applicant sent
-(`supplement`)."""
+the counter's registration of walk-in and postal dossiers (`counter`), the supplements the applicant sent
+(`supplement`), and the dossier register and its CSV, form 07 (`register`)."""
 
-from . import assign, counter, dossier, inbox, supplement, task  # noqa: F401  (importing them registers their routes)
+from . import assign, counter, dossier, inbox, register, supplement, task  # noqa: F401  (they register their routes)
 from .blueprint import bp
 
 __all__ = ["bp"]
