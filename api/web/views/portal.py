@@ -26,6 +26,7 @@ from ...integers import parse_int
 from ...operations import load_json
 from ...services import request_uow, services
 from ...views.portal_api import procedure_body, submit_from_request
+from ..form_errors import flat_errors, form_labels
 from ..formdata import declaration_from_form
 from .kept_files import keep_token, kept_files
 
@@ -55,35 +56,13 @@ def procedure(code: str) -> str:
     return render_template("portal/procedure.html", p=procedure_body(current_version(uow.session, uow.cache, code)))
 
 
-def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Nested problem fields (applicant.name, data.so_tang, files.<document>) as flat keys for the page."""
-    if isinstance(errors, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in errors.items():
-            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return flat
-    messages = errors if isinstance(errors, list) else [errors]
-    return {prefix or "_schema": [m if isinstance(m, str) else str(m) for m in messages]}
-
-
-def _labels(components: list[dict[str, Any]]) -> dict[str, str]:
-    """Field key -> label of the declaration form, to name the fields the server refused."""
-    found: dict[str, str] = {}
-    for comp in components:
-        key = comp.get("key") or comp.get("path")
-        if key and comp.get("label"):
-            found[key] = comp["label"]
-        found.update(_labels(comp.get("components") or []))
-    return found
-
-
 def _render_submit(p: dict[str, Any], values: dict[str, Any], data: dict[str, Any], token: str,
                    errors: dict[str, list[str]] | None = None, status: int = 200,
                    retry_after: int | None = None, kept: list[StoredFile] | None = None) -> Response:
     errors = errors or {}
     data_errors = {k[5:]: v for k, v in errors.items() if k == "data" or k.startswith("data.")}
     wait = math.ceil(retry_after / 60) if retry_after else None
-    labels = _labels((p["start_form"] or {}).get("components", []))
+    labels = form_labels((p["start_form"] or {}).get("components", []))
     bound = applicant_bindings(p["start_form"] or {})
     offered: dict[str, list[dict[str, Any]]] = {}
     for f in kept or []:
@@ -139,9 +118,9 @@ def submit(code: str) -> Response:
     try:
         submitted = submit_from_request(fields, token, _session_pin(token), kept)
     except Refused as exc:
-        return _render_submit(p, values, data, token, _flatten(exc.errors), 422, kept=exc.stored)
+        return _render_submit(p, values, data, token, flat_errors(exc.errors), 422, kept=exc.stored)
     except ValidationFailed as exc:
-        return _render_submit(p, values, data, token, _flatten(exc.errors), 422, kept=kept)
+        return _render_submit(p, values, data, token, flat_errors(exc.errors), 422, kept=kept)
     except TooManyAttempts as exc:
         return _render_submit(p, values, data, token, status=429, retry_after=exc.extra.get("retry_after"))
     dossier = submitted.dossier
@@ -213,7 +192,7 @@ def rating() -> Response:
     try:
         rate(request_uow(), code, pin, client_address(), parse_int(raw, 0, 9), comment)
     except ValidationFailed as exc:
-        errors = _flatten(exc.errors)
+        errors = flat_errors(exc.errors)
     except Conflict:
         pass  # already rated (a second tab) or not returned: the page below shows which
     except NotFound:

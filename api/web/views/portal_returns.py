@@ -14,7 +14,8 @@ from engine.store.throttle import TooManyAttempts
 from ...clients import client_address
 from ...services import request_uow, services
 from ...views.citizen import supplement_from_request
-from .portal import _flatten, _lookup, _too_many, _track_page, bp
+from ..form_errors import flat_errors
+from .portal import _lookup, _too_many, _track_page, bp
 
 
 def _other_file() -> list[Upload]:
@@ -34,7 +35,7 @@ def track_supplement() -> Response:
     try:
         supplement_from_request(code, pin, note or None, extra=_other_file())
     except ValidationFailed as exc:
-        upload, status = {"errors": _flatten(exc.errors), "note": note}, 422
+        upload, status = {"errors": flat_errors(exc.errors), "note": note}, 422
     except Conflict:
         pass  # nothing is asked any more (reception decided meanwhile): the page below shows where it stands
     except NotFound:

@@ -31,6 +31,7 @@ from ....operations import load_json
 from ....services import public_url, request_uow, services
 from ....views.dossiers import upload_limits
 from ....views.portal_api import uploads_from_request
+from ...form_errors import flat_errors, form_labels
 from ...pages import page, page_actor
 from .blueprint import bp
 
@@ -57,28 +58,6 @@ def counter() -> str:
     return render_template("officer/counter_search.html", procedures=procedures, query=query, found=len(shown))
 
 
-def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Nested problem fields (applicant.name, data.so_tang, documents.<code>, files.<code>) as flat keys."""
-    if isinstance(errors, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in errors.items():
-            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return flat
-    messages = errors if isinstance(errors, list) else [errors]
-    return {prefix or "_schema": [m if isinstance(m, str) else str(m) for m in messages]}
-
-
-def _labels(components: list[dict[str, Any]]) -> dict[str, str]:
-    """Field key -> label of the declaration form, to name the fields the server refused."""
-    found: dict[str, str] = {}
-    for comp in components:
-        key = comp.get("key") or comp.get("path")
-        if key and comp.get("label"):
-            found[key] = comp["label"]
-        found.update(_labels(comp.get("components") or []))
-    return found
-
-
 def _form_context(compiled: CompiledProcedure) -> dict[str, Any]:
     actor = page_actor()
     assert actor is not None
@@ -100,7 +79,7 @@ def _render(compiled: CompiledProcedure, values: dict[str, Any], data: dict[str,
     context = _form_context(compiled)
     data_errors = {k[5:]: v for k, v in errors.items() if k == "data" or k.startswith("data.")}
     return render_template("officer/counter.html", values=values, data=data, errors=errors, data_errors=data_errors,
-                           labels=_labels((context["p"]["start_form"] or {}).get("components", [])),
+                           labels=form_labels((context["p"]["start_form"] or {}).get("components", [])),
                            **context), status
 
 
@@ -155,7 +134,7 @@ def counter_form(code: str) -> Response | tuple[str, int]:
     try:
         done = register(uow, page_actor(), reg, services().settings.upload_dir, upload_limits())
     except ValidationFailed as exc:
-        return _render(compiled, values, data, _flatten(exc.errors), 422)
+        return _render(compiled, values, data, flat_errors(exc.errors), 422)
     dossier = done.submitted.dossier
     if done.submitted.pin is not None:
         session[RECEIPT] = {"code": dossier.code, "pin": done.submitted.pin}
