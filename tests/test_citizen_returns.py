@@ -136,6 +136,8 @@ def test_reception_asks_again_and_a_new_request_waits(api: Api) -> None:
     assert (supplement["round"], supplement["state"], supplement["files"]) == (2, "open", [])
     rounds = api.get(f"/dossiers/{code}/supplements", "tiepnhan").get_json()["items"]
     assert [(r["round"], r["state"]) for r in rounds] == [(2, "open"), (1, "asked_again")]
+    form02 = api.get(f"/dossiers/{code}/documents/supplement-request", "tiepnhan").get_data(as_text=True)
+    assert "Cần bản có chữ ký." in form02 and "Vẽ tay được." not in form02  # the second request's guidance
     assert act(api, code, "request_supplement_again", "chuyenvien", missing=["x"]).status_code == 403
 
 

@@ -65,3 +65,29 @@ def test_the_dashboard_shows_them_beside_the_others_and_the_csv_carries_them(see
     values = dict(zip(header, row, strict=True))
     assert (values["Hồ sơ số hóa"], values["Tỷ lệ số hóa hồ sơ (%)"]) == ("1", "25,0")
     assert (values["Hồ sơ tái sử dụng dữ liệu"], values["Tỷ lệ tái sử dụng dữ liệu (%)"]) == ("2", "50,0")
+
+
+def test_a_dossier_counts_as_digitised_only_when_every_paper_handed_in_has_its_copy(seeded: Seeded  # noqa: F811
+                                                                                   ) -> None:
+    """A3 was handed in at the counter as two papers (recorded); one is scanned, then the other."""
+    def digitised() -> int:
+        [total] = seeded.api.get("/stats?start=2026-03-01&end=2026-04-01&unit=CM-AX",
+                                 "lanhdaotinh").get_json()["groups"]
+        return int(total["digitised"])
+
+    sha = hashlib.sha256(PDF).hexdigest()
+    factory = seeded.app.extensions["motcua"].session_factory
+    with factory() as session:
+        a3 = session.scalars(select(Dossier).where(Dossier.code == seeded.codes["A3"])).one()
+        a3.received_documents = [{"code": "don-de-nghi", "name": "Đơn", "kind": "original", "quantity": 1},
+                                 {"code": "ban-ve", "name": "Bản vẽ", "kind": "copy", "quantity": 2}]
+        session.commit()
+    assert digitised() == 0
+    for document, expected in (("don-de-nghi", 0), ("ban-ve", 1)):
+        with factory() as session:
+            a3 = session.scalars(select(Dossier).where(Dossier.code == seeded.codes["A3"])).one()
+            session.add(Attachment(dossier_id=a3.id, document=document, file_name="scan.pdf",
+                                   content_type="application/pdf", size=len(PDF), sha256=sha,
+                                   stored_path=f"{sha[:2]}/{sha}", uploaded_at=datetime(2026, 3, 3, 2, tzinfo=UTC)))
+            session.commit()
+        assert digitised() == expected, document

@@ -214,11 +214,12 @@ def test_the_csv_is_form_07_for_a_vietnamese_spreadsheet(world: World) -> None:
     assert resp.status_code == 200 and resp.mimetype == "text/csv" and resp.is_streamed
     assert "attachment" in resp.headers["Content-Disposition"]
     raw = resp.get_data()
-    assert b"\r\n" in raw and raw.count(b";") >= 12 * 5
+    assert b"\r\n" in raw and raw.count(b";") >= 13 * 5
     header, *rows = read_csv(raw)
     assert header == ["STT", "Mã hồ sơ", "Tên thủ tục hành chính", "Số lượng hồ sơ (bộ)", "Tên cá nhân, tổ chức",
                       "Địa chỉ, số điện thoại", "Cơ quan chủ trì giải quyết", "Ngày, tháng, năm nhận hồ sơ",
-                      "Ngày hẹn trả kết quả", "Ngày chuyển hồ sơ", "Ngày, tháng, năm trả kết quả", "Ký nhận",
+                      "Ngày hẹn trả kết quả", "Ngày, tháng, năm chuyển hồ sơ", "Ngày, tháng, năm nhận kết quả",
+                      "Ngày, tháng, năm trả kết quả", "Ký nhận",
                       "Ghi chú"]
     assert [r[0] for r in rows] == ["1", "2", "3", "4"]
     by_code = {r[1]: dict(zip(header, r, strict=True)) for r in rows}
@@ -227,7 +228,9 @@ def test_the_csv_is_form_07_for_a_vietnamese_spreadsheet(world: World) -> None:
     assert opened["Ngày, tháng, năm nhận hồ sơ"] == "02/03/2026 09:00"  # local time, day first
     assert opened["Tên thủ tục hành chính"] == "Đăng ký thành lập hộ kinh doanh"
     assert opened["Cơ quan chủ trì giải quyết"] == "Trung tâm Phục vụ hành chính công phường An Xuyên"
-    assert opened["Ngày chuyển hồ sơ"].startswith("02/03/2026")
+    assert opened["Ngày, tháng, năm chuyển hồ sơ"].startswith("02/03/2026")
+    assert opened["Ngày, tháng, năm nhận kết quả"] == ""
+    assert done["Ngày, tháng, năm nhận kết quả"].startswith("05/03/2026")
     assert "quá hạn" in opened["Ghi chú"] and opened["Ngày, tháng, năm trả kết quả"] == ""
     assert done["Tên cá nhân, tổ chức"] == "Công ty TNHH Thủy sản Đất Mũi"
     assert done["Địa chỉ, số điện thoại"] == "Khóm 3; phường An Xuyên, 0290 3812 345"  # a ';' stays in its cell

@@ -9,8 +9,9 @@ from engine.dossiers.attachments import UploadLimits
 from engine.dossiers.counter import CounterRegistration, HandedIn
 from engine.dossiers.counter import register as register_at_counter
 from engine.dossiers.lookup import look_up
+from engine.dossiers.overdue import is_overdue
 from engine.dossiers.record import dossier_record
-from engine.dossiers.register import DATE_RANGES, DateRange, RegisterQuery, is_overdue, search
+from engine.dossiers.register import DATE_RANGES, DateRange, RegisterQuery, search
 from engine.dossiers.service import get_dossier
 from engine.dossiers.status import STATUS_CODES
 from engine.people.actors import Actor

@@ -47,6 +47,8 @@ PAPER_LABELS = {"original": "Bản chính", "copy": "Bản sao", "certified_copy
 DELIVERY_LABELS = {"counter": "Trực tiếp tại Bộ phận tiếp nhận và trả kết quả",
                    "post": "Qua dịch vụ bưu chính công ích", "electronic": "Trực tuyến (bản điện tử)"}
 ROLE_LABELS = {"reception": "Bộ phận Một cửa", "specialist": "Chuyên viên", "leader": "Lãnh đạo"}
+# the actions whose audit detail is a written guidance (form 02): at the counter, and each request online
+SUPPLEMENT_REQUESTS = ("guided", "request_supplement", "request_supplement_again")
 
 
 def _local(value: datetime | None) -> datetime | None:
@@ -157,9 +159,10 @@ def build_context(uow: UnitOfWork, dossier: Dossier, request: DocumentRequest) -
         "received_documents": received_rows(session, dossier, compiled.meta["documents"]),
         "reasons": detail("refuse").get("reasons", []),
         "refused_by": by("refuse"),
-        "missing": detail("request_supplement", "guided").get("missing", []),
-        "guidance": detail("request_supplement", "guided").get("guidance", ""),
-        "guided_by": by("request_supplement", "guided"),
+        # form 02 is the latest request: the first one, or the one made when reception asked again
+        "missing": detail(*SUPPLEMENT_REQUESTS).get("missing", []),
+        "guidance": detail(*SUPPLEMENT_REQUESTS).get("guidance", ""),
+        "guided_by": by(*SUPPLEMENT_REQUESTS),
         "stop_reason": detail("stop").get("reason", ""),
         "apology": {"new_due_at": _local(new_due), "reason": request.apology_reason},
         "control_rows": control_rows(dossier, tasks, names, unit_names, received),

@@ -1,10 +1,9 @@
-"""Form 07, the dossier register, as a CSV file: one row per dossier of a register search, in its order.
-
-The columns are the register book's (the "sổ theo dõi hồ sơ" of the one-stop forms): number, dossier code,
-procedure, sets of papers, the person or organisation, address and phone, the body that handles it, then
-"receipt and return of the result": received, appointment, handed on to the handling body, result returned,
-the applicant's signature (left blank: it is signed on paper), note. The note carries what the book's reader
-asks next: the status, the channel, and whether the dossier is overdue, was finished late or waits on a
+"""Form 07, the dossier register, as a CSV file: one row per dossier of a register search, in its order. The columns are
+the register book's (the "sổ theo dõi hồ sơ" of the one-stop forms): number, dossier code, procedure, sets of papers,
+the person or organisation, address and phone, the body that handles it, then "receipt and return of the result":
+received, appointment, handed on to the handling body, its result received back (the dossier processed), result
+returned, the applicant's signature (left blank: it is signed on paper), note. The note carries what the book's
+reader asks next: the status, the channel, and whether the dossier is overdue, was finished late or waits on a
 supplement.
 """
 
@@ -16,7 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine.dossiers.models import Dossier, TaskRecord
-from engine.dossiers.register import RegisterQuery, export_batches, is_overdue
+from engine.dossiers.overdue import is_overdue
+from engine.dossiers.register import RegisterQuery, export_batches
 from engine.people.actors import Actor
 from engine.store.uow import UnitOfWork
 
@@ -33,7 +33,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Cơ quan chủ trì giải quyết", "Handling body"),
     ("Ngày, tháng, năm nhận hồ sơ", "Received on"),
     ("Ngày hẹn trả kết quả", "Appointment for the result"),
-    ("Ngày chuyển hồ sơ", "Handed on"),
+    ("Ngày, tháng, năm chuyển hồ sơ", "Handed on to the handling body"),
+    ("Ngày, tháng, năm nhận kết quả", "Result received from the handling body"),
     ("Ngày, tháng, năm trả kết quả", "Result returned on"),
     ("Ký nhận", "Signature"),
     ("Ghi chú", "Note"),
@@ -93,6 +94,6 @@ def register_csv(uow: UnitOfWork, actor: Actor, query: RegisterQuery, lang: str 
                 unit = r.competent_unit or r.reception_unit or ""
                 yield [number, r.code, procedures.get(r.procedure_code, r.procedure_code), 1, r.applicant_name,
                        _contact(r.applicant), units.get(unit, unit), r.received_at, r.due_at, handed.get(r.id),
-                       returned, "", note(r)]
+                       r.processed_at, returned, "", note(r)]
 
     return stream_csv(header(lang), rows(), lang)

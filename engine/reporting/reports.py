@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from engine.dossiers.models import Dossier, TaskRecord
+from engine.dossiers.overdue import overdue_at
 from engine.dossiers.projection import OPEN, STEP_ORDER
 from engine.people.actors import Actor
 from engine.people.models import User
@@ -104,13 +105,14 @@ class OverdueDossier:
 
 def overdue_dossiers(uow: UnitOfWork, actor: Actor, unit: str | None = None, procedure: str | None = None,
                      limit: int = 200) -> tuple[list[OverdueDossier], int]:
-    """Open dossiers past their legal due date (pauses already moved it), latest first, and how many there are.
+    """Open dossiers past their legal due date (`overdue.py`: a pause stops the clock), latest first, and how
+    many there are.
 
     The same set as the figures' `open_overdue` for a period ending now.
     """
     session, now = uow.session, uow.clock()
     units = sorted(u for u in actor.officer_units if unit is None or u == unit)  # lists carry applicants' names
-    conditions: list[Any] = [Dossier.finished_at.is_(None), Dossier.received_at.is_not(None), Dossier.due_at < now,
+    conditions: list[Any] = [overdue_at(now), Dossier.received_at.is_not(None),
                              or_(Dossier.competent_unit.in_(units), Dossier.reception_unit.in_(units))]
     if procedure:
         conditions.append(Dossier.procedure_code == procedure)

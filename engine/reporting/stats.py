@@ -5,12 +5,13 @@ For a period [start, end) of local dates:
 - outcome: dossiers processed in the period, early / on time / late against the due date, which already
   excludes paused time (a pause moves the due date). A dossier with more than one supplement request counts
   as late, as the national index does;
-- open: dossiers received before the end and not finished, within time or overdue at the end (or now);
+- open: dossiers received before the end and not finished, within time or overdue at the end (or now), by the
+  rule of `engine/dossiers/overdue.py` (a paused dossier is overdue only if it was before its pause);
 - payments: online payments among dossiers paid in the period; ratings given in the period;
 - digitisation (the national index's group "digitisation of dossiers and results"), over the dossiers received
-  in the period: those whose documents are kept as digital copies (at least one file attached: scanned at the
-  counter or sent online), and those whose applicant data was reused from earlier dossiers instead of asked
-  again (`reused_fields` not empty).
+  in the period: those whose documents are kept as digital copies (files attached, and every paper recorded as
+  handed in at the counter or by post has its copy: scanned at the counter, sent online), and those whose
+  applicant data was reused from earlier dossiers instead of asked again (`reused_fields` not empty).
 Satisfaction = 100 - (late % + dissatisfied-rating %), the national index's formula.
 """
 
@@ -20,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Date, String, and_, case, cast, exists, func, literal, or_, select, text
 from sqlalchemy.sql import ColumnElement
 
 from engine.dossiers.models import Attachment, Dossier
+from engine.dossiers.overdue import overdue_when_open
 from engine.errors import ValidationFailed
 from engine.people.actors import Actor
 from engine.store.uow import UnitOfWork
@@ -97,6 +99,21 @@ def _local_month(column: Any, dialect: str) -> ColumnElement[Any]:
     return func.strftime("%Y-%m", column, "+7 hours")
 
 
+def _every_paper_copied(dialect: str) -> ColumnElement[bool]:
+    """No paper recorded as handed in (`received_documents`, at the counter or by post) lacks a digital copy
+    of its document; true when none was recorded (online: the files are what was sent)."""
+    if dialect == "postgresql":
+        papers = ("jsonb_array_elements(CASE WHEN jsonb_typeof(dossiers.received_documents) = 'array' "
+                  "THEN dossiers.received_documents ELSE '[]'::jsonb END) AS paper(value)")
+        code = "paper.value ->> 'code'"
+    else:
+        papers = ("json_each(CASE WHEN json_type(dossiers.received_documents) = 'array' "
+                  "THEN dossiers.received_documents ELSE '[]' END) AS paper")
+        code = "json_extract(paper.value, '$.code')"
+    return text(f"NOT EXISTS (SELECT 1 FROM {papers} WHERE NOT EXISTS (SELECT 1 FROM attachments "
+                f"WHERE attachments.dossier_id = dossiers.id AND attachments.document = {code}))")
+
+
 def _count(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -147,7 +164,7 @@ def compute(uow: UnitOfWork, actor: Actor, query: StatsQuery) -> list[Figures]:
                 setattr(figures, name, getattr(figures, name) + int(value or 0))
 
     in_period = lambda column: and_(column >= start, column < end)  # noqa: E731
-    has_copy = exists().where(Attachment.dossier_id == Dossier.id)
+    has_copy = and_(exists().where(Attachment.dossier_id == Dossier.id), _every_paper_copied(dialect))
     reused = and_(Dossier.reused_fields.is_not(None), cast(Dossier.reused_fields, String).not_in(["null", "[]"]))
     add(grouped(Dossier.received_at, [in_period(Dossier.received_at)], func.count(),
                 _count(Dossier.channel == "online"), func.coalesce(func.sum(Dossier.supplement_count), 0),
@@ -161,7 +178,7 @@ def compute(uow: UnitOfWork, actor: Actor, query: StatsQuery) -> list[Figures]:
         ("processed", "early", "on_time", "late"))
     add(grouped(Dossier.received_at, [Dossier.received_at < end, Dossier.received_at.is_not(None),
                                       or_(Dossier.finished_at.is_(None), Dossier.finished_at >= end)],
-                _count(Dossier.due_at >= as_of), _count(Dossier.due_at < as_of)),
+                _count(~overdue_when_open(as_of)), _count(overdue_when_open(as_of))),
         ("open_within_time", "open_overdue"))
     add(grouped(Dossier.paid_at, [in_period(Dossier.paid_at)], func.count(), _count(Dossier.paid_online.is_(True))),
         ("paid", "paid_online"))

@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from engine.dossiers.register import MAX_OFFSET, is_overdue, search
+from engine.dossiers.overdue import is_overdue
+from engine.dossiers.register import MAX_OFFSET, search
 from engine.dossiers.status import CHANNELS, STATUS_CODES
 from engine.errors import ValidationFailed
 
