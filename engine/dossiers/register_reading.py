@@ -1,18 +1,21 @@
 """How a register search is read: the ids of one page, and the total. Three ways to a page, cheapest first.
 
-- **The window** (a search text over the whole organisation, newest or oldest first): the WINDOW newest (or
-  oldest) dossiers are read in the received index's order from the index alone, and the filters applied to them.
-  A common name ("nguyen", "cong ty tnhh") fills a page within a few thousand of them, where the trigram index
-  would fetch every one of its ten thousand matches from the table to sort them. The total is then estimated
-  from how far into the window the page reached.
-- **The candidates** (a search text over the whole organisation, not found densely enough in the window): a
-  rarer text matches few dossiers, which the trigram index finds; up to CANDIDATES of them are read once, in
-  the sort's order, and give the page and an exact total in one statement.
+- **The window** (a search text over the whole organisation, in received order): the WINDOW newest (or oldest)
+  dossiers are read in the received index's order from the index alone and the filters applied to them, after
+  a first look at PROBE of them that sends a rare text on at once. A common name or business word ("cong ty
+  tnhh thuy san") fills a page within a few thousand, where the trigram index would fetch every one of its ten
+  thousand matches from the table to sort them. The total is estimated from the density of the (up to SAMPLE)
+  matches among the dossiers examined: "about N".
+- **The candidates** (a rarer search text, or a personal id or tax code): every match, up to CANDIDATES, found
+  once and sorted by the database (over the whole organisation through the trigram index, within a commune in
+  one pass over its units' index, which carries the search text); the page is cut from them and their number
+  is the exact total: one statement where a page, its undated rows and a count took three.
 - **In order** (everything else): each branch of the scope read in its index's order and cut at the page's
   end, merged, the offset skipped by the database. The total is counted exactly when the planner says that is
-  cheap (COUNT_COST_LIMIT, with COUNT_BUDGET_MS as a guard), otherwise the planner's estimate is given.
-A search text whose matches are neither dense among the newest dossiers nor few (a mid-frequency word in an
-old part of the register) falls to the third way; bench/register.py measures the common cases.
+  cheap (COUNT_COST_LIMIT, with COUNT_BUDGET_MS as a guard where a search text blinds its estimate), otherwise
+  the planner's estimate is given.
+A search text with more than CANDIDATES matches over the whole organisation that are not dense among the newest
+dossiers falls to the third way, its total "more than CANDIDATES"; bench/register.py measures the common cases.
 """
 
 from __future__ import annotations
