@@ -37,7 +37,7 @@ VIETNAMESE = re.compile(r"[ăâđêôơưáàảãạấầẩẫậắằẳẵ
 # what a designer should never read: Python's own text, and the engine's jargon passed through
 RAW = re.compile(r"object at 0x|Traceback|\w+Error\(|\w+Exception\b|<[\w.]+ object|\bNoneType\b|"
                  r"\bmust have an operator\b|Unknown Time Specification|is not executable|\bSpiff\w*|"
-                 r"\blxml\b|\bxpath\b|\bline \d+, column \d+\b", re.I)
+                 r"\blxml\b|\bxpath\b|\(<string>, line \d+\)", re.I)
 
 
 def _app(tmp: Path):  # type: ignore[no-untyped-def]

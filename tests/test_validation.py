@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -95,12 +96,50 @@ def test_script_rejected_by_the_sandbox(package_dir: Path) -> None:  # noqa: F81
     assert ("script-rejected", "Script_LapGiayChungNhan") in codes(package_dir)
 
 
-def test_xsd_and_parse_errors(package_dir: Path) -> None:  # noqa: F811
+VIETNAMESE = re.compile(r"[ăâđêôơưạảấầẩậắằẳặẹẻẽếềểệịọỏốồổộớờởợụủứừửựỳỷỹ]")
+
+
+def _only(folder: Path) -> dict[str, Any]:
+    [found] = findings(folder)
+    assert VIETNAMESE.search(found["message_vi"]), found  # said in Vietnamese
+    for raw in ("{http://", "(<string>", "Traceback", "object at 0x"):
+        assert raw not in found["message_vi"] + found["message_en"], found
+    return found
+
+
+def test_xsd_and_parse_errors_are_said_in_plain_words_and_point_at_the_element(package_dir: Path  # noqa: F811
+                                                                              ) -> None:
     bpmn = package_dir / "process.bpmn"
+    original = bpmn.read_text(encoding="utf-8")
     edit(bpmn, '<bpmn:userTask id="Task_ThamDinh"', '<bpmn:userTask oops="1" id="Task_ThamDinh"')
-    assert {c for c, _ in codes(package_dir)} == {"bpmn-invalid"}
-    (package_dir / "process.bpmn").write_text("<không phải xml", encoding="utf-8")
-    assert {c for c, _ in codes(package_dir)} == {"xml-syntax"}
+    found = _only(package_dir)
+    assert (found["code"], found["element"]) == ("schema-unknown-attribute", "Task_ThamDinh")
+    assert "“oops”" in found["message_vi"] and "<userTask>" in found["message_en"]
+    bpmn.write_text(original.replace(' targetNamespace="http://bpmn.io/schema/bpmn"', ""), encoding="utf-8")
+    found = _only(package_dir)
+    assert found["code"] == "schema-missing-attribute" and "targetNamespace" in found["message_vi"]
+    bpmn.write_text(original.replace('isExecutable="true"', 'isExecutable="false"'), encoding="utf-8")
+    found = _only(package_dir)
+    assert (found["code"], found["element"]) == ("process-not-executable", "ho_kinh_doanh")
+    assert "Executable" in found["message_vi"] and "tick" in found["message_en"]
+    bpmn.write_text(original.replace('<bpmn:process id="ho_kinh_doanh"', '<bpmn:process id="quy_trinh_khac"'),
+                    encoding="utf-8")
+    found = _only(package_dir)
+    assert found["code"] == "process-not-found" and "quy_trinh_khac" in found["message_vi"]
+    bpmn.write_text("<không phải xml", encoding="utf-8")
+    found = _only(package_dir)
+    assert found["code"] == "xml-syntax" and "dòng 1" in found["message_vi"]
+
+
+def test_an_engine_message_not_known_yet_is_framed_in_vietnamese_with_its_element() -> None:
+    from engine.errors import Problem
+    from engine.reform.parser_findings import explain
+
+    said = explain(Problem("bpmn-invalid", "process.bpmn: Something new went wrong", element="Task_X"))
+    assert (said.code, said.element) == ("bpmn-invalid", "Task_X")
+    assert said.message_vi.startswith("Sơ đồ có chỗ bộ máy quy trình không chấp nhận (phần tử “Task_X”)")
+    assert "Something new went wrong" in said.message_en
+    assert explain(Problem("lane-unknown-role", "as written")).message_vi == "as written"  # Motcua's own
 
 
 def test_api_and_cli_give_the_same_answer(api: Api, package_dir: Path, capsys: pytest.CaptureFixture[str]  # noqa: F811

@@ -27,6 +27,8 @@ from engine.procedures.specs import BUDGET_PROPERTY, compile_package
 from engine.procedures.xmlsafe import parse_xml
 from engine.time.working_time import parse_budget
 
+from .parser_findings import explain
+
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 FLOW_NODES = ("startEvent", "endEvent", "userTask", "manualTask", "task", "scriptTask", "serviceTask",
@@ -101,7 +103,8 @@ def validate_package(package: ProcedurePackage, roles: Iterable[str] = ROLES) ->
     try:
         compile_package(package)
     except InvalidPackage as exc:
-        findings = [Finding(p.code, "error", p.element, p.message, p.message, p.file) for p in exc.problems]
+        findings = [Finding(e.code, "error", e.element or _element_at(package, p.file, e.line), e.message_vi,
+                            e.message_en, p.file) for p in exc.problems for e in (explain(p),)]
     meta, _problems = parse_metadata(package.files.get(METADATA_FILE, b""))
     if meta is None or not any(name == meta["bpmn"] for name in package.files):
         return findings
@@ -109,6 +112,25 @@ def validate_package(package: ProcedurePackage, roles: Iterable[str] = ROLES) ->
     with contextlib.suppress(InvalidPackage):
         findings.extend(structural_findings(package, meta, set(roles)))
     return findings
+
+
+def _element_at(package: ProcedurePackage, file: str | None, line: int | None) -> str | None:
+    """The element a parser's line number points into: the innermost one with an id that starts on or before
+    it (the schema names a tag and a line, and the designer's page marks elements by id)."""
+    content = package.files.get(file or "")
+    if line is None or content is None:
+        return None
+    try:
+        root = parse_xml(content, file or "")
+    except InvalidPackage:
+        return None
+    found = None
+    for node in root.iter():
+        if isinstance(node.tag, str) and (node.sourceline or 0) <= line and node.get("id"):
+            found = node.get("id")
+        if (node.sourceline or 0) > line:
+            break
+    return found
 
 
 def has_errors(findings: list[Finding]) -> bool:
