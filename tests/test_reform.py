@@ -13,7 +13,7 @@ import pytest
 
 from engine.procedures.packages import read_package
 
-from .conftest import Api, FakeClock
+from .conftest import PASSWORD, Api, FakeClock
 from .test_flow import PATHS, run_to_end
 from .test_lifecycle import submit
 from .test_officer_pages import signed_in
@@ -177,3 +177,48 @@ def test_publish_and_migrate_from_the_command_line(api: Api, database_url: str, 
     assert cli_main(["procedure", "migrate", HKD, "--to", str(number), "--apply", "--as", "quantri"]) == 0
     assert f"moved: {running}" in capsys.readouterr().out
     assert cli_main(["procedure", "publish", HKD, str(number), "--note", "x", "--as", "chuyenvien"]) == 2
+
+
+def test_a_draft_that_does_not_run_yet_is_stored_with_its_findings(api: Api) -> None:
+    """A diagram from another modeler, not marked executable: stored as a draft (findings in Vietnamese, the
+    process named), opened in the modeler, but neither published, compared, replayed nor run."""
+    package = reformed_package()
+    package["files"]["process.bpmn"] = package["files"]["process.bpmn"].replace('isExecutable="true"',
+                                                                                'isExecutable="false"')
+    resp = api.post(f"/procedures/{HKD}/drafts", "quantri", json=package)
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    assert [(p["code"], p["element"]) for p in body["problems"]] == [("process-not-executable", "ho_kinh_doanh")]
+    assert "Executable" in body["problems"][0]["message_vi"]
+    number = body["version"]["number"]
+    assert body["version"]["status"] == "draft"
+    assert api.post(f"/procedures/{HKD}/drafts", "quantri", json=package).get_json()["version"]["number"] == number
+    stored = api.get(f"/procedures/{HKD}/versions/{number}/package", "quantri").get_json()
+    assert 'isExecutable="false"' in stored["files"]["process.bpmn"]
+    refused = api.post(f"/procedures/{HKD}/versions/{number}/publish", "quantri", json={"note": "thử"})
+    assert refused.status_code == 422 and refused.get_json()["problems"][0]["code"] == "process-not-executable"
+    replay = api.get(f"/procedures/{HKD}/versions/{number}/what-if", "quantri")
+    assert replay.status_code == 422 and replay.get_json()["problems"][0]["code"] == "draft-not-runnable"
+    pages = api.client.application.test_client()
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', pages.get("/login").data)
+    assert token and pages.post("/login", data={"csrf_token": token.group(1).decode(), "username": "quantri",
+                                                "password": PASSWORD}).status_code == 302
+    modeler = pages.get(f"/designer/{HKD}/versions/{number}")
+    assert modeler.status_code == 200 and b"process.bpmn" in modeler.data  # drawn from its files
+    for page in (f"/designer/{HKD}/diff?from=1&to={number}", f"/designer/{HKD}/versions/{number}/what-if"):
+        assert pages.get(page).status_code == 422, page  # said, not a server error
+    # fixed, it stores as the next draft and publishes
+    fixed = reformed_package()
+    again = api.post(f"/procedures/{HKD}/drafts", "quantri", json=fixed).get_json()
+    assert again["version"]["number"] == number + 1 and again["problems"] == []
+    assert api.post(f"/procedures/{HKD}/versions/{number + 1}/publish", "quantri",
+                    json={"note": "ok"}).status_code == 200
+
+
+def test_a_package_that_is_not_a_diagram_is_refused_whole(api: Api) -> None:
+    package = reformed_package()
+    package["files"]["process.bpmn"] = "<không phải xml"
+    refused = api.post(f"/procedures/{HKD}/drafts", "quantri", json=package)
+    assert refused.status_code == 422 and refused.get_json()["problems"][0]["code"] == "xml-syntax"
+    listing = api.get(f"/procedures/{HKD}/versions", "quantri").get_json()["items"]
+    assert [v["number"] for v in listing] == [1]

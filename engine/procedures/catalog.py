@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,7 @@ from engine.errors import InvalidPackage, NotFound, Problem
 from engine.store.db import utcnow
 
 from .forms import FormDefinition
+from .metadata import METADATA_FILE, parse_metadata
 from .models import Procedure, ProcedureVersion
 from .packages import ProcedurePackage, read_package
 from .serialization import dump_spec, load_spec
@@ -47,8 +49,29 @@ class SpecCache:
             self._by_version.setdefault(version_id, compiled)
 
 
+def _store_not_runnable(session: Session, package: ProcedurePackage, meta: dict[str, Any]
+                        ) -> tuple[ProcedureVersion, bool]:
+    number = (session.scalar(select(func.max(ProcedureVersion.number)).where(
+        ProcedureVersion.procedure_code == package.code)) or 0) + 1
+    version = ProcedureVersion(procedure_code=package.code, number=number, content_hash=package.content_hash,
+                               process_id=meta["process_id"], meta=meta, files=package.text_files(),
+                               forms=package.forms, spec=NOT_RUNNABLE, status="draft", published_at=None)
+    try:
+        with session.begin_nested():
+            session.add(version)
+            session.flush()
+    except IntegrityError:  # another process stored the same content a moment ago
+        return session.scalars(select(ProcedureVersion).where(
+            ProcedureVersion.procedure_code == package.code,
+            ProcedureVersion.content_hash == package.content_hash)).one(), False
+    return version, True
+
+
 def restore_version(row: ProcedureVersion) -> CompiledProcedure:
     """Rebuild from the stored spec; no BPMN parsing, no XSD validation."""
+    if row.spec == NOT_RUNNABLE:
+        raise InvalidPackage([Problem("draft-not-runnable", f"version {row.number} of {row.procedure_code} is a "
+                                      "draft that does not run yet: fix its validation findings and save it again")])
     spec, subs = load_spec(row.spec)
     compiled = CompiledProcedure(
         code=row.procedure_code, content_hash=row.content_hash, meta=row.meta, spec=spec,
@@ -85,15 +108,31 @@ def load_folder(session: Session, cache: SpecCache, processes_dir: Path, forms_d
     return report
 
 
+# Problems that refuse a package as a whole even as a draft: not a package Motcua can read, or hostile. Any other
+# (the diagram does not run yet: not executable, an unknown construct, a rejected script) still stores a draft.
+REFUSED_WHOLE = frozenset({"metadata-missing", "metadata-syntax", "metadata-invalid", "file-missing", "xml-syntax",
+                           "xml-doctype", "bpmn-too-large", "bpmn-reserved-id", "form-invalid", "form-too-deep",
+                           "form-unknown", "form-bad-key", "form-duplicate-key", "form-unknown-component"})
+NOT_RUNNABLE = b""  # the spec of a draft that does not compile yet
+
+
 def register_package(session: Session, cache: SpecCache, package: ProcedurePackage,
-                     make_current: bool = True) -> tuple[ProcedureVersion, bool]:
-    """Compile a package and store it as a version unless one with the same content exists."""
+                     make_current: bool = True, keep_invalid: bool = False) -> tuple[ProcedureVersion, bool]:
+    """Compile a package and store it as a version unless one with the same content exists. `keep_invalid`
+    (drafts): a package whose diagram does not compile yet is stored too, without a spec (NOT_RUNNABLE), as
+    long as its metadata and forms are readable; it cannot be published or run until its findings are fixed."""
     existing = session.scalars(select(ProcedureVersion).where(
         ProcedureVersion.procedure_code == package.code,
         ProcedureVersion.content_hash == package.content_hash)).first()
     if existing is not None:
         return existing, False
-    compiled = compile_package(package)
+    try:
+        compiled = compile_package(package)
+    except InvalidPackage as exc:
+        meta, _problems = parse_metadata(package.files.get(METADATA_FILE, b""))
+        if not keep_invalid or make_current or meta is None or any(p.code in REFUSED_WHOLE for p in exc.problems):
+            raise
+        return _store_not_runnable(session, package, meta)
     procedure = session.get(Procedure, package.code)
     if procedure is None:
         procedure = Procedure(code=package.code, name_vi=compiled.meta["name"]["vi"],

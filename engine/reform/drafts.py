@@ -58,7 +58,7 @@ def save_draft(uow: UnitOfWork, actor: Actor, package: ProcedurePackage, note: s
     if uow.session.get(Procedure, package.code) is None:
         raise NotFound(f"procedure '{package.code}' does not exist")
     findings = validate_package(package, known_roles(uow.session))
-    version, created = register_package(uow.session, uow.cache, package, make_current=False)
+    version, created = register_package(uow.session, uow.cache, package, make_current=False, keep_invalid=True)
     if created:
         version.note = note
         uow.record(actor, "draft_saved", "procedure", package.code, after={"version": version.number},

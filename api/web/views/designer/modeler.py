@@ -14,13 +14,13 @@ from flask import render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine.errors import NotFound
+from engine.errors import InvalidPackage, NotFound
 from engine.people.accounts import list_roles
 from engine.people.models import User
 from engine.procedures.escalation_rules import rules_for
 from engine.procedures.models import Procedure, ProcedureVersion
 from engine.reform.diff import version
-from engine.reform.drafts import version_package, versions
+from engine.reform.drafts import version_package, version_row, versions
 
 from ....services import request_uow
 from ...i18n import select_locale
@@ -148,10 +148,14 @@ def modeler(code: str, number: int) -> str:
     package = _package(code, number)
     current = current_number(code)
     uow = request_uow()
-    compiled = version(uow.session, uow.cache, code, number)
-    bpmn_file = compiled.meta["bpmn"]
+    try:
+        compiled = version(uow.session, uow.cache, code, number)
+        meta, steps = compiled.meta, compiled.steps
+    except InvalidPackage:  # a draft that does not run yet: drawn from its files, its findings say why
+        meta, steps = version_row(uow, code, number).meta, {}
+    bpmn_file = meta["bpmn"]
     config = {"code": code, "number": number, "status": package["status"], "current": current, "bpmn": bpmn_file,
-              "escalation": toml_escalation(compiled.meta, compiled.steps),
+              "escalation": toml_escalation(meta, steps),
               "package": package, "roles": _roles(), "forms": sorted(package["forms"]),
               "lang": select_locale(), "text": modeler_text(), "base": url_for("designer.procedures")}
     return render_template("designer/modeler.html", package=package, current=current, config=config,
