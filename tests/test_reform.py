@@ -13,7 +13,7 @@ import pytest
 
 from engine.procedures.packages import read_package
 
-from .conftest import PASSWORD, Api, FakeClock
+from .conftest import Api, FakeClock
 from .test_flow import PATHS, run_to_end
 from .test_lifecycle import submit
 from .test_officer_pages import signed_in
@@ -199,10 +199,7 @@ def test_a_draft_that_does_not_run_yet_is_stored_with_its_findings(api: Api) -> 
     assert refused.status_code == 422 and refused.get_json()["problems"][0]["code"] == "process-not-executable"
     replay = api.get(f"/procedures/{HKD}/versions/{number}/what-if", "quantri")
     assert replay.status_code == 422 and replay.get_json()["problems"][0]["code"] == "draft-not-runnable"
-    pages = api.client.application.test_client()
-    token = re.search(rb'name="csrf_token" value="([^"]+)"', pages.get("/login").data)
-    assert token and pages.post("/login", data={"csrf_token": token.group(1).decode(), "username": "quantri",
-                                                "password": PASSWORD}).status_code == 302
+    pages, _token = signed_in(api.client.application, "quantri")
     modeler = pages.get(f"/designer/{HKD}/versions/{number}")
     assert modeler.status_code == 200 and b"process.bpmn" in modeler.data  # drawn from its files
     for page in (f"/designer/{HKD}/diff?from=1&to={number}", f"/designer/{HKD}/versions/{number}/what-if"):
