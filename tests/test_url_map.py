@@ -484,6 +484,39 @@ TABLE: dict[str, Spec] = {
     "GET incidents.incidents": Spec(incident_viewer, page_get("/incidents/")),
     "POST incidents.retry": Spec(incident_retrier, page_post("/incidents/{incident}/retry"),
                                  undo=reopen_incident, hides=True),
+    "GET admin.home": Spec(roles("admin"), page_get("/admin/")),
+    "GET admin.units": Spec(roles("admin"), page_get("/admin/units")),
+    "GET admin.new_unit": Spec(roles("admin"), page_get("/admin/units/new?parent={target}")),
+    "POST admin.new_unit": Spec(ADMIN_OF, page_post("/admin/units/new", lambda w, who, t: {
+        "code": f"U-{next(w.names)}", "name": "Đơn vị mới", "level": "commune", "parent_code": t, "active": "1"})),
+    "GET admin.edit_unit": Spec(ADMIN_OF, page_get("/admin/units/{target}")),
+    "POST admin.edit_unit": Spec(ADMIN_OF, page_post("/admin/units/{target}", lambda w, who, t: {
+        **{k: v or "" for k, v in w.targets[t].unit.items()}, "active": "1"})),
+    "POST admin.unit_active": Spec(ADMIN_OF, page_post("/admin/units/{target}/active", lambda w, who, t: {
+        "active": "1"})),
+    "GET admin.accounts": Spec(roles("admin"), page_get("/admin/accounts?unit={target}&q=du+phong")),
+    "GET admin.new_account": Spec(roles("admin"), page_get("/admin/accounts/new")),
+    "POST admin.new_account": Spec(ADMIN_OF, page_post("/admin/accounts/new", lambda w, who, t: {
+        "username": new_username(w), "full_name": "Cán bộ mới", "password": PASSWORD, "unit": t,
+        "role": "reception"})),
+    "GET admin.account": Spec(ADMIN_OF, page_get("/admin/accounts/{spare}")),
+    "POST admin.account": Spec(ADMIN_OF, page_post("/admin/accounts/{spare}", lambda w, who, t: {
+        "full_name": "Dự phòng"})),
+    "POST admin.account_active": Spec(ADMIN_OF, page_post("/admin/accounts/{spare}/active", lambda w, who, t: {
+        "active": "1"})),
+    "POST admin.account_password": Spec(ADMIN_OF, page_post("/admin/accounts/{spare}/password", lambda w, who, t: {
+        "password": PASSWORD})),
+    "POST admin.add_membership": Spec(ADMIN_OF, page_post("/admin/accounts/{spare}/memberships", lambda w, who, t: {
+        "unit": t, "role": "specialist"})),
+    "POST admin.remove_membership": Spec(ADMIN_OF, page_post("/admin/accounts/{clerk}/memberships/remove",
+                                                             lambda w, who, t: {"unit": t, "role": "reception"}),
+                                         undo=regrant_clerk),
+    "GET admin.roles": Spec(roles("admin"), page_get("/admin/roles")),
+    "GET admin.calendar": Spec(roles("admin"), page_get("/admin/calendar?year=2026")),
+    "POST admin.calendar": Spec(top_admin, page_post("/admin/calendar", lambda w, who, t: {
+        "day": DAY, "working": "0", "name": "Nghỉ"})),
+    "POST admin.remove_day": Spec(top_admin, page_post(f"/admin/calendar/{DAY}/remove"), prepare=put_override),
+    "GET admin.audit": Spec(roles("admin"), page_get("/admin/audit")),
     "GET designer.procedures": Spec(reformer, page_get("/designer/")),
     "GET designer.modeler": Spec(reformer, page_get(DESIGN_PAGE + "/versions/1")),
     "GET designer.form_editor": Spec(reformer, lambda w, who, t: w.page(

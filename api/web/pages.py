@@ -22,7 +22,8 @@ from ..sessions import CSRF_FIELD, check_csrf, csrf_token, session_user_id, sign
 from .redirects import same_site_path
 
 F = TypeVar("F", bound=Callable[..., Any])
-WEB_BLUEPRINTS = frozenset({"account", "portal", "officer", "designer", "dashboard", "notifications", "incidents"})
+WEB_BLUEPRINTS = frozenset({"account", "portal", "officer", "designer", "dashboard", "notifications", "incidents",
+                            "admin"})
 # Who sees which part of the site; the views check the same roles again.
 OFFICER_ROLES = ("reception", "specialist", "leader")
 DESIGNER_ROLES = ("designer", "reform_officer", "admin")
@@ -83,7 +84,8 @@ def _navigation() -> dict[str, Any]:
     return {"actor": actor, "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "unread_notifications": unread,
             "can": {"inbox": bool(roles & set(OFFICER_ROLES)), "counter": "reception" in roles,
                     "design": actor is not None and is_reformer(actor),
-                    "dashboard": bool(roles & set(DASHBOARD_ROLES)), "incidents": bool(roles & set(INCIDENT_ROLES))}}
+                    "dashboard": bool(roles & set(DASHBOARD_ROLES)), "incidents": bool(roles & set(INCIDENT_ROLES)),
+                    "admin": "admin" in roles}}
 
 
 def _start_timer() -> None:

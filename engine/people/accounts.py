@@ -78,6 +78,9 @@ def _managed(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
     return user
 
 
+UNIT_FIELDS = ("name", "level", "parent_code", "address", "phone", "authority", "active")
+
+
 def list_units(uow: UnitOfWork) -> list[Unit]:
     return list(uow.session.scalars(select(Unit).order_by(Unit.level.desc(), Unit.code)))
 
@@ -91,16 +94,18 @@ def put_unit(uow: UnitOfWork, actor: Actor, code: str, values: dict[str, Any]) -
     if not actor.administers(parent) and (existing is None or parent != existing.parent_code):
         raise Forbidden("a unit is created or moved only under a unit this administrator administers",
                         parent_code=parent)
-    before = None if existing is None else {"name": existing.name, "level": existing.level,
-                                            "parent_code": existing.parent_code, "active": existing.active}
+    before = None if existing is None else _unit_state(existing)
     unit = save_unit(uow.session, code, values["name"], values["level"], values.get("parent_code"),
                      values.get("address"), values.get("phone"), values.get("active", True),
                      values.get("authority"))
-    uow.record(actor, "unit_saved", "unit", code, before=before,
-               after={"name": unit.name, "level": unit.level, "parent_code": unit.parent_code, "active": unit.active})
+    uow.record(actor, "unit_saved", "unit", code, before=before, after=_unit_state(unit))
     uow.commit()
     uow.org.invalidate()
     return unit
+
+
+def _unit_state(unit: Unit) -> dict[str, Any]:
+    return {key: getattr(unit, key) for key in UNIT_FIELDS}
 
 
 def list_roles(uow: UnitOfWork) -> list[Role]:

@@ -16,7 +16,7 @@ from engine.store.refreshing import Refreshing
 
 from .actors import Actor
 from .models import Membership, Role, Unit, User
-from .passwords import hash_password
+from .passwords import check_password, hash_password
 
 LEVELS = ("province", "commune")
 
@@ -109,8 +109,7 @@ def known_roles(session: Session) -> set[str]:
 
 def create_user(session: Session, username: str, password: str, full_name: str,
                 memberships: Iterable[tuple[str, str]] = (), email: str | None = None) -> User:
-    if len(password) < 8:
-        raise ValidationFailed("password too short", {"password": ["At least 8 characters."]})
+    check_password(password)
     if session.scalars(select(User).where(User.username == username)).first() is not None:
         raise Conflict(f"user '{username}' already exists")
     user = User(username=username, full_name=full_name, password_hash=hash_password(password), email=email,

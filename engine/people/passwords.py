@@ -1,4 +1,4 @@
-"""Password hashing with scrypt (standard library)."""
+"""Password hashing with scrypt (standard library), the rules a password follows, and temporary passwords."""
 
 from __future__ import annotations
 
@@ -6,7 +6,26 @@ import hashlib
 import hmac
 import secrets
 
+from engine.errors import ValidationFailed
+
 _N, _R, _P = 2**14, 8, 1
+MIN_LENGTH, MAX_LENGTH = 8, 200
+# No 0/O, 1/l/I: a temporary password is read aloud or copied from a screen by the officer who receives it.
+_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+def check_password(password: str) -> None:
+    """The one rule every way of setting a password follows (API, CLI, pages)."""
+    if len(password) < MIN_LENGTH:
+        raise ValidationFailed("password too short", {"password": [f"At least {MIN_LENGTH} characters."]})
+    if len(password) > MAX_LENGTH:
+        raise ValidationFailed("password too long", {"password": [f"At most {MAX_LENGTH} characters."]})
+
+
+def temporary_password() -> str:
+    """Twelve random letters and digits in three groups (about 60 bits), e.g. `k7mp-2xqa-9fht`."""
+    letters = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    return "-".join(letters[i:i + 4] for i in range(0, 12, 4))
 
 
 def hash_password(password: str) -> str:

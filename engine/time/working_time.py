@@ -83,6 +83,17 @@ class WorkingCalendar:
             return True
         return day.weekday() in self.hours.weekdays
 
+    def day_kind(self, day: date) -> str:
+        """What decides the day, for a calendar view: `override` (a local decision), `holiday` (a public
+        holiday), `makeup` (a weekend day worked by national decision), `weekend` or `working`."""
+        if day in self.overrides:
+            return "override"
+        if day in self._public:
+            return "holiday"
+        if day in self._public.weekend_workdays:
+            return "makeup"
+        return "working" if day.weekday() in self.hours.weekdays else "weekend"
+
     def working_days(self, start: date, end: date) -> Iterator[date]:
         day = start
         while day <= end:
