@@ -5,13 +5,13 @@ from datetime import date
 from flask import Blueprint, Response, g, request
 
 from engine.errors import ValidationFailed
-from engine.people.accounts import require_top_admin
-from engine.time.calendar_store import delete_override, list_overrides, set_override
+from engine.people.administration import clear_calendar_day, set_calendar_day
+from engine.time.calendar_store import list_overrides
 
 from .. import schemas
 from ..auth import current_actor, login_required
 from ..operations import operation, respond
-from ..services import request_uow, services
+from ..services import request_uow
 
 bp = Blueprint("calendar", __name__)
 
@@ -55,13 +55,8 @@ def calendar():  # type: ignore[no-untyped-def]
            "Administrators of a top-level unit only: the calendar is the whole organisation's.",
            tag="calendar", body=schemas.OverrideIn(), responses={200: schemas.OverrideOut()})
 def put_override(day: str):  # type: ignore[no-untyped-def]
-    uow, actor = request_uow(), current_actor()
-    require_top_admin(actor)  # one calendar for the whole organisation
-    row = set_override(uow.session, _day(day), g.body["working"], g.body["name"], actor.user_id, uow.clock())
-    uow.record(actor, "calendar_override_set", "calendar", row.day.isoformat(),
-               after={"working": row.working, "name": row.name})
-    uow.commit()
-    services().calendars.invalidate()
+    # the same use case as the administrators' calendar page: top-level administrators only, audited
+    row = set_calendar_day(request_uow(), current_actor(), _day(day), g.body["working"], g.body["name"])
     return respond(schemas.OverrideOut, row)
 
 
@@ -70,10 +65,5 @@ def put_override(day: str):  # type: ignore[no-untyped-def]
 @operation("Remove an override; the holiday package decides that date again.", tag="calendar",
            responses={204: "removed", 404: "no override for that date"})
 def remove_override(day: str):  # type: ignore[no-untyped-def]
-    uow, actor = request_uow(), current_actor()
-    require_top_admin(actor)
-    delete_override(uow.session, _day(day))
-    uow.record(actor, "calendar_override_removed", "calendar", _day(day).isoformat())
-    uow.commit()
-    services().calendars.invalidate()
+    clear_calendar_day(request_uow(), current_actor(), _day(day))
     return Response(status=204)

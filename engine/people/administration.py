@@ -21,6 +21,7 @@ from engine.store.models import AuditEntry
 from engine.store.uow import UnitOfWork
 from engine.text import fold
 from engine.time.calendar_store import delete_override, set_override
+from engine.time.models import CalendarOverride
 
 from .accounts import UNIT_FIELDS, is_top_admin, list_users, manages, may_grant, require_top_admin, verify_chain
 from .actors import ORGANISATION_ROLES, Actor
@@ -178,7 +179,7 @@ def role_holders(uow: UnitOfWork, actor: Actor) -> list[RoleRow]:
 
 
 # --- the working calendar ---------------------------------------------------------------------------------
-def set_calendar_day(uow: UnitOfWork, actor: Actor, day: date, working: bool, note: str) -> None:
+def set_calendar_day(uow: UnitOfWork, actor: Actor, day: date, working: bool, note: str) -> CalendarOverride:
     """A local override: the date becomes a day off or a working day; deadlines count it at once."""
     require_top_admin(actor)  # one calendar for the whole organisation
     row = set_override(uow.session, day, working, note.strip(), actor.user_id, uow.clock())
@@ -186,6 +187,7 @@ def set_calendar_day(uow: UnitOfWork, actor: Actor, day: date, working: bool, no
                after={"working": row.working, "name": row.name})
     uow.commit()
     uow.calendars.invalidate()
+    return row
 
 
 def clear_calendar_day(uow: UnitOfWork, actor: Actor, day: date) -> None:
