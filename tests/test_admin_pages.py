@@ -269,3 +269,31 @@ def test_the_audit_chains_state_intact_then_broken(app: Flask) -> None:
     assert 'data-chain="broken"' in broken and 'data-chain-broken="hash-mismatch"' in broken
     seq = audit(app, "unit_saved")[0].seq
     assert f'data-broken-at="{seq}"' in broken and "The entry's content does not match its hash" in broken
+
+
+def test_odd_input_gets_a_4xx_page_never_a_5xx(app: Flask) -> None:
+    client, csrf = signed_in(app, "quantri")
+    assert client.get("/admin/accounts/99999999999999999999").status_code == 404
+    assert client.get("/admin/accounts/12345").status_code == 404
+    assert client.get("/admin/units/kh%C3%B4ng-c%C3%B3").status_code == 404
+    assert client.get("/admin/calendar?year=99999").status_code == 400
+    for day in ("9999-12-31", "0001-01-01", "2026-02-30", "x" * 500):
+        resp = post(client, csrf, "/admin/calendar", day=day, working="1", name="Thử")
+        assert resp.status_code == 422 and "day" in errors_of(resp.get_data(as_text=True)), day
+    unknown = post(client, csrf, "/admin/accounts/new", username="moi.1", full_name="Mới", unit="KHONG-CO",
+                   role="khong-co", password=PASSWORD)
+    assert unknown.status_code == 422 and set(errors_of(unknown.get_data(as_text=True))) == {"unit"}
+    target = user_id(app, "tiepnhan")
+    assert post(client, csrf, f"/admin/accounts/{target}/memberships/remove", unit="CM-TT",
+                role="leader").status_code == 404
+    # a unit below itself, directly or through a unit under it: refused beside the parent field
+    assert post(client, csrf, "/admin/units/new", code="CM-AX-1", name="Điểm tiếp nhận", level="commune",
+                parent_code="CM-AX").status_code == 302
+    for parent in ("CM-AX", "CM-AX-1"):
+        loop = post(client, csrf, "/admin/units/CM-AX", name="An Xuyên", level="commune", parent_code=parent)
+        assert loop.status_code == 422 and "parent_code" in errors_of(loop.get_data(as_text=True)), parent
+    with app.extensions["motcua"].session_factory() as session:
+        assert session.get(Unit, "CM-AX").parent_code == "CM"  # type: ignore[union-attr]
+    long_name = post(client, csrf, "/admin/units/new", code="A" * 500, name="N" * 5000, level="commune",
+                     parent_code="CM", address="Đ" * 5000, phone="1" * 500)
+    assert long_name.status_code in (302, 422)

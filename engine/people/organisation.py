@@ -93,6 +93,12 @@ def save_unit(session: Session, code: str, name: str, level: str, parent: str | 
             raise ValidationFailed("a unit cannot be its own parent", {"parent_code": ["Not itself."]})
         if session.get(Unit, parent) is None:
             raise ValidationFailed("unknown parent unit", {"parent_code": [f"No unit '{parent}'."]})
+        above, seen = session.get(Unit, parent), set()
+        while above is not None and above.code not in seen:  # a loop would drop both from the tree
+            if above.code == code:
+                raise ValidationFailed("a unit cannot be below itself", {"parent_code": ["Not below itself."]})
+            seen.add(above.code)
+            above = session.get(Unit, above.parent_code) if above.parent_code else None
     unit = session.get(Unit, code)
     if unit is None:
         unit = Unit(code=code)

@@ -41,6 +41,7 @@ def _messages() -> dict[str, str]:
         "One of: province, commune.": _("Chọn cấp tỉnh hoặc cấp xã."),
         "Choose the unit above it.": _("Hãy chọn đơn vị cấp trên."),
         "Not itself.": _("Đơn vị không thể là cấp trên của chính nó."),
+        "Not below itself.": _("Không thể đặt đơn vị dưới một đơn vị trực thuộc chính nó."),
         "Not a valid phone number.": _("Số điện thoại không hợp lệ."),
         "At most 500 characters.": _("Tối đa 500 ký tự."),
         "At most 300 characters.": _("Tối đa 300 ký tự."),
