@@ -80,6 +80,8 @@ def main(base: str, accounts_file: str) -> int:
         (admin, "/designer/"), (admin, version), (admin, f"{version}/forms/hkd-tham-dinh"),
         (admin, f"/designer/{PROCEDURE}/diff"), (admin, f"{version}/what-if"), (admin, f"{version}/publish"),
         (admin, f"/designer/{PROCEDURE}/migrate"),
+        *((admin, p) for p in ("/admin/units", "/admin/accounts", "/admin/accounts?q=nguyen", "/admin/roles",
+                               "/admin/calendar", "/admin/audit")),
     ]
     failed = 0
     for who, path in pages:
