@@ -34,6 +34,10 @@ export function applyTemplate(element, template, injector, config) {
   setProperty(shape, "formKey", formFor(template, config.forms), injector);
   setInstructions(shape, template.instructions, injector);
   moveIntoLane(shape, template.role, injector);
+  // moving into a lane changes the lanes too, and the panel follows the last changed element: show the step again
+  const selection = injector.get("selection");
+  selection.select(null);
+  selection.select(shape);
   return shape;
 }
 
@@ -42,15 +46,16 @@ function title(config, template) {
     budget: template.timeBudget });
 }
 
-/** "Change element" on a task offers the templates (a group of its own, after bpmn-js's own entries). */
+/** "Change element" on a task offers the templates (a group of its own, before bpmn-js's own entries). */
 export function TemplateMenuProvider(popupMenu, config, injector) {
   const cfg = config || {};
   this.getPopupMenuEntries = function (element) {
     return function (entries) {
       if (!is(element, "bpmn:Task")) return entries;
       const group = { id: "motcua-templates", name: (cfg.text || {}).templates || "Templates" };
+      const ours = {};
       for (const template of cfg.templates || []) {
-        entries["motcua-template-" + template.id] = {
+        ours["motcua-template-" + template.id] = {
           label: fmt((cfg.text || {}).template || "%(name)s", { name: template.label }),
           title: title(cfg, template),
           className: "bpmn-icon-user-task",
@@ -58,7 +63,7 @@ export function TemplateMenuProvider(popupMenu, config, injector) {
           action: () => applyTemplate(element, template, injector, cfg),
         };
       }
-      return entries;
+      return { ...ours, ...entries };  // first: the steps of a one-stop procedure are what a designer wants most
     };
   };
   popupMenu.registerProvider("bpmn-replace", 400, this);
