@@ -112,7 +112,7 @@ def modeler_text() -> dict[str, str]:
     return {
         "group": _("Motcua"), "role": _("Vai trò (tên làn)"),
         "roleHelp": _("Cán bộ có vai trò này ở đơn vị phụ trách sẽ nhận các bước trong làn."),
-        "unknownRole": _("vai trò không tồn tại"), "timeBudget": _("Thời hạn bước (giờ làm việc)"),
+        "unknownRole": _("vai trò không tồn tại"), "timeBudget": _("Thời hạn bước, dạng ISO 8601"),
         "timeBudgetHelp": _("ISO-8601: P4D = 4 ngày, PT4H = 4 giờ, P1DT4H = 1 ngày 4 giờ làm việc."),
         "invalid.timeBudget": _("Không hợp lệ: dùng dạng P4D, PT4H hoặc P1DT4H."),
         "form": _("Biểu mẫu"), "returnToOwner": _("Trả lại người đã xử lý trước đó"),
