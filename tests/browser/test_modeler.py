@@ -115,6 +115,12 @@ def test_the_receive_template_fills_a_step_in(page: Any, live_server: Any) -> No
     page.locator(".djs-popup [data-id='motcua-template-return']").click()
     expect(page.locator("#bio-properties-panel-motcua-formKey")).to_have_value("gpxd-nhan-ket-qua")
     expect(page.locator("#bio-properties-panel-name")).to_have_value("Nhận kết quả, trả cho người nộp hồ sơ")
+    page.keyboard.press("Control+Z")  # one undo takes the whole template back
+    select_element(page, "Task_DuThao")
+    select_element(page, "Task_ThamDinh")
+    expect(page.locator("#bio-properties-panel-name")).to_have_value("Thẩm định hồ sơ")
+    expect(page.locator("#bio-properties-panel-motcua-formKey")).to_have_value("gpxd-tham-dinh")
+    expect(page.locator("#bio-properties-panel-motcua-timeBudget")).to_have_value("P4D")
     assert not page.js_errors
 
 

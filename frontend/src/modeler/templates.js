@@ -26,7 +26,7 @@ function moveIntoLane(shape, role, injector) {
   injector.get("modeling").moveElements([shape], { x: 0, y: dy });
 }
 
-export function applyTemplate(element, template, injector, config) {
+function fillIn(element, template, injector, config) {
   let shape = element;
   if (!is(shape, "bpmn:UserTask")) shape = injector.get("bpmnReplace").replaceElement(shape, { type: template.type });
   injector.get("modeling").updateProperties(shape, { name: template.name });
@@ -34,11 +34,26 @@ export function applyTemplate(element, template, injector, config) {
   setProperty(shape, "formKey", formFor(template, config.forms), injector);
   setInstructions(shape, template.instructions, injector);
   moveIntoLane(shape, template.role, injector);
+  return shape;
+}
+
+/** One command for the whole template, so that one undo takes it all back: the edits run in its preExecute,
+ * which diagram-js records as part of the same command. */
+function ApplyTemplateHandler(injector) {
+  this.preExecute = (context) => { context.shape = fillIn(context.element, context.template, injector, context.config); };
+  this.execute = () => [];
+  this.revert = () => [];
+}
+ApplyTemplateHandler.$inject = ["injector"];
+
+export function applyTemplate(element, template, injector, config) {
+  const context = { element, template, config };
+  injector.get("commandStack").execute("motcua.applyTemplate", context);
   // moving into a lane changes the lanes too, and the panel follows the last changed element: show the step again
   const selection = injector.get("selection");
   selection.select(null);
-  selection.select(shape);
-  return shape;
+  selection.select(context.shape);
+  return context.shape;
 }
 
 function title(config, template) {
@@ -47,8 +62,9 @@ function title(config, template) {
 }
 
 /** "Change element" on a task offers the templates (a group of its own, before bpmn-js's own entries). */
-export function TemplateMenuProvider(popupMenu, config, injector) {
+export function TemplateMenuProvider(popupMenu, config, injector, commandStack) {
   const cfg = config || {};
+  commandStack.registerHandler("motcua.applyTemplate", ApplyTemplateHandler);
   this.getPopupMenuEntries = function (element) {
     return function (entries) {
       if (!is(element, "bpmn:Task")) return entries;
@@ -68,7 +84,7 @@ export function TemplateMenuProvider(popupMenu, config, injector) {
   };
   popupMenu.registerProvider("bpmn-replace", 400, this);
 }
-TemplateMenuProvider.$inject = ["popupMenu", "config.motcua", "injector"];
+TemplateMenuProvider.$inject = ["popupMenu", "config.motcua", "injector", "commandStack"];
 
 /** The palette creates a user task already filled in from a template (dropped where the designer wants it:
  * the lane it lands in is its role). */
