@@ -44,6 +44,18 @@ def diff(old: CompiledProcedure, new: CompiledProcedure) -> dict[str, Any]:
     }
 
 
+CHANGED_KEYS = ("renamed", "lane_changed", "budget_changed", "form_changed")
+
+
+def element_marks(change: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Which element of each diagram to colour, and how: on the old diagram the removed steps and the changed
+    ones, on the new diagram the added steps and the changed ones (id -> added | removed | changed)."""
+    steps = change["steps"]
+    changed = {s["id"]: "changed" for key in CHANGED_KEYS for s in steps[key]}
+    return {"old": {**changed, **{s["id"]: "removed" for s in steps["removed"]}},
+            "new": {**changed, **{s["id"]: "added" for s in steps["added"]}}}
+
+
 def _legal(meta: dict[str, Any]) -> dict[str, Any]:
     return {"value": meta["legal_time"]["value"], "unit": meta["legal_time"]["unit"]}
 

@@ -36,6 +36,50 @@ function propertyText(config, name, labelKey, check, descriptionKey) {
   };
 }
 
+// Working days and hours <-> the ISO 8601 working time the engine reads (engine/time/working_time.parse_budget:
+// P2DT4H = two working days of the calendar's day length, plus four working hours).
+const BUDGET_PARTS = /^P(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+)M)?)?$/;
+const num = (text) => parseFloat(String(text).replace(",", "."));
+const shown = (value) => (value ? String(+value.toFixed(4)).replace(".", ",") : "");
+
+export function budgetParts(text) {
+  const match = BUDGET_PARTS.exec((text || "").trim());
+  if (!match || !(match[1] || match[2] || match[3])) return null;
+  return { days: match[1] ? num(match[1]) : 0, hours: (match[2] ? num(match[2]) : 0) + (match[3] ? +match[3] / 60 : 0) };
+}
+
+export function budgetText(days, hours) {
+  const whole = Math.floor(hours + 1e-9);
+  const minutes = Math.round((hours - whole) * 60);
+  const time = (whole ? `${whole}H` : "") + (minutes ? `${minutes}M` : "");
+  if (!days && !time) return "";
+  return "P" + (days ? `${+days.toFixed(4)}D` : "") + (time ? "T" + time : "");
+}
+
+function budgetPart(config, part) {
+  return function BudgetPart(props) {
+    const { element, id } = props;
+    const injector = useService("injector");
+    const debounce = useService("debounceInput");
+    const current = () => budgetParts(getProperty(element, "timeBudget"));
+    return h(TextFieldEntry, {
+      element, id, debounce,
+      label: t(config, part === "days" ? "budgetDays" : "budgetHours"),
+      description: part === "days" ? t(config, "budgetDaysHelp").replace("%(n)s", shown(config.dayHours || 8)) : undefined,
+      getValue: () => { const parts = current(); return parts ? shown(parts[part]) : ""; },
+      setValue: (value) => {
+        const text = (value || "").trim();
+        if (text && !NUMBER.test(text)) return;
+        const parts = current() || { days: 0, hours: 0 };
+        parts[part] = text ? num(text) : 0;
+        setProperty(element, "timeBudget", budgetText(parts.days, parts.hours), injector);
+      },
+      validate: (value) => (value && !NUMBER.test((value || "").trim())
+        ? t(config, part === "days" ? "invalid.budgetDays" : "invalid.budgetHours") : null),
+    });
+  };
+}
+
 function propertySelect(config, name, labelKey, options) {
   return function PropertySelect(props) {
     const { element, id } = props;
@@ -121,6 +165,8 @@ function entries(element, config) {
     { value: "false", label: t(config, "escalateAtDue.false") },
   ];
   return [
+    entry("budgetDays", budgetPart(config, "days"), isTextFieldEntryEdited),
+    entry("budgetHours", budgetPart(config, "hours"), isTextFieldEntryEdited),
     entry("timeBudget", propertyText(config, "timeBudget", "timeBudget", (v) => BUDGET.test(v), "timeBudgetHelp"),
       isTextFieldEntryEdited),
     entry("formKey", propertySelect(config, "formKey", "form", formOptions(config)), isSelectEntryEdited),

@@ -9,6 +9,7 @@
   const say = (text, kind) => window.Motcua.say(text, kind, page.querySelector("[data-messages]"));
   let editor = null;
   let baseline = null;  // the schema as the editor serialises it on opening (it adds ids and an exporter)
+  window.MotcuaUnsaved.guard(() => Boolean(editor) && JSON.stringify(editor.saveSchema()) !== baseline, T.leaveUnsaved);
 
   window.FormEditor.createFormEditor({ container: document.getElementById("form-editor"), schema: config.package.forms[config.name] })
     .then((created) => {

@@ -11,12 +11,19 @@
 
   const modeler = window.MotcuaModeler.create({
     container: "#modeler-canvas", panel: "#modeler-panel", roles: config.roles, forms: config.forms, text: T,
-    escalation: config.escalation,
+    escalation: config.escalation, translations: config.translations, templates: config.templates,
+    dayHours: config.dayHours,
   });
   const canvas = modeler.get("canvas");
   const overlays = modeler.get("overlays");
   const registry = modeler.get("elementRegistry");
   let marked = [];
+
+  function setDirty(dirty) {
+    state.dirty = dirty;
+    if (dirty) page.dataset.dirty = "true"; else delete page.dataset.dirty;
+  }
+  window.MotcuaUnsaved.guard(() => state.dirty, T.leaveUnsaved);
 
   const say = (text, kind) => window.Motcua.say(text, kind, $("[data-messages]"));
   const messageOf = (p) => (config.lang === "en" ? p.message_en : p.message_vi) || p.message || p.detail || "";
@@ -128,7 +135,7 @@
     state.package = { code: config.code, files: body.files, forms: body.forms };
     state.number = version.number;
     state.status = version.status === "published" && version.number === config.current ? "current" : version.status;
-    state.dirty = false;
+    setDirty(false);
     history.replaceState(null, "", versionUrl(version.number));
     refreshHeader();
     showProblems(result.body.problems);
@@ -158,7 +165,7 @@
 
   modeler.importXML(state.package.files[config.bpmn]).then(() => {
     canvas.zoom("fit-viewport", "auto");
-    modeler.on("commandStack.changed", () => { state.dirty = true; page.dataset.dirty = "true"; });
+    modeler.on("commandStack.changed", () => setDirty(true));
     page.dataset.ready = "true";
   }).catch((err) => say(T.loadFailed + " " + (err && err.message ? err.message : ""), "error"));
 })();

@@ -6,8 +6,11 @@ form editor save through `/api/v1` from the page (drafts, validation), so they r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from flask import render_template, url_for
@@ -21,9 +24,10 @@ from engine.procedures.escalation_rules import rules_for
 from engine.procedures.models import Procedure, ProcedureVersion
 from engine.reform.diff import version
 from engine.reform.drafts import version_package, version_row, versions
+from engine.reform.element_templates import element_templates
 
 from ....services import request_uow
-from ...i18n import select_locale
+from ...i18n import SOURCES, select_locale
 from ...pages import DESIGNER_ROLES, page
 from .blueprint import bp
 
@@ -91,12 +95,24 @@ def _roles() -> list[dict[str, str]]:
     return [{"code": r.code, "name": r.name_en if lang == "en" else r.name_vi} for r in list_roles(request_uow())]
 
 
+@cache
+def _bpmn_js_vi() -> dict[str, str]:
+    path: Path = SOURCES / "bpmn-js.vi.json"
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def modeler_translations(lang: str) -> dict[str, str]:
+    """bpmn-js's own labels (palette, context pad, menus, properties panel) in the page's language: its
+    `translate` service looks them up here by their English text; English needs no dictionary."""
+    return {} if lang == "en" else _bpmn_js_vi()
+
+
 def modeler_text() -> dict[str, str]:
     """What the modeler's scripts show, translated here (the JS has no catalogue)."""
     return {
         "group": _("Motcua"), "role": _("Vai trò (tên làn)"),
         "roleHelp": _("Cán bộ có vai trò này ở đơn vị phụ trách sẽ nhận các bước trong làn."),
-        "unknownRole": _("vai trò không tồn tại"), "timeBudget": _("Thời hạn bước (giờ làm việc)"),
+        "unknownRole": _("vai trò không tồn tại"), "timeBudget": _("Thời hạn bước, dạng ISO 8601"),
         "timeBudgetHelp": _("ISO-8601: P4D = 4 ngày, PT4H = 4 giờ, P1DT4H = 1 ngày 4 giờ làm việc."),
         "invalid.timeBudget": _("Không hợp lệ: dùng dạng P4D, PT4H hoặc P1DT4H."),
         "form": _("Biểu mẫu"), "returnToOwner": _("Trả lại người đã xử lý trước đó"),
@@ -122,6 +138,13 @@ def modeler_text() -> dict[str, str]:
         "loadFailed": _("Không mở được sơ đồ."), "failed": _("Thao tác không thành công."),
         "version": _("phiên bản %(n)s"), "statusDraft": _("Bản nháp"), "statusPublished": _("Đã công bố"),
         "statusCurrent": _("Đang áp dụng"),
+        "budgetDays": _("Thời hạn: số ngày làm việc"), "budgetHours": _("và số giờ làm việc"),
+        "budgetDaysHelp": _("1 ngày làm việc = %(n)s giờ. Ô dưới ghi cùng thời hạn dạng ISO 8601."),
+        "invalid.budgetDays": _("Nhập số ngày ≥ 0, ví dụ 2 hoặc 1,5."),
+        "invalid.budgetHours": _("Nhập số giờ ≥ 0, ví dụ 4 hoặc 0,5."),
+        "templates": _("Mẫu bước thường dùng"), "template": _("Mẫu: %(name)s"),
+        "templateHint": _("Mẫu: %(name)s (làn %(role)s, %(budget)s)"),
+        "leaveUnsaved": _("Có thay đổi chưa lưu. Rời trang và bỏ các thay đổi này?"),
     }
 
 
@@ -157,7 +180,9 @@ def modeler(code: str, number: int) -> str:
     config = {"code": code, "number": number, "status": package["status"], "current": current, "bpmn": bpmn_file,
               "escalation": toml_escalation(meta, steps),
               "package": package, "roles": _roles(), "forms": sorted(package["forms"]),
-              "lang": select_locale(), "text": modeler_text(), "base": url_for("designer.procedures")}
+              "lang": select_locale(), "text": modeler_text(), "base": url_for("designer.procedures"),
+              "translations": modeler_translations(select_locale()), "templates": element_templates(select_locale()),
+              "dayHours": uow.calendar.hours.day_length.total_seconds() / 3600}
     return render_template("designer/modeler.html", package=package, current=current, config=config,
                            status="current" if current == number else package["status"])
 
@@ -173,6 +198,7 @@ def form_editor(code: str, number: int, name: str) -> str:
               "text": {"saving": _("Đang lưu…"), "saved": _("Đã lưu bản nháp %(n)s."),
                        "sameContent": _("Nội dung này đã có ở phiên bản %(n)s."),
                        "failed": _("Thao tác không thành công."), "open": _("Mở bản nháp"),
-                       "noChanges": _("Không có thay đổi.")}}
+                       "noChanges": _("Không có thay đổi."),
+                       "leaveUnsaved": _("Có thay đổi chưa lưu. Rời trang và bỏ các thay đổi này?")}}
     return render_template("designer/form_editor.html", package=package, name=name, config=config)
 

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from engine.errors import InvalidPackage, ValidationFailed
 from engine.people.organisation import known_roles
 from engine.procedures.packages import ProcedurePackage
-from engine.reform.diff import describe, diff, version
+from engine.reform.diff import describe, diff, element_marks, version
 from engine.reform.drafts import publish, version_package, versions
 from engine.reform.migration import migrate
 from engine.reform.validation import validate_package
@@ -50,11 +50,18 @@ def diff_page(code: str) -> tuple[str, int]:
     old = _number("from", current, errors)
     new = _number("to", newest, errors)
     change: dict[str, Any] | None = None
+    diagrams: dict[str, Any] | None = None
     if old is not None and new is not None and not errors:
-        change = diff(version(uow.session, uow.cache, code, old), version(uow.session, uow.cache, code, new))
+        before, after = version(uow.session, uow.cache, code, old), version(uow.session, uow.cache, code, new)
+        change = diff(before, after)
         change["lines"] = describe(change)["en" if select_locale() == "en" else "vi"]
+        # the two diagrams side by side, their steps coloured by designer-diff.js
+        diagrams = {"marks": element_marks(change),
+                    "old": version_package(uow, code, old)["files"][before.meta["bpmn"]],
+                    "new": version_package(uow, code, new)["files"][after.meta["bpmn"]]}
     return render_template("designer/diff.html", code=code, old=old, new=new, change=change, errors=errors,
-                           numbers=[v.number for v in _versions(code)], current=current), 400 if errors else 200
+                           diagrams=diagrams, numbers=[v.number for v in _versions(code)],
+                           current=current), 400 if errors else 200
 
 
 def _versions(code: str) -> list[Any]:
