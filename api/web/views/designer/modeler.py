@@ -19,10 +19,11 @@ from engine.people.accounts import list_roles
 from engine.people.models import User
 from engine.procedures.escalation_rules import rules_for
 from engine.procedures.models import Procedure, ProcedureVersion
+from engine.reform.approval import request_rows
 from engine.reform.diff import version
 from engine.reform.drafts import version_package, version_row, versions
 
-from ....services import request_uow
+from ....services import request_uow, services
 from ...i18n import select_locale
 from ...pages import DESIGNER_ROLES, page
 from .blueprint import bp
@@ -83,7 +84,9 @@ def current_number(code: str) -> int | None:
 @bp.get("/")
 @page(*DESIGNER_ROLES)
 def procedures() -> str:
-    return render_template("designer/procedures.html", procedures=procedure_rows())
+    waiting = request_rows(request_uow(), pending_only=True)
+    return render_template("designer/procedures.html", procedures=procedure_rows(), waiting=waiting,
+                           waiting_versions={(w.procedure, w.version) for w in waiting})
 
 
 def _roles() -> list[dict[str, str]]:
@@ -122,6 +125,12 @@ def modeler_text() -> dict[str, str]:
         "loadFailed": _("Không mở được sơ đồ."), "failed": _("Thao tác không thành công."),
         "version": _("phiên bản %(n)s"), "statusDraft": _("Bản nháp"), "statusPublished": _("Đã công bố"),
         "statusCurrent": _("Đang áp dụng"),
+        # 409 `draft-changed`: someone else saved the draft since this page opened it (the save sends base_hash)
+        "draftChanged": _("Bản nháp %(n)s đã khác với phiên bản bạn mở (có người vừa lưu, hoặc bạn mở một phiên "
+                          "bản khác khi đang có bản nháp). Hãy mở bản nháp %(n)s rồi sửa tiếp; thay đổi của bạn "
+                          "chưa được lưu."),
+        # 409 `approval-required`: publishing needs a second person; the publish page asks for it
+        "approvalRequired": _("Việc công bố cần người thứ hai phê duyệt: gửi đề nghị công bố ở trang Công bố."),
     }
 
 
@@ -155,6 +164,8 @@ def modeler(code: str, number: int) -> str:
         meta, steps = version_row(uow, code, number).meta, {}
     bpmn_file = meta["bpmn"]
     config = {"code": code, "number": number, "status": package["status"], "current": current, "bpmn": bpmn_file,
+              # the save sends it back as `base_hash`, then keeps the saved version's content_hash
+              "content_hash": package["content_hash"], "publish_approval": services().settings.publish_approval,
               "escalation": toml_escalation(meta, steps),
               "package": package, "roles": _roles(), "forms": sorted(package["forms"]),
               "lang": select_locale(), "text": modeler_text(), "base": url_for("designer.procedures")}
@@ -173,6 +184,6 @@ def form_editor(code: str, number: int, name: str) -> str:
               "text": {"saving": _("Đang lưu…"), "saved": _("Đã lưu bản nháp %(n)s."),
                        "sameContent": _("Nội dung này đã có ở phiên bản %(n)s."),
                        "failed": _("Thao tác không thành công."), "open": _("Mở bản nháp"),
-                       "noChanges": _("Không có thay đổi.")}}
+                       "noChanges": _("Không có thay đổi."), "draftChanged": modeler_text()["draftChanged"]}}
     return render_template("designer/form_editor.html", package=package, name=name, config=config)
 
