@@ -144,6 +144,8 @@ def test_the_pages_ask_list_and_decide(api: Api, app: Flask) -> None:
     leader, _t = signed_in(app, "lanhdaotinh")
     waiting = leader.get("/designer/publish-requests").get_data(as_text=True)
     assert f'data-procedure="{HKD}" data-version="2"' in waiting
+    assert 'data-nav="publish-requests"' in waiting  # the leader's way there
+    assert 'data-nav="publish-requests"' not in commune_leader.get("/notifications/").get_data(as_text=True)
     assert leader.get("/designer/").status_code == 403  # a leader reviews; designing stays the designers'
     no_reason = leader.post(review, data={"decision": "reject", "reason": " ",
                                           "csrf_token": csrf_of(leader, review)})

@@ -67,7 +67,7 @@ def test_a_draft_is_published_once_the_leader_approves(page: Any, live_server: A
     expect(page.locator("[data-request=rejected]")).to_contain_text("Ghi rõ số quyết định")
     ask(page, number, "Quyết định 9/QĐ-UBND ngày 01/12/2026")
 
-    leader.goto("/designer/publish-requests")
+    leader.click("[data-nav=publish-requests]")
     leader.click(f"tr[data-version='{number}'] [data-action=review]")
     leader.click("[data-form=approve] button[type=submit]")
     expect(leader.locator("[data-page=designer-publish-requests] [data-empty]")).to_be_visible()
