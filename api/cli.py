@@ -115,7 +115,8 @@ def cmd_procedure_publish(settings: Settings, args: argparse.Namespace) -> int:
     from engine.reform.drafts import publish
 
     with _uow(settings) as uow:
-        version = publish(uow, _acting(uow, args.as_user), args.code, args.version, args.note)  # type: ignore[arg-type]
+        version = publish(uow, _acting(uow, args.as_user), args.code, args.version, args.note,  # type: ignore[arg-type]
+                          approval_required=settings.publish_approval)
     print(f"{args.code}: version {version.number} published")
     return 0
 

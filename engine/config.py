@@ -146,6 +146,10 @@ class Settings:
     trusted_proxies: tuple[str, ...] = field(default_factory=lambda: tuple(
         p.strip() for p in os.environ.get("MOTCUA_TRUSTED_PROXIES", "").split(",") if p.strip()))
 
+    # publishing a procedure's draft needs a second person's approval (engine/reform/approval.py): a reform
+    # officer or designer asks, a leader of a top-level unit or another reform officer or designer approves
+    publish_approval: bool = field(default_factory=lambda: os.environ.get("MOTCUA_PUBLISH_APPROVAL", "") == "1")
+
     # the bounds of procedure code (engine/procedures/limits.py): seconds of one step, growth of the process in MB
     script_timeout: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_SCRIPT_TIMEOUT", "1")))
     script_memory_mb: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_SCRIPT_MEMORY_MB", "256")))

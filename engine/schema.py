@@ -4,6 +4,7 @@ that foreign keys between areas resolve."""
 from engine.dossiers import models as dossiers
 from engine.people import models as people
 from engine.procedures import models as procedures
+from engine.reform import models as reform
 from engine.scheduling import models as scheduling
 from engine.store import models as store
 from engine.store.db import Base
@@ -12,4 +13,4 @@ from engine.work import models as work
 
 metadata = Base.metadata
 
-__all__ = ["dossiers", "metadata", "people", "procedures", "scheduling", "store", "time", "work"]
+__all__ = ["dossiers", "metadata", "people", "procedures", "reform", "scheduling", "store", "time", "work"]

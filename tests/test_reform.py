@@ -204,11 +204,12 @@ def test_a_draft_that_does_not_run_yet_is_stored_with_its_findings(api: Api) -> 
     assert modeler.status_code == 200 and b"process.bpmn" in modeler.data  # drawn from its files
     for page in (f"/designer/{HKD}/diff?from=1&to={number}", f"/designer/{HKD}/versions/{number}/what-if"):
         assert pages.get(page).status_code == 422, page  # said, not a server error
-    # fixed, it stores as the next draft and publishes
+    # fixed, the same draft is saved in place; it now runs (what-if) and publishes
     fixed = reformed_package()
     again = api.post(f"/procedures/{HKD}/drafts", "quantri", json=fixed).get_json()
-    assert again["version"]["number"] == number + 1 and again["problems"] == []
-    assert api.post(f"/procedures/{HKD}/versions/{number + 1}/publish", "quantri",
+    assert again["version"]["number"] == number and again["problems"] == []
+    assert api.get(f"/procedures/{HKD}/versions/{number}/what-if", "quantri").status_code == 200
+    assert api.post(f"/procedures/{HKD}/versions/{number}/publish", "quantri",
                     json={"note": "ok"}).status_code == 200
 
 

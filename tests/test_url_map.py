@@ -88,6 +88,11 @@ def reformer(who: Who | None, target: str) -> bool:
     return who is not None and (who.role in ("designer", "reform_officer") or (who.role, who.unit) == ("admin", "CM"))
 
 
+def reviewer(who: Who | None, target: str) -> bool:
+    """Who decides on a publish request: a reformer, or a leader of the top-level unit."""
+    return reformer(who, target) or (who is not None and (who.role, who.unit) == ("leader", "CM"))
+
+
 def top_admin(who: Who | None, target: str) -> bool:
     return who is not None and (who.role, who.unit) == ("admin", "CM")
 
@@ -393,6 +398,15 @@ TABLE: dict[str, Spec] = {
     "POST reform.publish_version": Spec(reformer, api_send(  # allowed: 409, version 1 is published already
         "POST", f"/procedures/{HKD}/versions/1/publish", lambda w, who, t: {"note": "Thử"})),
     "GET reform.replay": Spec(reformer, api_get(f"/procedures/{HKD}/versions/1/what-if")),
+    # publish requests on version 1, published already: allowed answers 409 (not a draft, no request waits)
+    "POST reform.publish_request": Spec(reformer, api_send(
+        "POST", f"/procedures/{HKD}/versions/1/publish-request", lambda w, who, t: {"note": "Thử"})),
+    "GET reform.version_requests": Spec(reviewer, api_get(f"/procedures/{HKD}/versions/1/publish-requests")),
+    "GET reform.waiting_requests": Spec(reviewer, api_get("/publish-requests")),
+    "POST reform.approve_request": Spec(reviewer, api_send(
+        "POST", f"/procedures/{HKD}/versions/1/publish-request/approve", lambda w, who, t: {})),
+    "POST reform.reject_request": Spec(reviewer, api_send(
+        "POST", f"/procedures/{HKD}/versions/1/publish-request/reject", lambda w, who, t: {"reason": "Thử"})),
     "POST reform.migrations": Spec(reformer, api_send("POST", f"/procedures/{HKD}/migrations",
                                                       lambda w, who, t: {"to_version": 1, "dry_run": True})),
     "GET organisation.units": Spec(signed_in, api_get("/units")),
@@ -526,6 +540,12 @@ TABLE: dict[str, Spec] = {
     "GET designer.publish_page": Spec(reformer, page_get(DESIGN_PAGE + "/versions/1/publish")),
     "POST designer.publish_submit": Spec(reformer, page_post(DESIGN_PAGE + "/versions/1/publish",
                                                              lambda w, who, t: {"note": "Thử"})),
+    "POST designer.request_submit": Spec(reformer, page_post(DESIGN_PAGE + "/versions/1/publish-request",
+                                                             lambda w, who, t: {"note": "Thử"})),  # 409
+    "GET designer.publish_requests": Spec(reviewer, page_get("/designer/publish-requests")),
+    "GET designer.review_page": Spec(reviewer, page_get(DESIGN_PAGE + "/versions/1/review")),
+    "POST designer.review_submit": Spec(reviewer, page_post(DESIGN_PAGE + "/versions/1/review",
+                                                            lambda w, who, t: {"decision": "approve"})),  # 409
     "GET designer.migrate_page": Spec(reformer, page_get(DESIGN_PAGE + "/migrate?to=1")),
     "POST designer.migrate_page": Spec(reformer, page_post(DESIGN_PAGE + "/migrate", lambda w, who, t: {
         "to": "1"})),  # allowed: 400, not confirmed: a dry run

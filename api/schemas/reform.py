@@ -24,6 +24,10 @@ class VersionList(Schema):
 
 class DraftIn(PackageIn):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
+    base_hash = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64), metadata={
+        "description": "the content_hash of the version the designer opened: if the open draft now holds other "
+                       "content (someone else saved it), the save is refused with 409 `draft-changed`; "
+                       "without it, the save overwrites the open draft"})
 
 
 class DraftOut(Schema):
@@ -34,6 +38,41 @@ class DraftOut(Schema):
 class PublishIn(Strict):
     note = fields.String(required=True, validate=validate.Length(min=1, max=2000),
                          metadata={"description": "why: the reform decision"})
+
+
+class PublishRequestIn(Strict):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                         metadata={"description": "why: the reform decision (the publication's note)"})
+
+
+class ApproveIn(Strict):
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class RejectIn(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "what to change before asking again"})
+
+
+class PublishRequestOut(Schema):
+    id = fields.Integer()
+    procedure = fields.String()
+    procedure_name = fields.String()
+    version = fields.Integer()
+    status = fields.String(metadata={"description": "pending | approved | rejected | voided (the draft changed "
+                                                    "after the request, or was published otherwise)"})
+    note = fields.String()
+    requested_by = fields.Integer()
+    requested_by_name = fields.String()
+    requested_at = LocalDateTime()
+    decided_by = fields.Integer(allow_none=True)
+    decided_by_name = fields.String(allow_none=True)
+    decided_at = LocalDateTime(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class PublishRequestList(Schema):
+    items = fields.List(fields.Nested(PublishRequestOut))
 
 
 class WhatIfOut(Schema):
@@ -65,6 +104,7 @@ class PackageOut(Schema):
     code = fields.String()
     number = fields.Integer()
     status = fields.String(metadata={"description": "draft or published"})
+    content_hash = fields.String(metadata={"description": "send it back as a draft's `base_hash`"})
     process_id = fields.String()
     files = fields.Dict(keys=fields.String(), values=fields.String(),
                         metadata={"description": "procedure.toml, the BPMN and any DMN, by file name"})

@@ -14,10 +14,11 @@ from engine.errors import Forbidden, Unauthorized
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.organisation import actor_for
+from engine.reform.approval import may_review
 from engine.reform.drafts import is_reformer
 from engine.scheduling.notifications import unread_count
 
-from ..services import request_uow
+from ..services import request_uow, services
 from ..sessions import CSRF_FIELD, check_csrf, csrf_token, session_user_id, sign_out
 from .redirects import same_site_path
 
@@ -84,6 +85,9 @@ def _navigation() -> dict[str, Any]:
     return {"actor": actor, "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "unread_notifications": unread,
             "can": {"inbox": bool(roles & set(OFFICER_ROLES)), "counter": "reception" in roles,
                     "design": actor is not None and is_reformer(actor),
+                    # a leader of a top-level unit who decides on publications (designers reach it from /designer/)
+                    "review": actor is not None and not is_reformer(actor) and may_review(actor)
+                    and services().settings.publish_approval,
                     "dashboard": bool(roles & set(DASHBOARD_ROLES)), "incidents": bool(roles & set(INCIDENT_ROLES)),
                     "admin": "admin" in roles}}
 

@@ -195,30 +195,45 @@ def test_review_pages_diff_what_if_and_migrate(page: Any, live_server: Any) -> N
     assert not page.js_errors
 
 
-def test_form_editor_saves_a_new_draft(page: Any, live_server: Any) -> None:
-    current, _versions = stored(live_server)
-    login(page, "thietke")
-    page.goto(f"/designer/{CODE}/versions/{current}/forms/gpxd-tham-dinh")
-    page.wait_for_selector("[data-page=designer-form][data-ready=true]")
-    page.click("[data-action=save-form]")
-    expect(page.locator("[data-messages]")).to_have_text("Không có thay đổi.")  # nothing edited: no draft
+def relabel_first_textarea(page: Any, text: str) -> None:
     page.locator(".fjs-editor-container .fjs-form-field-textarea").first.click()
     label = page.locator("#bio-properties-panel-label")
     if not label.is_visible():
         page.locator("[data-group-id=group-general] .bio-properties-panel-group-header").first.click()
     label.click()
     page.keyboard.press("Control+A")
-    page.keyboard.type("Ý kiến thẩm định (ghi rõ căn cứ)")
+    page.keyboard.type(text)
+
+
+def test_form_editor_saves_into_the_open_draft(page: Any, live_server: Any) -> None:
+    current, before = stored(live_server)
+    draft = max(before)  # the broken change of the test above is still an open draft
+    assert before[draft].status == "draft" and draft > current
+    login(page, "thietke")
+    page.goto(f"/designer/{CODE}/versions/{current}/forms/gpxd-tham-dinh")
+    page.wait_for_selector("[data-page=designer-form][data-ready=true]")
+    page.click("[data-action=save-form]")
+    expect(page.locator("[data-messages]")).to_have_text("Không có thay đổi.")  # nothing edited: no draft
+    relabel_first_textarea(page, "Ý kiến thẩm định (ghi rõ căn cứ)")
     # saved at once: the page itself waits for form-js's debounced panel to commit the last keystrokes
     page.fill("[name=draft-note]", "sửa nhãn ý kiến")
     page.click("[data-action=save-form]")
+    # made from the published version while a draft is open: saving would overwrite the draft, so it is refused
+    expect(page.locator("[data-messages].flash-error")).to_contain_text(f"Hãy mở bản nháp {draft}")
+    assert stored(live_server)[1][draft].forms == before[draft].forms
+
+    page.goto(f"/designer/{CODE}/versions/{draft}/forms/gpxd-tham-dinh")
+    page.wait_for_selector("[data-page=designer-form][data-ready=true]")
+    relabel_first_textarea(page, "Ý kiến thẩm định (ghi rõ căn cứ)")
+    page.fill("[name=draft-note]", "sửa nhãn ý kiến")
+    page.click("[data-action=save-form]")
     page.wait_for_selector("[data-messages] [data-link=draft]")
-    draft = int(page.locator("[data-page=designer-form]").get_attribute("data-number"))
+    assert int(page.locator("[data-page=designer-form]").get_attribute("data-number")) == draft  # in place
     _current, versions = stored(live_server)
-    assert versions[draft].status == "draft" and draft > current
+    assert versions[draft].status == "draft" and max(versions) == draft
     labels = [c.get("label") for c in versions[draft].forms["gpxd-tham-dinh"]["components"]]
     assert "Ý kiến thẩm định (ghi rõ căn cứ)" in labels
     assert "Ý kiến thẩm định (ghi rõ căn cứ)" not in [c.get("label") for c in
                                                         versions[current].forms["gpxd-tham-dinh"]["components"]]
-    assert versions[draft].files == versions[current].files  # only the form changed
+    assert versions[draft].files == before[draft].files  # only the form changed
     assert not page.js_errors

@@ -42,11 +42,19 @@
     say(T.saving);
     try {
       const forms = Object.assign({}, config.package.forms, { [config.name]: schema });
-      const body = { code: config.code, files: config.package.files, forms, note: page.querySelector("[name=draft-note]").value.trim() };
+      // base_hash: the content this page opened; a draft saved meanwhile by someone else is not overwritten (409)
+      const body = { code: config.code, files: config.package.files, forms, note: page.querySelector("[name=draft-note]").value.trim(),
+                     base_hash: config.package.content_hash };
       const result = await window.Motcua.api("POST", `procedures/${encodeURIComponent(config.code)}/drafts`, body);
-      if (!result.ok) { say(window.Motcua.problemText(result.body), "error"); showProblems(result.body && result.body.problems); return; }
+      if (!result.ok) {
+        const changed = result.body && result.body.code === "draft-changed";
+        say(changed ? fmt(T.draftChanged, { n: result.body.version }) : window.Motcua.problemText(result.body), "error");
+        showProblems(result.body && result.body.problems);
+        return;
+      }
       const number = result.body.version.number;
       config.package.forms = forms;
+      config.package.content_hash = result.body.version.content_hash;
       baseline = JSON.stringify(schema);
       showProblems(result.body.problems.filter((p) => p.severity === "error"));
       say(fmt(result.body.version.status === "draft" ? T.saved : T.sameContent, { n: number }));

@@ -128,11 +128,18 @@
 
   async function save() {
     say(T.saving);
-    const body = Object.assign(await currentPackage(), { note: $("[name=draft-note]").value.trim() });
+    // base_hash: the content this page opened; a draft saved meanwhile by someone else is not overwritten (409)
+    const body = Object.assign(await currentPackage(), { note: $("[name=draft-note]").value.trim(),
+                                                         base_hash: state.package.content_hash || config.content_hash });
     const result = await window.Motcua.api("POST", `procedures/${encodeURIComponent(config.code)}/drafts`, body);
-    if (!result.ok) { say(window.Motcua.problemText(result.body), "error"); showProblems(problemsOfResponse(result)); return; }
+    if (!result.ok) {
+      const changed = result.body && result.body.code === "draft-changed";
+      say(changed ? fmt(T.draftChanged, { n: result.body.version }) : window.Motcua.problemText(result.body), "error");
+      showProblems(problemsOfResponse(result));
+      return;
+    }
     const version = result.body.version;
-    state.package = { code: config.code, files: body.files, forms: body.forms };
+    state.package = { code: config.code, files: body.files, forms: body.forms, content_hash: version.content_hash };
     state.number = version.number;
     state.status = version.status === "published" && version.number === config.current ? "current" : version.status;
     setDirty(false);
@@ -150,7 +157,8 @@
     if (!result.ok) {
       const problems = problemsOfResponse(result);
       if (problems.length) showProblems(problems);
-      say(result.status === 422 ? T.publishRefused : window.Motcua.problemText(result.body), "error");
+      const approval = result.body && result.body.code === "approval-required";
+      say(result.status === 422 ? T.publishRefused : approval ? T.approvalRequired : window.Motcua.problemText(result.body), "error");
       return;
     }
     state.status = "current";

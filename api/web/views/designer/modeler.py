@@ -22,11 +22,12 @@ from engine.people.accounts import list_roles
 from engine.people.models import User
 from engine.procedures.escalation_rules import rules_for
 from engine.procedures.models import Procedure, ProcedureVersion
+from engine.reform.approval import request_rows
 from engine.reform.diff import version
 from engine.reform.drafts import version_package, version_row, versions
 from engine.reform.element_templates import element_templates
 
-from ....services import request_uow
+from ....services import request_uow, services
 from ...i18n import SOURCES, select_locale
 from ...pages import DESIGNER_ROLES, page
 from .blueprint import bp
@@ -87,7 +88,9 @@ def current_number(code: str) -> int | None:
 @bp.get("/")
 @page(*DESIGNER_ROLES)
 def procedures() -> str:
-    return render_template("designer/procedures.html", procedures=procedure_rows())
+    waiting = request_rows(request_uow(), pending_only=True)
+    return render_template("designer/procedures.html", procedures=procedure_rows(), waiting=waiting,
+                           waiting_versions={(w.procedure, w.version) for w in waiting})
 
 
 def _roles() -> list[dict[str, str]]:
@@ -145,6 +148,12 @@ def modeler_text() -> dict[str, str]:
         "templates": _("Mẫu bước thường dùng"), "template": _("Mẫu: %(name)s"),
         "templateHint": _("Mẫu: %(name)s (làn %(role)s, %(budget)s)"),
         "leaveUnsaved": _("Có thay đổi chưa lưu. Rời trang và bỏ các thay đổi này?"),
+        # 409 `draft-changed`: someone else saved the draft since this page opened it (the save sends base_hash)
+        "draftChanged": _("Bản nháp %(n)s đã khác với phiên bản bạn mở (có người vừa lưu, hoặc bạn mở một phiên "
+                          "bản khác khi đang có bản nháp). Hãy mở bản nháp %(n)s rồi sửa tiếp; thay đổi của bạn "
+                          "chưa được lưu."),
+        # 409 `approval-required`: publishing needs a second person; the publish page asks for it
+        "approvalRequired": _("Việc công bố cần người thứ hai phê duyệt: gửi đề nghị công bố ở trang Công bố."),
     }
 
 
@@ -178,6 +187,8 @@ def modeler(code: str, number: int) -> str:
         meta, steps = version_row(uow, code, number).meta, {}
     bpmn_file = meta["bpmn"]
     config = {"code": code, "number": number, "status": package["status"], "current": current, "bpmn": bpmn_file,
+              # the save sends it back as `base_hash`, then keeps the saved version's content_hash
+              "content_hash": package["content_hash"], "publish_approval": services().settings.publish_approval,
               "escalation": toml_escalation(meta, steps),
               "package": package, "roles": _roles(), "forms": sorted(package["forms"]),
               "lang": select_locale(), "text": modeler_text(), "base": url_for("designer.procedures"),
@@ -198,7 +209,7 @@ def form_editor(code: str, number: int, name: str) -> str:
               "text": {"saving": _("Đang lưu…"), "saved": _("Đã lưu bản nháp %(n)s."),
                        "sameContent": _("Nội dung này đã có ở phiên bản %(n)s."),
                        "failed": _("Thao tác không thành công."), "open": _("Mở bản nháp"),
-                       "noChanges": _("Không có thay đổi."),
+                       "noChanges": _("Không có thay đổi."), "draftChanged": modeler_text()["draftChanged"],
                        "leaveUnsaved": _("Có thay đổi chưa lưu. Rời trang và bỏ các thay đổi này?")}}
     return render_template("designer/form_editor.html", package=package, name=name, config=config)
 

@@ -12,14 +12,15 @@ from werkzeug.wrappers import Response
 from engine.errors import InvalidPackage, ValidationFailed
 from engine.people.organisation import known_roles
 from engine.procedures.packages import ProcedurePackage
+from engine.reform.approval import request_rows
 from engine.reform.diff import describe, diff, element_marks, version
-from engine.reform.drafts import publish, version_package, versions
+from engine.reform.drafts import ApprovalRequired, publish, version_package, versions
 from engine.reform.migration import migrate
 from engine.reform.validation import validate_package
 from engine.reform.whatif import what_if
 
 from ....integers import parse_int
-from ....services import request_uow
+from ....services import request_uow, services
 from ...i18n import select_locale
 from ...pages import DESIGNER_ROLES, page, page_actor
 from .blueprint import bp
@@ -101,18 +102,23 @@ def _problems(code: str, number: int) -> list[dict[str, Any]]:
              "message": f.message_en if lang == "en" else f.message_vi} for f in findings]
 
 
-def _publish_form(code: str, number: int, note: str = "", errors: dict[str, list[str]] | None = None,
-                  status: int = 200) -> tuple[str, int]:
+def publish_form(code: str, number: int, note: str = "", errors: dict[str, list[str]] | None = None,
+                 status: int = 200) -> tuple[str, int]:
+    """The publish page; when publishing needs a second person, its form asks for approval instead, and it
+    shows the draft's requests (waiting, or sent back with the reason)."""
     stored = version_package(request_uow(), code, number)
+    approval = services().settings.publish_approval
+    history = request_rows(request_uow(), code, number)
     return render_template("designer/publish.html", code=code, number=number, status=stored["status"], note=note,
-                           errors=errors or {}, problems=_problems(code, number),
-                           current=current_number(code)), status
+                           errors=errors or {}, problems=_problems(code, number), current=current_number(code),
+                           approval=approval, waiting=next((r for r in history if r.status == "pending"), None),
+                           last=history[0] if history else None), status
 
 
 @bp.get("/<code>/versions/<int:number>/publish")
 @page(*DESIGNER_ROLES)
 def publish_page(code: str, number: int) -> tuple[str, int]:
-    return _publish_form(code, number)
+    return publish_form(code, number)
 
 
 @bp.post("/<code>/versions/<int:number>/publish")
@@ -125,16 +131,19 @@ def publish_submit(code: str, number: int) -> Response | tuple[str, int]:
     elif len(note) > NOTE_MAX:
         errors["note"] = [_("Tối đa %(n)s ký tự.", n=NOTE_MAX)]
     if errors:
-        return _publish_form(code, number, note, errors, 400)
+        return publish_form(code, number, note, errors, 400)
     actor = page_actor()
     assert actor is not None
     try:
-        publish(request_uow(), actor, code, number, note)
+        publish(request_uow(), actor, code, number, note, approval_required=services().settings.publish_approval)
+    except ApprovalRequired:
+        return publish_form(code, number, note, {"problems": [
+            _("Việc công bố cần người thứ hai phê duyệt: gửi đề nghị công bố.")]}, 409)
     except InvalidPackage:
         request_uow().session.rollback()
-        return _publish_form(code, number, note, {"problems": [_("Không thể công bố: phiên bản còn lỗi.")]}, 422)
+        return publish_form(code, number, note, {"problems": [_("Không thể công bố: phiên bản còn lỗi.")]}, 422)
     except ValidationFailed as exc:
-        return _publish_form(code, number, note, exc.extra.get("errors") or {"note": [str(exc)]}, 400)
+        return publish_form(code, number, note, exc.extra.get("errors") or {"note": [str(exc)]}, 400)
     flash(_("Đã công bố phiên bản %(n)s; hồ sơ mới sẽ dùng phiên bản này.", n=number))
     return redirect(url_for("designer.procedures"))
 
