@@ -23,11 +23,11 @@ from engine.errors import InvalidPackage
 from engine.procedures.forms import FormDefinition
 from engine.procedures.packages import ProcedurePackage
 from engine.procedures.sandbox import _BUILTINS, SCRIPT_GLOBALS
-from engine.procedures.specs import FORM_PROPERTY
+from engine.procedures.specs import FORM_PROPERTY, MAX_FLOW_NODES
 from engine.procedures.xmlsafe import parse_xml
 
 from .findings import Finding, finding
-from .structure import NS, SCOPE_TAGS, Scope, local, scopes
+from .structure import FLOW_NODES, NS, SCOPE_TAGS, Scope, local, scopes
 
 ALL = None  # "everything is set": after what cannot be known here
 KNOWN_NAMES = frozenset(dir(builtins)) | frozenset(_BUILTINS) | frozenset(SCRIPT_GLOBALS) | {"floor", "ceil"}
@@ -207,6 +207,8 @@ def _solve(diagram: _Diagram, union: bool) -> dict[str, Vars]:
 
 def data_flow_findings(package: ProcedurePackage, meta: dict[str, Any], process: etree._Element,
                        bpmn_file: str) -> list[Finding]:
+    if sum(1 for e in process.iter() if local(e) in FLOW_NODES) > MAX_FLOW_NODES:
+        return []  # compiling says the diagram is too large; the analysis is quadratic at worst
     diagram = _Diagram(package, meta, process)
     must, may = _solve(diagram, union=False), _solve(diagram, union=True)
     findings: list[Finding] = []
