@@ -93,4 +93,6 @@ def test_names_read_by_python() -> None:
     read, bound = names("x = a + len(b)\nfor i in range(n):\n    y = [j for j in c]\nz = x + floor(d)")
     assert read == {"a", "b", "n", "c", "d"} and {"x", "i", "y", "j", "z"} <= bound
     assert names("approved == True and amount > limit", "eval")[0] == {"approved", "amount", "limit"}
+    assert names("x = x + 1")[0] == {"x"} and names("v += 1")[0] == {"v"}  # read before they are bound
+    assert names("for i in range(3):\n    t = i\nu = t + (lambda q: q)(1)")[0] == set()
     assert names("x = = 1") == (set(), set())  # compiling reports the syntax

@@ -44,22 +44,45 @@ def _parse(source: str, mode: str) -> ast.AST | None:
 
 
 def names(source: str | None, mode: str = "exec") -> tuple[set[str], set[str]]:
-    """(names read before being bound in the source, names it binds)."""
+    """(names read before being bound in the source, names it binds). Order is the source's, except that an
+    assignment binds its targets after its value is read (`x = x + 1` reads x) and a for loop binds its target
+    before its body; function and lambda parameters and comprehension variables are bound throughout."""
     tree = _parse(source or "", mode) if source and source.strip() else None
     if tree is None:
         return set(), set()
-    bound: set[str] = set()
-    read: set[str] = set()
+    always = (0, -1)
+    bound_at: dict[int, tuple[int, int]] = {}  # id(Name node) -> where it is bound
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            after = (node.end_lineno or 0, node.end_col_offset or 0)
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                bound_at.update((id(n), after) for n in ast.walk(target) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.For):
+            after = (node.iter.end_lineno or 0, node.iter.end_col_offset or 0)
+            bound_at.update((id(n), after) for n in ast.walk(node.target) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.comprehension):
+            bound_at.update((id(n), always) for n in ast.walk(node.target) if isinstance(n, ast.Name))
+    first_read: dict[str, tuple[int, int]] = {}
+    first_bound: dict[str, tuple[int, int]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
-            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+            at = (node.lineno, node.col_offset)
+            if isinstance(node.ctx, ast.Load):
+                first_read[node.id] = min(first_read.get(node.id, at), at)
+            if not isinstance(node.ctx, ast.Load):
+                where = bound_at.get(id(node), at)
+                first_bound[node.id] = min(first_bound.get(node.id, where), where)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            at = (node.lineno, node.col_offset)  # `x += 1` reads x first
+            first_read[node.target.id] = min(first_read.get(node.target.id, at), at)
         elif isinstance(node, ast.arg):
-            bound.add(node.arg)
+            first_bound[node.arg] = always
         elif isinstance(node, ast.FunctionDef | ast.ClassDef):
-            bound.add(node.name)
+            first_bound[node.name] = always
         elif isinstance(node, ast.alias):
-            bound.add((node.asname or node.name).split(".")[0])
-    return read - bound - KNOWN_NAMES, bound
+            first_bound[(node.asname or node.name).split(".")[0]] = always
+    read = {n for n, at in first_read.items() if n not in first_bound or at < first_bound[n]}
+    return read - KNOWN_NAMES, set(first_bound)
 
 
 def _text(node: etree._Element, path: str) -> str | None:
