@@ -90,11 +90,18 @@ class ProcessError(MotcuaError):
     code = "process-error"
 
     def __init__(self, detail: str, element: str | None = None, reason: str = "script-error",
-                 element_name: str | None = None) -> None:
-        super().__init__(detail, element=element, reason=reason)
+                 element_name: str | None = None, message_vi: str | None = None,
+                 message_en: str | None = None) -> None:
+        # said plainly (engine/dossiers/run_errors.py) when known: the detail is then the English message,
+        # which quotes the engine's own words at its end
+        super().__init__(message_en or detail, element=element, reason=reason, message_vi=message_vi,
+                         message_en=message_en)
         self.element = element
         self.reason = reason
         self.element_name = element_name
+        self.engine_detail = detail
+        self.message_vi = message_vi
+        self.message_en = message_en
 
 
 class InvalidPackage(MotcuaError):

@@ -188,7 +188,9 @@ def test_a_draft_that_does_not_run_yet_is_stored_with_its_findings(api: Api) -> 
     resp = api.post(f"/procedures/{HKD}/drafts", "quantri", json=package)
     assert resp.status_code == 201, resp.get_json()
     body = resp.get_json()
-    assert [(p["code"], p["element"]) for p in body["problems"]] == [("process-not-executable", "ho_kinh_doanh")]
+    # the process is shown by its pool: the finding names that drawn element
+    assert [(p["code"], p["element"]) for p in body["problems"]] == [("process-not-executable",
+                                                                      "Participant_ho_kinh_doanh")]
     assert "Executable" in body["problems"][0]["message_vi"]
     number = body["version"]["number"]
     assert body["version"]["status"] == "draft"

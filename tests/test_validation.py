@@ -74,8 +74,16 @@ def test_unreachable_element_and_dead_end(package_dir: Path) -> None:  # noqa: F
          '    <bpmn:endEvent id="EndEvent_CoKetQua"')
     edit(bpmn, "<bpmn:flowNodeRef>Task_NhanKetQua</bpmn:flowNodeRef>",
          "<bpmn:flowNodeRef>Task_NhanKetQua</bpmn:flowNodeRef><bpmn:flowNodeRef>Task_ThuaRa</bpmn:flowNodeRef>")
+    # not drawn: the finding names the nearest drawn element holding it, here the pool
+    found = [f for f in findings(package_dir) if f["code"] in ("unreachable", "implicit-end")]
+    assert {(f["code"], f["element"], f["severity"]) for f in found} == {
+        ("unreachable", "Participant_ho_kinh_doanh", "error"), ("implicit-end", "Participant_ho_kinh_doanh", "warning")}
+    assert all("Bước thừa" in f["message_vi"] and "connect" in f["message_en"].lower() for f in found)
+    edit(bpmn, '<bpmndi:BPMNShape id="Lane_reception_di"', '<bpmndi:BPMNShape id="Task_ThuaRa_di" '
+         'bpmnElement="Task_ThuaRa"><dc:Bounds x="900" y="400" width="100" height="80" /></bpmndi:BPMNShape>'
+         '<bpmndi:BPMNShape id="Lane_reception_di"')
     found = codes(package_dir)
-    assert ("unreachable", "Task_ThuaRa") in found and ("dead-end", "Task_ThuaRa") in found
+    assert ("unreachable", "Task_ThuaRa") in found and ("implicit-end", "Task_ThuaRa") in found
 
 
 def test_gateway_without_default_and_complete_conditions(package_dir: Path) -> None:  # noqa: F811
@@ -120,7 +128,7 @@ def test_xsd_and_parse_errors_are_said_in_plain_words_and_point_at_the_element(p
     assert found["code"] == "schema-missing-attribute" and "targetNamespace" in found["message_vi"]
     bpmn.write_text(original.replace('isExecutable="true"', 'isExecutable="false"'), encoding="utf-8")
     found = _only(package_dir)
-    assert (found["code"], found["element"]) == ("process-not-executable", "ho_kinh_doanh")
+    assert (found["code"], found["element"]) == ("process-not-executable", "Participant_ho_kinh_doanh")  # its pool
     assert "Executable" in found["message_vi"] and "tick" in found["message_en"]
     bpmn.write_text(original.replace('<bpmn:process id="ho_kinh_doanh"', '<bpmn:process id="quy_trinh_khac"'),
                     encoding="utf-8")

@@ -69,6 +69,9 @@ class Problem(Schema):
     reason = fields.String(metadata={"description": "401: token-expired, token-invalid, no-session or "
                                                     "session-expired"})
     element = fields.String(allow_none=True, metadata={"description": "422 process-error: the BPMN element"})
+    message_vi = fields.String(metadata={"description": "422 process-error: what failed and what to change, in "
+                                                        "Vietnamese (the engine's words quoted at the end)"})
+    message_en = fields.String(metadata={"description": "422 process-error: the same in English (also `detail`)"})
     problems = fields.List(fields.Dict(), metadata={"description": "422 invalid-package: each problem "
                                                                    "(code, message, file, element, field)"})
     retry_after = fields.Integer(metadata={"description": "429 and 503: seconds to wait (also `Retry-After`)"})

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.errors import Conflict, Forbidden, NotFound, ProcessError, ValidationFailed
+from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.people.actors import Actor
 from engine.procedures.catalog import current_version
 from engine.procedures.escalation_rules import apology_at
@@ -32,6 +32,7 @@ from .attachments import AttachmentRef, attachments_of
 from .codes import new_pin, next_code
 from .models import Dossier, Escalation, TaskRecord
 from .projection import COMPLETED, OPEN, STEP_ORDER, SUSPENDED, sync_tasks
+from .run_errors import process_error
 from .status import CHANNELS, STATUS_CODES
 from .workflows import advance, end_status, new_workflow, ready_user_task, restore_workflow, schedule_timers
 
@@ -267,7 +268,7 @@ def save_workflow(dossier: Dossier, workflow: Any, calendar: Any, now: datetime,
     try:  # the sandbox checks what scripts leave; this is the last line, never a 500
         dossier.state = dump_workflow(workflow)
     except (TypeError, ValueError, OverflowError, RecursionError) as exc:
-        raise ProcessError(f"the dossier's data cannot be stored: {exc}", reason="unstorable") from exc
+        raise process_error(f"the dossier's data cannot be stored: {exc}", reason="unstorable") from exc
     dossier.updated_at = now
     if workflow.is_completed():
         dossier.status = end_status(workflow) or "processed"

@@ -22,6 +22,7 @@ from engine.procedures.serialization import load_workflow
 from engine.procedures.specs import CompiledProcedure
 from engine.time.working_time import WorkingCalendar, parse_budget
 
+from .run_errors import process_error
 from .status import END_STATUS_PROPERTY
 
 log = logging.getLogger(__name__)
@@ -89,20 +90,20 @@ def _process_error(exc: SpiffWorkflowException) -> ProcessError:
     if isinstance(violation, SandboxViolation):
         return _violation_error(violation, spec)
     element = spec.name if spec is not None else None
-    return ProcessError(_describe(exc)[:DETAIL_CHARS], element=element, element_name=_name(spec))
+    return process_error(_describe(exc)[:DETAIL_CHARS], element=element, element_name=_name(spec))
 
 
 def _violation_error(violation: SandboxViolation, spec: Any) -> ProcessError:
     name = _name(spec)
     detail = f"{name}: {violation.message}" if name else violation.message
-    return ProcessError(detail, element=getattr(spec, "name", None), reason=violation.reason, element_name=name)
+    return process_error(detail, element=getattr(spec, "name", None), reason=violation.reason, element_name=name)
 
 
 def _unexpected_error(exc: Exception, spec: Any) -> ProcessError:
     reason = "memory-limit" if isinstance(exc, MemoryError) else \
         "depth-limit" if isinstance(exc, RecursionError) else "script-error"
-    return ProcessError(f"{type(exc).__name__}: {str(exc)[:500]}", element=getattr(spec, "name", None),
-                        reason=reason, element_name=_name(spec))
+    return process_error(f"{type(exc).__name__}: {str(exc)[:500]}", element=getattr(spec, "name", None),
+                         reason=reason, element_name=_name(spec))
 
 
 def _name(spec: Any) -> str | None:

@@ -7,16 +7,18 @@ so a modeler can highlight each offending element.
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser
 
 from engine.errors import InvalidPackage, Problem
 
@@ -41,6 +43,60 @@ MAX_FLOW_NODES = 250  # tasks, events, gateways, sub-processes
 # submission then fails (a start event named `Start`) or a dossier ends at once (a task named `End`).
 RESERVED_IDS = frozenset({"Start", "End", "Root"})
 RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin", ".BoundaryEventParent")
+# What the BPMN 2.0 schema (and SpiffWorkflow's own extensions) define; other namespaces are modelers' own.
+OWN_NAMESPACES = frozenset({
+    "http://www.omg.org/spec/BPMN/20100524/MODEL", "http://www.omg.org/spec/BPMN/20100524/DI",
+    "http://www.omg.org/spec/DD/20100524/DC", "http://www.omg.org/spec/DD/20100524/DI",
+    "http://spiffworkflow.org/bpmn/schema/1.0/core", "http://www.w3.org/2001/XMLSchema-instance",
+    "http://www.w3.org/XML/1998/namespace"})
+BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+
+
+class LenientValidator(BpmnValidator):
+    """The BPMN schema check, blind to other modelers' extensions: elements and attributes in their own
+    namespaces (colours, Camunda's or Signavio's properties, even where BPMN has no extension point, as in the
+    diagram interchange) are left out of a copy that is validated instead."""
+
+    def validate(self, bpmn: Any, filename: str | None = None) -> None:
+        root = bpmn.getroot() if hasattr(bpmn, "getroot") else bpmn
+        self.preprocess(root)  # SpiffWorkflow's own fix-up, which its parser then reads
+        if any(_foreign(e.tag) or any(_foreign(a) for a in e.attrib) for e in root.iter() if isinstance(e.tag, str)):
+            root = _without_foreign(root)
+        super().validate(root, filename)
+
+
+def _foreign(name: str) -> bool:
+    return name.startswith("{") and name[1:].split("}", 1)[0] not in OWN_NAMESPACES
+
+
+def _without_foreign(root: etree._Element) -> etree._Element:
+    copy = deepcopy(root)  # keeps the source lines, for the findings
+    for element in list(copy.iter()):
+        if not isinstance(element.tag, str) or _foreign(element.tag):
+            if element.getparent() is not None and isinstance(element.tag, str):
+                element.getparent().remove(element)
+            continue
+        for name in [a for a in element.attrib if _foreign(a)]:
+            del element.attrib[name]
+    return copy
+
+
+VALIDATOR = LenientValidator(imports={"spiffworkflow": SPIFF_XSD})
+
+
+def without_data_stores(root: etree._Element) -> list[str]:
+    """Motcua connects no data store: one drawn is documentation (validation warns). Its definition and the
+    associations reading or writing it are taken out before SpiffWorkflow, which would refuse the diagram."""
+    stores = root.xpath("//bpmn:dataStore", namespaces=BPMN_NS)
+    references = set(root.xpath("//bpmn:dataStoreReference/@id", namespaces=BPMN_NS))
+    for association in root.xpath("//bpmn:dataInputAssociation | //bpmn:dataOutputAssociation", namespaces=BPMN_NS):
+        ends = association.xpath("bpmn:sourceRef/text() | bpmn:targetRef/text()", namespaces=BPMN_NS)
+        if references & {e.strip() for e in ends}:
+            association.getparent().remove(association)
+    for store in stores:
+        if store.getparent() is not None and etree.QName(store.getparent()).localname == "definitions":
+            store.getparent().remove(store)  # one misplaced inside a process is the schema's finding
+    return [s.get("name") or s.get("id") for s in stores]
 
 
 @dataclass(frozen=True)
@@ -111,6 +167,10 @@ def _parse_bpmn(package: ProcedurePackage, meta: dict[str, Any]
         problems = _bounds(root, filename)
         if problems:
             raise InvalidPackage(problems)
+        # XML comments say nothing to the engine, and SpiffWorkflow's task parsers trip on one inside a task
+        etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
+        if kind == "bpmn":
+            without_data_stores(root)
         try:
             if kind == "bpmn":
                 parser.add_bpmn_xml(root.getroottree(), filename)

@@ -21,7 +21,9 @@
   /** A readable sentence for a problem+json body. */
   function problemText(problem) {
     if (!problem) return "";
-    return problem.detail || problem.title || String(problem.status || "");
+    // a failed step says it in the page's language (process-error's message_vi / message_en)
+    const plain = document.documentElement.lang === "en" ? problem.message_en : problem.message_vi;
+    return plain || problem.detail || problem.title || String(problem.status || "");
   }
 
   /** Show a message in an element marked [data-messages] (or the given one). */
