@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g, request
 from engine.errors import BadRequest
 from engine.procedures.archive import MAX_ARCHIVE_BYTES, export_archive
 from engine.reform.creation import create_procedure, import_archive
-from engine.reform.drafts import package_of, version_row
+from engine.reform.drafts import package_of, require_reformer, version_row
 from engine.reform.legal_facts import facts_of, save_legal_facts
 
 from ..auth import current_actor, login_required
@@ -28,6 +28,7 @@ ZIP_TYPES = ("application/zip", "application/x-zip-compressed", "application/oct
            "another modeler; its first version is a draft", tag="reform", body=schemas.NewProcedureIn(),
            responses={201: schemas.NewProcedureOut(), 409: "the code is taken", 422: "invalid request or diagram"})
 def create():  # type: ignore[no-untyped-def]
+    require_reformer(current_actor())  # a commune's administrator is no designer
     version, findings = create_procedure(request_uow(), current_actor(), dict(g.body))
     return respond(schemas.NewProcedureOut, {"code": version.procedure_code, "version": version,
                                              "problems": [f.as_dict() for f in findings]}, 201)
@@ -39,6 +40,7 @@ def create():  # type: ignore[no-untyped-def]
            "documents, result, legal sources)", tag="reform",
            responses={200: schemas.LegalFactsOut(), 404: "unknown procedure or version"})
 def legal_facts(code: str, number: int):  # type: ignore[no-untyped-def]
+    require_reformer(current_actor())
     row = version_row(request_uow(), code, number)
     return respond(schemas.LegalFactsOut, {"code": code, "number": number, "status": row.status,
                                            "facts": facts_of(row)})
@@ -61,6 +63,7 @@ def put_legal_facts(code: str, number: int):  # type: ignore[no-untyped-def]
 @operation("A version as its folder in a .zip: procedure.toml, the BPMN and DMN files, forms/<name>.form",
            tag="reform", responses={200: "application/zip", 404: "unknown procedure or version"})
 def export(code: str, number: int):  # type: ignore[no-untyped-def]
+    require_reformer(current_actor())
     data = export_archive(package_of(version_row(request_uow(), code, number)))
     return Response(data, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{code}-v{number}.zip"'})
@@ -72,6 +75,7 @@ def export(code: str, number: int):  # type: ignore[no-untyped-def]
            "new procedure; sizes, names and file types are checked", tag="reform",
            responses={201: schemas.ImportOut(), 422: "not a procedure archive"})
 def import_zip():  # type: ignore[no-untyped-def]
+    require_reformer(current_actor())
     if request.mimetype not in ZIP_TYPES:
         raise BadRequest(f"expected application/zip, got {request.mimetype or 'nothing'}")
     if request.content_length and request.content_length > MAX_ARCHIVE_BYTES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from typing import Any
 
@@ -178,7 +179,7 @@ def parse_metadata(content: bytes) -> tuple[dict[str, Any] | None, list[Problem]
         meta = Metadata().load(raw)
     except ValidationError as err:
         return None, [Problem("metadata-invalid", f"{METADATA_FILE}: {path}: {msg}", file=METADATA_FILE,
-                              field=path) for path, msg in _flatten(err.messages)]
+                              field=path) for path, msg in ((_dict_path(p), m) for p, m in _flatten(err.messages))]
     codes = [d["code"] for d in meta["documents"]]
     if len(codes) != len(set(codes)):
         return None, [Problem("metadata-invalid", f"{METADATA_FILE}: document codes must be unique",
@@ -190,6 +191,12 @@ def fee_for(meta: dict[str, Any], channel: str | None) -> int:
     """The fee charged for a dossier on this channel."""
     own = (meta.get("channels") or {}).get(channel or "", {}).get("fee")
     return int(own["amount"] if own else meta["fee"]["amount"])
+
+
+def _dict_path(path: str) -> str:
+    """marshmallow says a Dict entry's errors under `key` or `value`: `channels.online.value.fee` reads as
+    `channels.online.fee`, as the file writes it."""
+    return re.sub(r"^(channels|escalation\.steps)\.([^.]+)\.(?:value|key)(?=\.|$)", r"\1.\2", path)
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
