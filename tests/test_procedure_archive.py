@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from api.cli import main as cli_main
 from engine.errors import InvalidPackage
 from engine.procedures.archive import export_archive, read_archive
 from engine.procedures.packages import read_package
@@ -109,3 +110,20 @@ def test_bad_imports_are_4xx_and_store_nothing(app: Flask, api: Api) -> None:
         assert resp.mimetype == "application/problem+json"
     assert api.get("/procedures/doc-hai/versions/1/package", "quantri").status_code == 404
     assert api.post("/procedures/import", "chuyenvien", data=b"", headers=ZIP).status_code == 403
+
+
+def test_cli_export_and_import(app: Flask, api: Api, database_url: str, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", database_url)
+    monkeypatch.setenv("MOTCUA_AUDIT_CHECKPOINT_FILE", str(app.extensions["motcua"].settings.audit_checkpoint_file))
+    out = tmp_path / "hkd.zip"
+    assert cli_main(["procedures", "export", HKD, "1", "--out", str(out)]) == 0
+    assert read_archive(out.read_bytes()).content_hash == hkd_package().content_hash
+    entries = {n.split("/", 1)[1]: zipfile.ZipFile(out).read(n) for n in zipfile.ZipFile(out).namelist()}
+    entries["procedure.toml"] = entries["procedure.toml"].replace(b'code = "ho-kinh-doanh"', b'code = "hkd-cli"')
+    (tmp_path / "new.zip").write_bytes(zipped(entries))
+    assert cli_main(["procedures", "import", str(tmp_path / "new.zip"), "--as", "quantri"]) == 0
+    assert "hkd-cli: new procedure, draft version 1" in capsys.readouterr().out
+    assert api.get("/procedures/hkd-cli/versions", "quantri").get_json()["items"][0]["status"] == "draft"
+    # not a designer: refused, nothing stored
+    assert cli_main(["procedures", "import", str(out), "--as", "chuyenvien"]) == 2
