@@ -4,6 +4,8 @@ and leaves nothing behind."""
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,9 @@ CODE = "xac-nhan-thu"
 NEW = {"code": CODE, "name_vi": "Xác nhận thử nghiệm", "name_en": "Trial certification", "level": "commune",
        "authority_vi": "Ủy ban nhân dân cấp xã", "authority_en": "Commune People's Committee", "legal_time": 5,
        "legal_unit": "working_days", "legal_source": "Điều 5 Nghị định 118/2025/NĐ-CP"}
-APPLICANT = {"name": "Nguyễn Văn An", "id_number": "001099012345", "phone": "0912345678"}
+APPLICANT = {"name": "Nguyễn Văn An", "id_number": "001099012345", "phone": "0912345678",
+             "address": "Ấp Tân Phong, xã Tân Thành, tỉnh Cà Mau"}
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -181,3 +185,24 @@ def test_due_date_and_fee_follow_the_dossier_channel(api: Api, clock: FakeClock)
     assert counter_d["due_at"].startswith("2026-03-09")
     assert postal_d["due_at"].startswith("2026-03-04")
     assert counter_d["fee_amount"] == 50000
+
+
+def test_the_template_procedure_is_published_and_a_citizen_submits_online(app_factory: Any, clock: FakeClock,
+                                                                          tmp_path: Path) -> None:
+    api = Api(app_factory(clock=clock, upload_dir=tmp_path / "uploads").test_client())
+    assert create(api).status_code == 201
+    published = api.post(f"/procedures/{CODE}/versions/1/publish", "quantri", json={"note": "Ban hành"})
+    assert published.status_code == 200, published.get_json()
+    detail = api.get(f"/procedures/{CODE}").get_json()
+    assert detail["start_form"] and [d["code"] for d in detail["documents"]] == ["don-de-nghi"]
+    clock.at("2026-03-02 09:00")
+    submission = {"procedure": CODE, "applicant": APPLICANT, "competent_unit": "CM-AX",
+                  "data": {"noi_dung_de_nghi": "Đề nghị xác nhận"}}
+    resp = api.client.post("/api/v1/public/dossiers", content_type="multipart/form-data", data={
+        "submission": json.dumps(submission), "file:don-de-nghi": (io.BytesIO(PDF), "don.pdf")})
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    code = resp.get_json()["code"]
+    received = api.post(f"/dossiers/{code}/actions/receive", "tiepnhan", json={})
+    assert received.status_code == 200, received.get_json()
+    task = api.get(f"/dossiers/{code}", "tatca").get_json()["open_tasks"][0]
+    assert (task["bpmn_id"], task["role"]) == ("Task_TiepNhan", "reception")
