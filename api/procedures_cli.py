@@ -6,9 +6,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sqlalchemy import select
+
 from engine.config import Settings
+from engine.people.actors import Actor
+from engine.people.models import User
+from engine.people.organisation import actor_for
 from engine.procedures.archive import MAX_ARCHIVE_BYTES, export_archive
 from engine.runtime import Runtime
+from engine.store.uow import UnitOfWork
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
@@ -22,16 +28,22 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _acting(uow: UnitOfWork, username: str) -> Actor:
+    """The account the import is audited as (as `motcua procedure publish --as`)."""
+    user = uow.session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise SystemExit(f"error: no account '{username}'")
+    return actor_for(uow.session, uow.org, user.id)
+
+
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from engine.reform.creation import import_archive
-
-    from .cli import _acting
 
     path: Path = args.file
     if path.stat().st_size > MAX_ARCHIVE_BYTES:
         raise SystemExit(f"error: {path} is larger than {MAX_ARCHIVE_BYTES // (1024 * 1024)} MB")
     with Runtime.from_settings(settings).uow() as uow:
-        version, findings, new = import_archive(uow, _acting(uow, args.as_user), path.read_bytes(),  # type: ignore[arg-type]
+        version, findings, new = import_archive(uow, _acting(uow, args.as_user), path.read_bytes(),
                                                 args.note)
         code, number = version.procedure_code, version.number
     errors = sum(f.severity == "error" for f in findings)

@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 
 import orjson
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy.exc import IntegrityError
 
 from engine.config import PROJECT_ROOT
 from engine.errors import Conflict, InvalidPackage, Problem, ValidationFailed
@@ -219,8 +220,11 @@ def store_new(uow: UnitOfWork, actor: Actor, package: ProcedurePackage, action: 
     meta, problems = parse_metadata(package.files[METADATA_FILE])
     if meta is None:
         raise InvalidPackage(problems)
-    uow.session.add(Procedure(code=package.code, name_vi=meta["name"]["vi"], name_en=meta["name"]["en"]))
-    uow.session.flush()
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(Procedure(code=package.code, name_vi=meta["name"]["vi"], name_en=meta["name"]["en"]))
+    except IntegrityError:  # created by another request a moment ago
+        raise Conflict(f"procedure '{package.code}' exists already", errors={"code": ["This code is taken."]}) from None
     uow.record(actor, action, "procedure", package.code, after={"name": meta["name"]["vi"]}, detail=detail)
     try:
         return save_draft(uow, actor, package, note)

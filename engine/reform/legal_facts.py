@@ -24,8 +24,10 @@ FACT_KEYS = ("name", "national_code", "level", "authority", "legal_time", "fee",
 
 
 def facts_of(row: ProcedureVersion) -> dict[str, Any]:
-    """A version's legal facts as the form and the API show them (defaults filled in by the metadata schema)."""
-    meta = row.meta
+    """A version's legal facts as the form and the API show them: its procedure.toml read by today's schema
+    (so a version stored before a field existed shows its default), else the metadata stored with it."""
+    meta, _problems = parse_metadata(row.files.get(METADATA_FILE, "").encode("utf-8"))
+    meta = meta or row.meta
     return {key: meta.get(key) for key in FACT_KEYS} | {"channels": meta.get("channels") or {}}
 
 
