@@ -23,6 +23,7 @@ from engine.store.uow import UnitOfWork
 from engine.time.calendar_store import load_file_overrides
 
 from .connectors_cli import cmd_connectors_check, cmd_standin, start_standins
+from .procedures_cli import add_commands as add_procedure_commands
 
 DEMO_ACCOUNTS = (  # (username, full name, unit, roles) in the units of config/organisation.toml
     ("tiepnhan", "Nguyễn Thị Tiếp Nhận", "CM-AX", ["reception"]),
@@ -313,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     load = procs.add_parser("load", help="load processes/ into versions (only changed content)")
     load.add_argument("--dir", type=Path)
     load.set_defaults(func=cmd_procedures_load)
+    add_procedure_commands(procs)
 
     proc = sub.add_parser("procedure", help="one procedure package").add_subparsers(dest="action", required=True)
     validate = proc.add_parser("validate", help="check a procedure folder; exit 1 on errors")

@@ -333,6 +333,8 @@ DOSSIER_READERS = scoped(*OFFICERS)
 TASK_READERS = scoped("specialist", "leader")  # the task's role, or a leader of its unit
 ADMIN_OF = scoped("admin")
 DESIGN_PAGE = "/designer/" + HKD
+NEW_PROCEDURE = {"code": HKD, "name_vi": "Thử", "name_en": "Trial", "level": "commune", "authority_vi": "UBND xã",
+                 "authority_en": "Commune", "legal_time": 5}
 TABLE: dict[str, Spec] = {
     # --- REST API ------------------------------------------------------------------------------------
     "GET openapi": Spec(public, api_get("/openapi.json")),
@@ -407,6 +409,13 @@ TABLE: dict[str, Spec] = {
         "POST", f"/procedures/{HKD}/versions/1/publish-request/approve", lambda w, who, t: {})),
     "POST reform.reject_request": Spec(reviewer, api_send(
         "POST", f"/procedures/{HKD}/versions/1/publish-request/reject", lambda w, who, t: {"reason": "Thử"})),
+    # a procedure from nothing: each call is refused for its content (a taken code, invalid facts, no .zip)
+    "POST design.create": Spec(reformer, api_send("POST", "/procedures", lambda w, who, t: NEW_PROCEDURE)),
+    "GET design.legal_facts": Spec(reformer, api_get(f"/procedures/{HKD}/versions/1/metadata")),
+    "PUT design.put_legal_facts": Spec(reformer, api_send("PUT", f"/procedures/{HKD}/versions/1/metadata",
+                                                          lambda w, who, t: {"national_code": "sai"})),
+    "GET design.export": Spec(reformer, api_get(f"/procedures/{HKD}/versions/1/export")),
+    "POST design.import_zip": Spec(reformer, api_send("POST", "/procedures/import")),
     "POST reform.migrations": Spec(reformer, api_send("POST", f"/procedures/{HKD}/migrations",
                                                       lambda w, who, t: {"to_version": 1, "dry_run": True})),
     "GET organisation.units": Spec(signed_in, api_get("/units")),
@@ -546,6 +555,15 @@ TABLE: dict[str, Spec] = {
     "GET designer.review_page": Spec(reviewer, page_get(DESIGN_PAGE + "/versions/1/review")),
     "POST designer.review_submit": Spec(reviewer, page_post(DESIGN_PAGE + "/versions/1/review",
                                                             lambda w, who, t: {"decision": "approve"})),  # 409
+    "GET designer.new_procedure": Spec(reformer, page_get("/designer/new")),
+    "POST designer.create_submit": Spec(reformer, page_post("/designer/new", lambda w, who, t: {
+        **NEW_PROCEDURE, "legal_time": "5"})),  # allowed: 409, the code is taken
+    "GET designer.import_page": Spec(reformer, page_get("/designer/import")),
+    "POST designer.import_submit": Spec(reformer, page_post("/designer/import")),  # allowed: 400, no file
+    "GET designer.export_version": Spec(reformer, page_get(DESIGN_PAGE + "/versions/1/export")),
+    "GET designer.legal_facts_page": Spec(reformer, page_get(DESIGN_PAGE + "/versions/1/legal")),
+    "POST designer.legal_facts_submit": Spec(reformer, page_post(DESIGN_PAGE + "/versions/1/legal", lambda w, who, t: {
+        "fee_amount": "nhiều"})),  # allowed: 400, not a number
     "GET designer.migrate_page": Spec(reformer, page_get(DESIGN_PAGE + "/migrate?to=1")),
     "POST designer.migrate_page": Spec(reformer, page_post(DESIGN_PAGE + "/migrate", lambda w, who, t: {
         "to": "1"})),  # allowed: 400, not confirmed: a dry run

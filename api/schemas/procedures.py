@@ -30,7 +30,10 @@ class DocumentOut(Schema):
     name = fields.String()
     copies = fields.Integer()
     original = fields.Boolean()
+    kind = fields.String(metadata={"description": "original | copy | certified_copy"})
     required = fields.Boolean()
+    condition = fields.String(metadata={"description": "when a document that is not required is needed"})
+    form = fields.String(metadata={"description": "the blank form: a template's name or a URL"})
     note = fields.String()
 
 
@@ -50,6 +53,9 @@ class ProcedureSummary(Schema):
     authority = fields.Nested(Names)
     legal_time = fields.Nested(LegalTime)
     fee = fields.Nested(Fee)
+    national_code = fields.String(allow_none=True, metadata={"description": "the national procedure code (MATTHC)"})
+    channels = fields.Dict(metadata={"description": "per submission channel (counter, online, postal): its own "
+                                                    "legal_time and fee, over the defaults above"})
 
 
 class ProcedureDetail(ProcedureSummary):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from engine.reform.creation import NewProcedureIn as _NewProcedure
+
 from .common import Integer, LocalDateTime, Strict
 from .procedures import FindingOut, PackageIn
 
@@ -109,3 +111,41 @@ class PackageOut(Schema):
     files = fields.Dict(keys=fields.String(), values=fields.String(),
                         metadata={"description": "procedure.toml, the BPMN and any DMN, by file name"})
     forms = fields.Dict(keys=fields.String(), values=fields.Dict(), metadata={"description": "form-js schemas"})
+
+
+class NewProcedureIn(_NewProcedure):
+    """A new procedure from a template (or from `bpmn`, a diagram made elsewhere): its first draft."""
+
+
+class NewProcedureOut(DraftOut):
+    code = fields.String()
+
+
+class LegalFactsIn(Strict):
+    """The legal facts, as procedure.toml holds them (docs/procedures.md); a key left out keeps its value."""
+
+    name = fields.Dict(metadata={"description": "{vi, en}"})
+    national_code = fields.String(allow_none=True, metadata={"description": "MATTHC, e.g. 1.001612"})
+    level = fields.String()
+    authority = fields.Dict(metadata={"description": "{vi, en}"})
+    legal_time = fields.Dict(metadata={"description": "the default: {value, unit, cutoff, source}"})
+    fee = fields.Dict(metadata={"description": "the default: {amount, currency, note}"})
+    channels = fields.Dict(metadata={"description": "counter | online | postal -> {legal_time: {value, unit, "
+                                                    "cutoff}, fee: {amount, note}}, each overriding the default"})
+    documents = fields.List(fields.Dict(), metadata={
+        "description": "{code, name, copies, kind (original | copy | certified_copy), required, condition, form}"})
+    result = fields.Dict(metadata={"description": "{name}"})
+    legal_source = fields.Dict(metadata={"description": "{documents: [text or {number, title}]}"})
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class LegalFactsOut(Schema):
+    code = fields.String()
+    number = fields.Integer()
+    status = fields.String()
+    facts = fields.Dict()
+
+
+class ImportOut(DraftOut):
+    code = fields.String()
+    new_procedure = fields.Boolean()

@@ -23,10 +23,10 @@ bp = Blueprint("procedures", __name__)
 
 
 class ProcedureCodeConverter(BaseConverter):
-    """`<procedure:code>`: a procedure's code, never `validate`, the package check beside it: so that
-    /procedures/validate answers POST only, and says so in `Allow`."""
+    """`<procedure:code>`: a procedure's code, never `validate` or `import`, the routes beside it: so that
+    /procedures/validate and /procedures/import answer POST only, and say so in `Allow`."""
 
-    regex = r"(?!validate(?![^/]))[^/]+"
+    regex = r"(?!(?:validate|import)(?![^/]))[^/]+"
 
 
 def _summary(compiled: CompiledProcedure) -> dict[str, Any]:

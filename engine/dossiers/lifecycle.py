@@ -104,8 +104,8 @@ def _receive(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: datetime, par
         earlier = list(dossier.received_documents or [])
         known = {d.get("code") for d in earlier}
         dossier.received_documents = earlier + [
-            {"code": d["code"], "name": d["name"], "kind": "original" if d.get("original") else "copy",
-             "quantity": d.get("copies") or 1}
+            {"code": d["code"], "name": d["name"],
+             "kind": d.get("kind") or ("original" if d.get("original") else "copy"), "quantity": d.get("copies") or 1}
             for d in compiled.meta["documents"] if d["code"] in received and d["code"] not in known]
     receive(uow.session, uow, dossier, compiled, actor, now, {"documents": received} if received else {})
     return {"due_at": dossier.due_at.isoformat() if dossier.due_at else None}
@@ -130,7 +130,7 @@ def _resume(uow: UnitOfWork, dossier: Dossier, now: datetime) -> timedelta:
     paused = paused_time(calendar, dossier.paused_at, now) if dossier.paused_at else timedelta(0)
     if dossier.finished_at is None:  # after processing, paused time no longer moves anything
         compiled = uow.cache.get(uow.session, dossier.procedure_version_id)
-        dossier.due_at = shift_appointment(calendar, compiled.meta, dossier.due_at, paused)
+        dossier.due_at = shift_appointment(calendar, compiled.meta, dossier.due_at, paused, dossier.channel)
         dossier.apology_at = shift(calendar, dossier.apology_at, paused)
         for task in _tasks(uow.session, dossier, SUSPENDED):
             task.state, task.due_at = OPEN, shift(calendar, task.due_at, paused)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.errors import Conflict, ValidationFailed
 from engine.people.models import Unit
 from engine.procedures.catalog import current_version
+from engine.procedures.metadata import fee_for
 from engine.procedures.models import Procedure
 from engine.procedures.specs import CompiledProcedure
 from engine.store.throttle import blocked_until, count_event, refusal
@@ -168,7 +169,7 @@ def _register(uow: UnitOfWork, compiled: CompiledProcedure, sub: OnlineSubmissio
         code=code, procedure_code=compiled.code, procedure_version_id=compiled.version_id, status="registered",
         channel="online", applicant_name=applicant["name"], applicant={k: v for k, v in applicant.items() if v},
         data=data, reception_unit=unit, competent_unit=unit, handler_id=None, submission_key=key,
-        pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=compiled.meta["fee"]["amount"], created_by=None,
+        pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=fee_for(compiled.meta, "online"), created_by=None,
         created_at=now, updated_at=now, paused_seconds=0, supplement_count=0, result_delivery=sub.result_delivery,
     )
     stamp_applicant(dossier)

@@ -19,6 +19,7 @@ from engine.procedures.catalog import current_version
 from engine.procedures.escalation_rules import apology_at
 from engine.procedures.form_reading import ReadField, read_form
 from engine.procedures.forms import applicant_bindings
+from engine.procedures.metadata import fee_for
 from engine.procedures.serialization import dump_workflow
 from engine.procedures.specs import CompiledProcedure
 from engine.store.models import AuditEntry
@@ -103,7 +104,7 @@ def open_dossier(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
         status="registered", channel=sub.channel, applicant_name=sub.applicant["name"],
         applicant=sub.applicant, data=data, reception_unit=reception_unit, handler_id=actor.user_id,
         competent_unit=competent_unit, submission_key=sub.submission_key,
-        pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=compiled.meta["fee"]["amount"],
+        pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=fee_for(compiled.meta, sub.channel),
         created_by=actor.user_id, created_at=now, updated_at=now, paused_seconds=0, supplement_count=0,
         result_delivery=sub.result_delivery, reused_fields=list(sub.reused_fields) or None,
         received_documents=list(sub.received_documents) if sub.received_documents is not None else None,
@@ -135,7 +136,7 @@ def receive(session: Session, uow: UnitOfWork, dossier: Dossier, compiled: Compi
     workflow = new_workflow(compiled, dossier.data, uow.scripts)
     advance(workflow)
     dossier.status, dossier.received_at = "received", now
-    dossier.due_at = dossier_due(calendar, compiled.meta, now)
+    dossier.due_at = dossier_due(calendar, compiled.meta, now, dossier.channel)
     dossier.apology_at = apology_at(calendar, compiled.meta, dossier.due_at)
     save_workflow(dossier, workflow, calendar, now, compiled.has_timers)
     session.flush()

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from engine.errors import Problem
 from engine.time.working_time import MAX_BUDGET_HOURS
 
 LEVELS = ("province", "commune")
 TIME_UNITS = ("working_days", "working_hours")
+# The submission channels (engine.dossiers.status.CHANNELS): the law may give each its own legal time and fee
+# (the national record's CACHTHUCTHUCHIEN: KENH, THOIGIAN, PHILEPHI).
+CHANNELS = ("counter", "online", "postal")
+DOCUMENT_KINDS = ("original", "copy", "certified_copy")
+CUTOFF_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+# The national procedure code (MATTHC), e.g. "1.001612"
+NATIONAL_CODE_PATTERN = r"^[0-9]{1,3}(\.[0-9]{1,9}){1,3}$"
 CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 # A BPMN id is an XML NCName; SpiffWorkflow looks the process up by it in XPath, where a quote is syntax.
 PROCESS_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$"
@@ -37,8 +45,7 @@ class LegalTime(_Strict):
     unit = fields.String(required=True, validate=validate.OneOf(TIME_UNITS))
     source = fields.String(required=True, validate=validate.Length(min=1))
     # Received after this local hour, a dossier counts from the next working day ("HH:MM").
-    cutoff = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$"))
+    cutoff = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(CUTOFF_PATTERN))
 
 
 class Fee(_Strict):
@@ -47,21 +54,68 @@ class Fee(_Strict):
     note = fields.String(load_default="")
 
 
+class ChannelLegalTime(_Strict):
+    """A channel's own legal time; what it leaves out is the procedure's [legal_time]."""
+
+    value = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False, max=MAX_LEGAL_TIME))
+    unit = fields.String(required=True, validate=validate.OneOf(TIME_UNITS))
+    cutoff = fields.String(allow_none=True, validate=validate.Regexp(CUTOFF_PATTERN))  # absent: the default's
+    source = fields.String(validate=validate.Length(min=1))
+
+
+class ChannelFee(_Strict):
+    amount = fields.Integer(required=True, validate=validate.Range(min=0, max=INT32_MAX))
+    note = fields.String(load_default="")
+
+
+class ChannelTerms(_Strict):
+    legal_time = fields.Nested(ChannelLegalTime)
+    fee = fields.Nested(ChannelFee)
+
+
 class Document(_Strict):
     code = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
     name = fields.String(required=True, validate=validate.Length(min=1))
-    copies = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    copies = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
     original = fields.Boolean(load_default=False)
+    # original, copy or certified copy; older files say only `original`, which decides when `kind` is absent
+    kind = fields.String(load_default=None, validate=validate.OneOf(DOCUMENT_KINDS))
     required = fields.Boolean(load_default=True)
+    condition = fields.String(load_default="", validate=validate.Length(max=2000))  # when it is not required
+    form = fields.String(load_default="", validate=validate.Length(max=500))  # the blank form: a name or a URL
     note = fields.String(load_default="")
+
+    @post_load
+    def _kind(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["kind"] = data["kind"] or ("original" if data["original"] else "copy")
+        data["original"] = data["kind"] == "original"
+        return data
 
 
 class Result(_Strict):
     name = fields.String(required=True)
 
 
+class LegalDocumentRef(_Strict):
+    number = fields.String(load_default="", validate=validate.Length(max=100))  # "168/2025/NĐ-CP"
+    title = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class LegalDocument(fields.Field):
+    """A legal source: a line of text (older files), or a table with the document's number and title."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValidationError("Must not be empty.")
+            return value
+        if isinstance(value, dict):
+            return LegalDocumentRef().load(value)
+        raise ValidationError("A text, or a table with number and title.")
+
+
 class LegalSource(_Strict):
-    documents = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    documents = fields.List(LegalDocument(), required=True, validate=validate.Length(min=1))
 
 
 class StepEscalation(_Strict):
@@ -86,17 +140,22 @@ class Escalation(_Strict):
 
 
 class Metadata(_Strict):
-    # `validate` names the package check in the API's paths (/procedures/validate)
-    code = fields.String(required=True, validate=[validate.Regexp(CODE_PATTERN), validate.NoneOf(["validate"])])
+    # `validate` and `import` name routes beside the procedures' in the API's paths (/procedures/validate)
+    code = fields.String(required=True, validate=[validate.Regexp(CODE_PATTERN),
+                                                  validate.NoneOf(["validate", "import"])])
     bpmn = fields.String(required=True)
     dmn = fields.List(fields.String(), load_default=list)
     process_id = fields.String(required=True, validate=validate.Regexp(
         PROCESS_ID_PATTERN, error="must be the BPMN process's id (letters, digits, _ . -; no quotes or spaces)"))
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    national_code = fields.String(load_default=None, validate=validate.Regexp(NATIONAL_CODE_PATTERN))
     name = fields.Nested(Names, required=True)
     authority = fields.Nested(Names, required=True)
     legal_time = fields.Nested(LegalTime, required=True)
     fee = fields.Nested(Fee, load_default=lambda: {"amount": 0, "currency": "VND", "note": ""})
+    # per channel, overriding legal_time and fee: [channels.online] legal_time = {...}, fee = {...}
+    channels = fields.Dict(keys=fields.String(validate=validate.OneOf(CHANNELS)), values=fields.Nested(ChannelTerms),
+                           load_default=dict)
     documents = fields.List(fields.Nested(Document), required=True)
     result = fields.Nested(Result, required=True)
     legal_source = fields.Nested(LegalSource, required=True)
@@ -120,12 +179,24 @@ def parse_metadata(content: bytes) -> tuple[dict[str, Any] | None, list[Problem]
         meta = Metadata().load(raw)
     except ValidationError as err:
         return None, [Problem("metadata-invalid", f"{METADATA_FILE}: {path}: {msg}", file=METADATA_FILE,
-                              field=path) for path, msg in _flatten(err.messages)]
+                              field=path) for path, msg in ((_dict_path(p), m) for p, m in _flatten(err.messages))]
     codes = [d["code"] for d in meta["documents"]]
     if len(codes) != len(set(codes)):
         return None, [Problem("metadata-invalid", f"{METADATA_FILE}: document codes must be unique",
                               file=METADATA_FILE, field="documents")]
     return meta, []
+
+
+def fee_for(meta: dict[str, Any], channel: str | None) -> int:
+    """The fee charged for a dossier on this channel."""
+    own = (meta.get("channels") or {}).get(channel or "", {}).get("fee")
+    return int(own["amount"] if own else meta["fee"]["amount"])
+
+
+def _dict_path(path: str) -> str:
+    """marshmallow says a Dict entry's errors under `key` or `value`: `channels.online.value.fee` reads as
+    `channels.online.fee`, as the file writes it."""
+    return re.sub(r"^(channels|escalation\.steps)\.([^.]+)\.(?:value|key)(?=\.|$)", r"\1.\2", path)
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:

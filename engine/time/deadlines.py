@@ -8,9 +8,20 @@ from typing import Any
 from .working_time import WorkingCalendar, parse_budget
 
 
-def dossier_due(calendar: WorkingCalendar, meta: dict[str, Any], received_at: datetime) -> datetime:
-    """The appointment date: the legal time counted from the receipt of a valid dossier."""
-    legal = meta["legal_time"]
+def legal_time_for(meta: dict[str, Any], channel: str | None) -> dict[str, Any]:
+    """The legal time of a dossier on this channel: the channel's own entry over the procedure's default."""
+    legal = dict(meta["legal_time"])
+    own = (meta.get("channels") or {}).get(channel or "", {}).get("legal_time")
+    if own:
+        legal.update(own)
+    return legal
+
+
+def dossier_due(calendar: WorkingCalendar, meta: dict[str, Any], received_at: datetime,
+                channel: str | None = None) -> datetime:
+    """The appointment date: the legal time of the dossier's channel (the procedure's own when the channel has
+    none) counted from the receipt of a valid dossier."""
+    legal = legal_time_for(meta, channel)
     cutoff = time.fromisoformat(legal["cutoff"]) if legal.get("cutoff") else None
     return calendar.due(received_at, legal["value"], legal["unit"], cutoff)
 
@@ -34,11 +45,11 @@ def shift(calendar: WorkingCalendar, due: datetime | None, paused: timedelta) ->
 
 
 def shift_appointment(calendar: WorkingCalendar, meta: dict[str, Any], due: datetime | None,
-                      paused: timedelta) -> datetime | None:
+                      paused: timedelta, channel: str | None = None) -> datetime | None:
     """The dossier's appointment moved by a pause. A legal time in working days gives an appointment day, so the
     moved one is the close of office hours of the day the working time lands on (not 07:31 the next morning
     because a pause ended a minute after the office opened); one in working hours keeps its exact time."""
     moved = shift(calendar, due, paused)
-    if moved is None or moved == due or meta.get("legal_time", {}).get("unit") != "working_days":
+    if moved is None or moved == due or legal_time_for(meta, channel)["unit"] != "working_days":
         return moved
     return calendar.close_of_day(moved)

@@ -1,7 +1,8 @@
 """The designers' and reform officers' pages on one blueprint: procedures, the modeler and the form editor
-(`modeler`); diff, what-if, publishing and migration (`review`); a second person's approval (`approval`)."""
+(`modeler`); diff, what-if, publishing and migration (`review`); a second person's approval (`approval`); new
+procedures, import and export (`create`); the legal facts (`legal`)."""
 
-from . import approval, modeler, review  # noqa: F401  (importing them registers their routes)
+from . import approval, create, legal, modeler, review  # noqa: F401  (importing them registers their routes)
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -1,0 +1,98 @@
+"""A procedure from nothing in the browser: a designer creates it from the one-stop template, sets its fee,
+documents and legal time per channel on the "Legal facts" page, saves, and opens the draft in the modeler.
+The draft is clean (publishable) and has a submission form, so that it can be published and submitted to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from engine.people.organisation import known_roles
+from engine.procedures.models import Procedure, ProcedureVersion
+from engine.reform.drafts import package_of
+from engine.reform.validation import has_errors, validate_package
+
+from .conftest import login
+
+pytestmark = pytest.mark.browser
+CODE = "xac-nhan-cu-tru-thu"
+
+
+def versions(live_server: Any) -> list[ProcedureVersion]:
+    with live_server.services().session_factory() as session:
+        rows = list(session.scalars(select(ProcedureVersion).where(ProcedureVersion.procedure_code == CODE)
+                                    .order_by(ProcedureVersion.number)))
+        session.expunge_all()
+        return rows
+
+
+def test_designer_creates_a_procedure_and_sets_its_legal_facts(page: Any, live_server: Any) -> None:
+    login(page, "thietke", "/designer/")
+    page.click("[data-action=new-procedure]")
+    page.wait_for_selector("[data-page=designer-new]")
+    page.fill("[name=code]", CODE)
+    page.fill("[name=name_vi]", "Xác nhận thông tin cư trú (thử)")
+    page.fill("[name=name_en]", "Residence confirmation (trial)")
+    page.select_option("[name=level]", "commune")
+    page.fill("[name=authority_vi]", "Công an cấp xã")
+    page.fill("[name=authority_en]", "Commune police")
+    page.fill("[name=legal_time]", "3")
+    page.fill("[name=legal_source]", "Điều 17 Thông tư 55/2021/TT-BCA")
+    page.fill("[name=share_appraise]", "50")  # the shares are the designer's: 10/50/30/10
+    page.fill("[name=share_approve]", "30")
+    page.click("[data-form=new-procedure] button[type=submit]")
+
+    page.wait_for_selector("[data-page=designer-legal-facts]")
+    page.fill("[name=national_code]", "1.004194")
+    page.fill("[name=fee_amount]", "20000")
+    page.fill("[name=online_value]", "2")
+    page.select_option("[name=online_unit]", "working_days")
+    page.fill("[name=online_fee]", "10000")
+    page.fill("[name=postal_value]", "20")
+    page.select_option("[name=postal_unit]", "working_hours")
+    page.fill("[name=postal_cutoff]", "15:00")
+    row = page.locator("[data-document-row='1']")  # the first empty row adds a document
+    row.locator("[name='doc-1-code']").fill("so-ho-khau")
+    row.locator("[name='doc-1-name']").fill("Giấy tờ chứng minh chỗ ở hợp pháp")
+    row.locator("[name='doc-1-copies']").fill("1")
+    row.locator("[name='doc-1-kind']").select_option("certified_copy")
+    row.locator("[name='doc-1-required']").select_option("no")
+    row.locator("[name='doc-1-condition']").fill("Khi thông tin chưa có trong Cơ sở dữ liệu về cư trú")
+    row.locator("[name='doc-1-form']").fill("CT01")
+    page.fill("[name='src-1-number']", "55/2021/TT-BCA")
+    page.fill("[name='src-1-title']", "Thông tư quy định chi tiết Luật Cư trú")
+    # a wrong value first: the form says where, nothing is stored
+    page.fill("[name=fee_amount]", "hai mươi nghìn")
+    page.click("[data-form=legal-facts] button[type=submit]")
+    expect(page.locator("[data-error-for=fee_amount]")).to_be_visible()
+    assert len(versions(live_server)) == 1
+    page.fill("[name=fee_amount]", "20000")
+    page.click("[data-form=legal-facts] button[type=submit]")
+    page.wait_for_selector("[data-page=designer-legal-facts]")
+    expect(page.locator("[name=online_fee]")).to_have_value("10000")
+    expect(page.locator("[name='doc-1-code']")).to_have_value("so-ho-khau")
+
+    stored = versions(live_server)
+    assert [v.number for v in stored] == [1, 2] and stored[-1].status == "draft"
+    meta = stored[-1].meta
+    assert meta["national_code"] == "1.004194" and meta["fee"]["amount"] == 20000
+    assert meta["channels"]["online"] == {"legal_time": {"value": 2, "unit": "working_days"},
+                                          "fee": {"amount": 10000, "note": ""}}
+    assert meta["channels"]["postal"]["legal_time"] == {"value": 20, "unit": "working_hours", "cutoff": "15:00"}
+    assert meta["documents"][1]["kind"] == "certified_copy" and not meta["documents"][1]["required"]
+    assert 'value="PT12H"' in stored[-1].files["process.bpmn"]  # appraise: 50% of 3 days of 8 hours
+    with live_server.services().session_factory() as session:
+        assert session.get(Procedure, CODE).current_version_id is None  # a draft, not yet published
+        findings = validate_package(package_of(stored[-1]), known_roles(session))
+    assert not has_errors(findings), [f.message_en for f in findings]
+    assert meta["process_id"] and f"{CODE}-nop-ho-so" in stored[-1].forms  # a submission form
+
+    page.click("[data-action=open]")
+    page.wait_for_selector("[data-page=designer-modeler][data-ready=true]")
+    expect(page.locator(".djs-element[data-element-id='Task_ThamDinh']").first).to_be_visible()
+    page.goto("/designer/")
+    expect(page.locator(f"[data-procedure='{CODE}'] tr[data-version='2'] [data-status=draft]")).to_be_visible()
+    assert not page.js_errors
