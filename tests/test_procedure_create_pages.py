@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -32,6 +33,12 @@ def post(client: FlaskClient, token: str, path: str, data: dict[str, Any], **kw:
 def versions(app: Flask, code: str) -> list[ProcedureVersion]:
     with app.extensions["motcua"].session_factory() as session:
         return list(session.query(ProcedureVersion).filter_by(procedure_code=code).order_by(ProcedureVersion.number))
+
+
+def form_values(page: str) -> dict[str, str]:
+    """What the legal-facts form sends as it is shown (inputs, chosen options, text areas)."""
+    form = lxml.html.fromstring(page).xpath("//form[@data-form='legal-facts']")[0]
+    return {k: v for k, v in form.form_values() if k != "csrf_token"}
 
 
 def test_new_procedure_from_the_template_then_its_legal_facts(app: Flask) -> None:
@@ -60,7 +67,7 @@ def test_new_procedure_from_the_template_then_its_legal_facts(app: Flask) -> Non
     assert saved.status_code == 302, saved.get_data(as_text=True)
     number = int(re.search(r"/versions/(\d+)/legal", saved.headers["Location"]).group(1))
     meta = versions(app, CODE)[-1].meta
-    assert versions(app, CODE)[-1].number == number == 2
+    assert versions(app, CODE)[-1].number == number == 1  # the open draft, edited in place
     assert meta["national_code"] == "2.000123" and meta["fee"]["amount"] == 30000
     assert meta["channels"] == {"online": {"legal_time": {"value": 2, "unit": "working_days"},
                                            "fee": {"amount": 15000, "note": ""}}}
@@ -83,7 +90,7 @@ def test_new_procedure_from_the_template_then_its_legal_facts(app: Flask) -> Non
     # export from the page: the same content as stored
     zipped = client.get(f"/designer/{CODE}/versions/{number}/export")
     assert zipped.status_code == 200 and zipped.mimetype == "application/zip"
-    assert read_archive(zipped.get_data()).content_hash == versions(app, CODE)[1].content_hash
+    assert read_archive(zipped.get_data()).content_hash == versions(app, CODE)[-1].content_hash
 
 
 def test_refused_creations_show_the_form(app: Flask) -> None:
@@ -128,3 +135,29 @@ def test_officers_do_not_see_these_pages(app: Flask) -> None:
     client, _token = signed_in(app, "chuyenvien")
     for path in ("/designer/new", "/designer/import", "/designer/ho-kinh-doanh/versions/1/legal"):
         assert client.get(path).status_code in (403, 404)
+
+
+def test_legal_facts_never_overwrite_another_draft(app: Flask) -> None:
+    """Facts written from the published version while a draft is open, or over a draft that someone saved since
+    the form was opened, are refused (409) and the draft keeps its content."""
+    client, token = signed_in(app, "quantri")
+    hkd = "ho-kinh-doanh"
+    facts = form_values(client.get(f"/designer/{hkd}/versions/1/legal").get_data(as_text=True))
+    opened = facts.pop("base_hash")
+    first = post(client, token, f"/designer/{hkd}/versions/1/legal", {**facts, "base_hash": opened})
+    assert first.status_code == 302 and first.headers["Location"].endswith(f"/designer/{hkd}/versions/2/legal")
+    draft = versions(app, hkd)[-1]
+    assert draft.number == 2 and draft.meta["fee"]["amount"] == 100000
+    # the published version's form again, now that draft 2 is open: refused, draft 2 unchanged
+    again = post(client, token, f"/designer/{hkd}/versions/1/legal", {**facts, "fee_amount": "5000"})
+    assert again.status_code == 409 and "bản nháp 2" in again.get_data(as_text=True)
+    # draft 2's form opened before someone else saved it: refused too
+    stale = post(client, token, f"/designer/{hkd}/versions/2/legal",
+                 {**facts, "fee_amount": "7000", "base_hash": opened})
+    assert stale.status_code == 409
+    after = versions(app, hkd)
+    assert [v.number for v in after] == [1, 2] and after[-1].content_hash == draft.content_hash
+    # the API says the same, as problem+json
+    api = client.put(f"/api/v1/procedures/{hkd}/versions/1/metadata", json={"fee": {"amount": 1}},
+                     headers={"X-CSRF-Token": token})
+    assert api.status_code == 409 and api.get_json()["code"] == "draft-changed"

@@ -136,6 +136,9 @@ class LegalFactsIn(Strict):
         "description": "{code, name, copies, kind (original | copy | certified_copy), required, condition, form}"})
     result = fields.Dict(metadata={"description": "{name}"})
     legal_source = fields.Dict(metadata={"description": "{documents: [text or {number, title}]}"})
+    base_hash = fields.String(validate=validate.Length(max=128), metadata={
+        "description": "the content hash of the version read; by default as it is now (409 draft-changed when "
+                       "another draft is open or it changed since)"})
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 

@@ -53,8 +53,8 @@ def legal_facts(code: str, number: int):  # type: ignore[no-untyped-def]
            responses={200: schemas.DraftOut(), 404: "unknown procedure or version", 422: "invalid facts"})
 def put_legal_facts(code: str, number: int):  # type: ignore[no-untyped-def]
     facts = dict(g.body)
-    note = facts.pop("note", "")
-    version, findings = save_legal_facts(request_uow(), current_actor(), code, number, facts, note)
+    note, base_hash = facts.pop("note", ""), facts.pop("base_hash", None)
+    version, findings = save_legal_facts(request_uow(), current_actor(), code, number, facts, note, base_hash)
     return respond(schemas.DraftOut, {"version": version, "problems": [f.as_dict() for f in findings]})
 
 

@@ -69,10 +69,14 @@ def with_facts(toml_text: str, facts: dict[str, Any]) -> bytes:
 
 
 def save_legal_facts(uow: UnitOfWork, actor: Actor, code: str, number: int, facts: dict[str, Any],
-                     note: str = "") -> tuple[ProcedureVersion, list[Finding]]:
-    """Write the facts into the version's package and store it as a draft (the same content: that version)."""
+                     note: str = "", base_hash: str | None = None) -> tuple[ProcedureVersion, list[Finding]]:
+    """Write the facts into the version's package and store it as a draft (the same content: that version).
+    The facts are written over the version as it was read (`base_hash`, by default as it is now): when another
+    draft is open, or the draft changed since the form was opened, the save is refused (409) rather than
+    overwrite that draft with this version's diagram and forms."""
     require_reformer(actor)
     row = version_row(uow, code, number)
+    base_hash = base_hash or row.content_hash
     content = with_facts(row.files[METADATA_FILE], facts)
     package = package_of(row)
     changed = content != package.files.get(METADATA_FILE)
@@ -80,4 +84,4 @@ def save_legal_facts(uow: UnitOfWork, actor: Actor, code: str, number: int, fact
     if changed:
         uow.record(actor, "legal_facts_saved", "procedure", code, before={"version": number},
                    detail={"fields": sorted(facts)})
-    return save_draft(uow, actor, package, note or f"Sửa thông tin pháp lý (từ phiên bản {number})")
+    return save_draft(uow, actor, package, note or f"Sửa thông tin pháp lý (từ phiên bản {number})", base_hash)

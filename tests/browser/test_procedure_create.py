@@ -1,6 +1,8 @@
-"""A procedure from nothing in the browser: a designer creates it from the one-stop template, sets its fee,
-documents and legal time per channel on the "Legal facts" page, saves, and opens the draft in the modeler.
-The draft is clean (publishable) and has a submission form, so that it can be published and submitted to."""
+"""A procedure from nothing, all in the browser (the issue's "done when"): a designer creates it from the
+one-stop template, sets its fee, documents and legal time per channel on the "Legal facts" page, saves, opens it
+in the modeler, asks for publication; a second person (another reform officer) approves, which publishes it;
+a citizen finds it on the portal, sees the online terms, and submits a dossier that takes the online channel's
+legal time and fee. No file is touched on the way."""
 
 from __future__ import annotations
 
@@ -10,12 +12,15 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from engine.dossiers.models import Dossier
 from engine.people.organisation import known_roles
 from engine.procedures.models import Procedure, ProcedureVersion
 from engine.reform.drafts import package_of
 from engine.reform.validation import has_errors, validate_package
 
 from .conftest import login
+from .test_portal import PDF
+from .test_publish_approval import approval  # noqa: F401  (the fixture: MOTCUA_PUBLISH_APPROVAL=1)
 
 pytestmark = pytest.mark.browser
 CODE = "xac-nhan-cu-tru-thu"
@@ -29,7 +34,15 @@ def versions(live_server: Any) -> list[ProcedureVersion]:
         return rows
 
 
-def test_designer_creates_a_procedure_and_sets_its_legal_facts(page: Any, live_server: Any) -> None:
+def current(live_server: Any) -> int | None:
+    with live_server.services().session_factory() as session:
+        procedure = session.get(Procedure, CODE)
+        return session.get(ProcedureVersion, procedure.current_version_id).number if procedure.current_version_id \
+            else None
+
+
+@pytest.mark.usefixtures("approval")
+def test_a_procedure_from_nothing_to_a_citizens_dossier(page: Any, live_server: Any) -> None:
     login(page, "thietke", "/designer/")
     page.click("[data-action=new-procedure]")
     page.wait_for_selector("[data-page=designer-new]")
@@ -76,7 +89,7 @@ def test_designer_creates_a_procedure_and_sets_its_legal_facts(page: Any, live_s
     expect(page.locator("[name='doc-1-code']")).to_have_value("so-ho-khau")
 
     stored = versions(live_server)
-    assert [v.number for v in stored] == [1, 2] and stored[-1].status == "draft"
+    assert [v.number for v in stored] == [1] and stored[-1].status == "draft"  # the draft, edited in place
     meta = stored[-1].meta
     assert meta["national_code"] == "1.004194" and meta["fee"]["amount"] == 20000
     assert meta["channels"]["online"] == {"legal_time": {"value": 2, "unit": "working_days"},
@@ -94,5 +107,51 @@ def test_designer_creates_a_procedure_and_sets_its_legal_facts(page: Any, live_s
     page.wait_for_selector("[data-page=designer-modeler][data-ready=true]")
     expect(page.locator(".djs-element[data-element-id='Task_ThamDinh']").first).to_be_visible()
     page.goto("/designer/")
-    expect(page.locator(f"[data-procedure='{CODE}'] tr[data-version='2'] [data-status=draft]")).to_be_visible()
+    expect(page.locator(f"[data-procedure='{CODE}'] tr[data-version='1'] [data-status=draft]")).to_be_visible()
+
+    # Publishing needs a second person: the designer asks, another reform officer approves.
+    page.goto(f"/designer/{CODE}/versions/1/publish")
+    page.fill("[data-form=publish-request] textarea[name=note]", "Quyết định 12/QĐ-UBND ngày 01/12/2026")
+    page.click("[data-action=request-approval]")
+    expect(page.locator("[data-request=pending]")).to_be_visible()
+    assert current(live_server) is None
+    context = page.context.browser.new_context(base_url=live_server.url, locale="vi-VN")
+    second = context.new_page()
+    login(second, "caicach", "/designer/publish-requests")
+    second.click(f"tr[data-procedure='{CODE}'][data-version='1'] [data-action=review]")
+    second.click("[data-form=approve] button[type=submit]")
+    expect(second.locator("[data-page=designer-publish-requests] [data-empty]")).to_be_visible()
+    context.close()
+    assert current(live_server) == 1
+
+    # A citizen finds it, sees each channel's terms, and submits online.
+    citizen = page.context.browser.new_context(base_url=live_server.url, locale="vi-VN").new_page()
+    citizen.goto("/")
+    citizen.fill("#catalogue-search", "xac nhan thong tin cu tru")
+    citizen.click(f"[data-procedure='{CODE}'] a")
+    expect(citizen.locator("[data-channel=online]")).to_contain_text("2 ngày làm việc")
+    expect(citizen.locator("[data-channel=online]")).to_contain_text("10.000")
+    expect(citizen.locator("[data-channel=postal]")).to_contain_text("20 giờ làm việc")
+    expect(citizen.locator("[data-document=so-ho-khau] [data-kind=certified_copy]")).to_be_visible()
+    citizen.click("[data-submit-link]")
+    citizen.wait_for_selector("[data-declaration][data-ready=true]")
+    citizen.fill("input[name=applicant_name]", "Lê Thị Hồng")
+    citizen.fill("input[name=applicant_id_number]", "096190001234")
+    citizen.fill("input[name=applicant_phone]", "0912345678")
+    citizen.fill("input[name=applicant_address]", "Khóm 5, phường An Xuyên, tỉnh Cà Mau")
+    if citizen.locator("select[name=competent_unit]").count():
+        citizen.select_option("select[name=competent_unit]", "CM-AX")
+    citizen.locator("[data-declaration] textarea").first.fill("Xác nhận nơi cư trú để bổ sung hồ sơ xin việc.")
+    citizen.set_input_files("input[name='file:don-de-nghi']",  # the template's one required document
+                            {"name": "đơn đề nghị.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    citizen.click("[data-send]")
+    citizen.wait_for_selector("[data-receipt], [data-errors]")
+    assert citizen.locator("[data-receipt]").count(), citizen.locator("[data-error-for]").evaluate_all(
+        "els => els.map(e => e.dataset.errorFor + ': ' + e.textContent)")
+    code = citizen.inner_text("[data-code]")
+    with live_server.services().session_factory() as session:
+        dossier = session.scalars(select(Dossier).where(Dossier.code == code)).one()
+        assert dossier.procedure_code == CODE and dossier.channel == "online"
+        assert dossier.fee_amount == 10000  # the online channel's fee, not the default 20,000
+        assert dossier.status == "registered"  # waiting at the commune's reception desk
     assert not page.js_errors

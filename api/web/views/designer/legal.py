@@ -10,6 +10,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import InvalidPackage, ValidationFailed
+from engine.procedures.catalog import DraftChanged
 from engine.procedures.metadata import CHANNELS, DOCUMENT_KINDS, LEVELS, TIME_UNITS
 from engine.reform.creation import undo
 from engine.reform.drafts import version_row
@@ -75,6 +76,7 @@ def facts_from_form(errors: dict[str, list[str]]) -> tuple[dict[str, Any], dict[
     """(the facts for the engine, the values to show again); errors of numbers that are not numbers."""
     form = request.form
     values: dict[str, Any] = {k: form.get(k, "").strip() for k in form if "-" not in k and k != "csrf_token"}
+    values.pop("base_hash", None)
     values["documents"] = _rows("doc", ("code", "name", "copies", "kind", "required", "condition", "form", "note"))
     values["sources"] = _rows("src", ("number", "title"))
 
@@ -148,7 +150,10 @@ def form_field(path: str) -> str:
 def _page(code: str, number: int, values: dict[str, Any], errors: dict[str, list[str]],
           status: int = 200) -> tuple[str, int]:
     row = version_row(request_uow(), code, number)
+    # the content the form was opened on, sent back with the save (a form shown again keeps the one it had)
+    base_hash = request.form.get("base_hash", "")[:128] or row.content_hash
     return render_template("designer/legal_facts.html", code=code, number=number, status=row.status,
+                           base_hash=base_hash,
                            current=current_number(code), values=values, errors=errors, channels=CHANNELS,
                            kinds=DOCUMENT_KINDS, levels=LEVELS, units=TIME_UNITS, blank_rows=BLANK_ROWS), status
 
@@ -171,7 +176,13 @@ def legal_facts_submit(code: str, number: int) -> Response | tuple[str, int]:
     assert actor is not None
     uow = request_uow()
     try:
-        version, _findings = save_legal_facts(uow, actor, code, number, facts, values.get("note", ""))
+        version, _findings = save_legal_facts(uow, actor, code, number, facts, values.get("note", ""),
+                                              request.form.get("base_hash", "")[:128] or None)
+    except DraftChanged as exc:
+        undo(uow)
+        errors["form"] = [_("Chưa lưu: bản nháp %(n)s đã khác với phiên bản bạn mở (có người vừa lưu, hoặc đang có "
+                            "một bản nháp khác). Hãy mở bản nháp %(n)s rồi nhập lại.", n=exc.extra.get("version"))]
+        return _page(code, number, values, errors, 409)
     except ValidationFailed as exc:
         undo(uow)
         invalid = _("Giá trị không hợp lệ.")
