@@ -62,6 +62,33 @@ def test_diff_as_data_and_text(reform: tuple[Path, Path]) -> None:
     assert any(line.startswith("Bỏ thành phần hồ sơ: Văn bản ủy quyền") for line in text["vi"])
 
 
+def test_diff_of_channels_and_document_terms(reform: tuple[Path, Path]) -> None:
+    """A reform that only gives online dossiers a shorter time and a lower fee, and asks a certified copy where a
+    plain copy did: the diff says so per channel and per document, though the defaults did not move."""
+    old, new = reform
+    toml = new / "procedure.toml"
+    edit(toml, "value = 2\n", "value = 3\n")  # the fixture's shorter default time and cheaper fee undone
+    edit(toml, "amount = 50000", "amount = 100000")
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace('code = "bien-ban-hop-thanh-vien"', 'code = "bien-ban-hop-thanh-vien"\nkind = "certified_copy"')
+    start = text.index("[result]")
+    text = (text[:start] + '[channels.online.legal_time]\nvalue = 2\nunit = "working_days"\n\n'
+            '[channels.online.fee]\namount = 50000\n\n' + text[start:])
+    toml.write_text(text, encoding="utf-8")
+    forms = new.parent.parent / "forms"
+    change = diff(compile_package(read_package(old, ROOT / "forms")), compile_package(read_package(new, forms)))
+    assert change["legal_time"] is None and change["fee"] is None
+    assert change["channels"] == {"online": {
+        "from": {"value": 3.0, "unit": "working_days", "cutoff": None, "fee": 100000},
+        "to": {"value": 2.0, "unit": "working_days", "cutoff": None, "fee": 50000}}}
+    [doc] = change["documents"]["changed"]
+    assert doc["from"]["kind"] == "copy" and doc["to"]["kind"] == "certified_copy"
+    text = describe(change)
+    assert "Nộp trực tuyến: 3 ngày làm việc, 100.000 đồng → 2 ngày làm việc, 50.000 đồng" in text["vi"]
+    assert "Submitted online: 3 working days, 100,000 VND → 2 working days, 50,000 VND" in text["en"]
+    assert any(line.startswith("Đổi yêu cầu giấy tờ") and "bản sao chứng thực" in line for line in text["vi"])
+
+
 def test_diff_through_the_cli(reform: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     old, new = reform
     forms = new.parent.parent / "forms"

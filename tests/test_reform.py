@@ -222,3 +222,27 @@ def test_a_package_that_is_not_a_diagram_is_refused_whole(api: Api) -> None:
     assert refused.status_code == 422 and refused.get_json()["problems"][0]["code"] == "xml-syntax"
     listing = api.get(f"/procedures/{HKD}/versions", "quantri").get_json()["items"]
     assert [v["number"] for v in listing] == [1]
+
+
+def test_what_if_takes_each_channels_legal_time(api: Api, clock: FakeClock) -> None:
+    """A reform that keeps the default time but gives the finished dossier's channel half a working day: the
+    replay judges that dossier by its channel's time (late), not by the default (on time)."""
+    clock.at("2026-03-02 09:00")
+    done = submit(api)["code"]
+    for at in ("2026-03-02 15:00", "2026-03-03 09:00", "2026-03-03 11:00"):
+        clock.at(at)
+        step(api, done)
+    channel = api.get(f"/dossiers/{done}", "tatca").get_json()["channel"]
+    package = reformed_package()
+    toml = package["files"]["procedure.toml"]
+    at = toml.index("[result]")
+    package["files"]["procedure.toml"] = (toml[:at] + f'[channels.{channel}.legal_time]\nvalue = 0.5\n'
+                                          'unit = "working_days"\n\n' + toml[at:])
+    number = api.post(f"/procedures/{HKD}/drafts", "quantri", json=package).get_json()["version"]["number"]
+    replay = api.get(f"/procedures/{HKD}/versions/{number}/what-if?months=3", "quantri").get_json()
+    assert replay["legal_working_hours"] == 16  # the default, two working days
+    assert replay["estimate"]["dossiers"] == 1 and replay["estimate"]["on_time_rate"] == 0.0
+    plain = api.post(f"/procedures/{HKD}/drafts", "quantri", json=reformed_package()).get_json()["version"]["number"]
+    assert plain == number  # the same draft, edited in place
+    assert api.get(f"/procedures/{HKD}/versions/{number}/what-if?months=3", "quantri").get_json()[
+        "estimate"]["on_time_rate"] == 100.0

@@ -107,4 +107,6 @@ class DiffOut(Schema):
     documents = fields.Dict()
     form_fields = fields.Dict()
     fee = fields.Dict(allow_none=True)
+    channels = fields.Dict(metadata={"description": "counter | online | postal -> {from, to}: a channel whose own "
+                                                    "legal time, cut-off or fee changed"})
     text = fields.Dict(metadata={"description": "readable lines: {vi: [...], en: [...]}"})

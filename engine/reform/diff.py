@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from engine.errors import NotFound
 from engine.procedures.catalog import SpecCache
+from engine.procedures.metadata import CHANNELS, fee_for
 from engine.procedures.models import ProcedureVersion
 from engine.procedures.specs import CompiledProcedure
+from engine.time.deadlines import legal_time_for
 
 
 def diff(old: CompiledProcedure, new: CompiledProcedure) -> dict[str, Any]:
@@ -37,7 +39,10 @@ def diff(old: CompiledProcedure, new: CompiledProcedure) -> dict[str, Any]:
         "steps": steps,
         "legal_time": None if old_legal == new_legal else {"from": old_legal, "to": new_legal},
         "documents": {"added": [new_docs[c]["name"] for c in new_docs if c not in old_docs],
-                      "removed": [old_docs[c]["name"] for c in old_docs if c not in new_docs]},
+                      "removed": [old_docs[c]["name"] for c in old_docs if c not in new_docs],
+                      "changed": [{"name": new_docs[c]["name"], "from": _terms(old_docs[c]), "to": _terms(new_docs[c])}
+                                  for c in new_docs if c in old_docs and _terms(old_docs[c]) != _terms(new_docs[c])]},
+        "channels": _channels(old.meta, new.meta),
         "form_fields": _form_fields(old, new),
         "fee": None if old.meta["fee"]["amount"] == new.meta["fee"]["amount"] else
         {"from": old.meta["fee"]["amount"], "to": new.meta["fee"]["amount"]},
@@ -54,6 +59,32 @@ def element_marks(change: dict[str, Any]) -> dict[str, dict[str, str]]:
     changed = {s["id"]: "changed" for key in CHANGED_KEYS for s in steps[key]}
     return {"old": {**changed, **{s["id"]: "removed" for s in steps["removed"]}},
             "new": {**changed, **{s["id"]: "added" for s in steps["added"]}}}
+
+
+def _terms(doc: dict[str, Any]) -> dict[str, Any]:
+    """What a citizen must bring of a document: how many, which kind, whether required (and when)."""
+    return {"copies": doc.get("copies", 1), "kind": doc.get("kind") or ("original" if doc.get("original") else "copy"),
+            "required": doc.get("required", True), "condition": doc.get("condition", "")}
+
+
+def _channels(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each submission channel whose own legal time or fee changed (the defaults' change shows once, above)."""
+    changes: dict[str, dict[str, Any]] = {}
+    for channel in CHANNELS:
+        if channel not in (old.get("channels") or {}) and channel not in (new.get("channels") or {}):
+            continue
+        a, b = legal_time_for(old, channel), legal_time_for(new, channel)
+        before = {"value": a["value"], "unit": a["unit"], "cutoff": a.get("cutoff"), "fee": fee_for(old, channel)}
+        after = {"value": b["value"], "unit": b["unit"], "cutoff": b.get("cutoff"), "fee": fee_for(new, channel)}
+        if before != after:
+            changes[channel] = {"from": before, "to": after}
+    return changes
+
+
+CHANNEL_NAMES = {"counter": ("trực tiếp", "at the counter"), "online": ("trực tuyến", "online"),
+                 "postal": ("qua bưu chính", "by post")}
+KIND_NAMES = {"original": ("bản chính", "original"), "copy": ("bản sao", "copy"),
+              "certified_copy": ("bản sao chứng thực", "certified copy")}
 
 
 def _legal(meta: dict[str, Any]) -> dict[str, Any]:
@@ -101,6 +132,15 @@ def describe(change: dict[str, Any]) -> dict[str, list[str]]:
     for doc in change["documents"]["removed"]:
         vi.append(f"Bỏ thành phần hồ sơ: {doc}")
         en.append(f"Document removed: {doc}")
+    for doc in change["documents"].get("changed", []):
+        a, b = doc["from"], doc["to"]
+        vi.append(f"Đổi yêu cầu giấy tờ “{doc['name']}”: {_doc_text(a, 0)} → {_doc_text(b, 0)}")
+        en.append(f"Document terms changed, “{doc['name']}”: {_doc_text(a, 1)} → {_doc_text(b, 1)}")
+    for channel, terms in change.get("channels", {}).items():
+        a, b = terms["from"], terms["to"]
+        name_vi, name_en = CHANNEL_NAMES[channel]
+        vi.append(f"Nộp {name_vi}: {_channel_text(a, 0)} → {_channel_text(b, 0)}")
+        en.append(f"Submitted {name_en}: {_channel_text(a, 1)} → {_channel_text(b, 1)}")
     for form, fields in change["form_fields"].items():
         if fields["added"]:
             vi.append(f"Biểu mẫu {form}: thêm trường {', '.join(fields['added'])}")
@@ -112,6 +152,18 @@ def describe(change: dict[str, Any]) -> dict[str, list[str]]:
         vi.append(f"Lệ phí: {change['fee']['from']:,} → {change['fee']['to']:,} đồng".replace(",", "."))
         en.append(f"Fee: {change['fee']['from']:,} → {change['fee']['to']:,} VND")
     return {"vi": vi, "en": en}
+
+
+def _doc_text(terms: dict[str, Any], lang: int) -> str:
+    required = ("bắt buộc", "required") if terms["required"] else ("nếu có", "if applicable")
+    condition = f" ({terms['condition']})" if terms["condition"] and not terms["required"] else ""
+    return f"{terms['copies']} {KIND_NAMES[terms['kind']][lang]}, {required[lang]}{condition}"
+
+
+def _channel_text(terms: dict[str, Any], lang: int) -> str:
+    fee = f"{terms['fee']:,}".replace(",", ".") + " đồng" if lang == 0 else f"{terms['fee']:,} VND"
+    cutoff = f", {('nhận sau', 'after')[lang]} {terms['cutoff']}" if terms.get("cutoff") else ""
+    return f"{terms['value']:g} {UNITS[terms['unit']][lang]}{cutoff}, {fee}"
 
 
 def version(session: Any, cache: SpecCache, code: str, number: int) -> CompiledProcedure:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from engine.dossiers.models import Dossier, TaskRecord
 from engine.people.actors import Actor
 from engine.store.uow import UnitOfWork
+from engine.time.deadlines import legal_time_for
 from engine.time.working_time import parse_budget
 
 from .drafts import require_reformer, version_row
@@ -42,8 +43,14 @@ def what_if(uow: UnitOfWork, actor: Actor, code: str, number: int, months: int =
     for task in session.scalars(select(TaskRecord).where(TaskRecord.dossier_id.in_([d.id for d in dossiers]),
                                                          TaskRecord.completed_at.is_not(None))):
         steps.setdefault(task.dossier_id, []).append(task)
-    legal = target.meta["legal_time"]
-    legal_hours = legal["value"] * (8 if legal["unit"] == "working_days" else 1)
+    day_hours = calendar.hours.day_length.total_seconds() / 3600
+
+    def legal_hours_on(channel: str | None) -> float:
+        """The version's legal time for a dossier of this channel (each channel may have its own), in hours."""
+        legal = legal_time_for(target.meta, channel)
+        return legal["value"] * (day_hours if legal["unit"] == "working_days" else 1)
+
+    legal_hours = legal_hours_on(None)
     actual, estimate = Figures(), Figures()
     removed: dict[str, float] = {}
     step_figures: dict[str, dict[str, int]] = {}  # per kept step: how many were (and would be) on time
@@ -69,7 +76,7 @@ def what_if(uow: UnitOfWork, actor: Actor, code: str, number: int, months: int =
         actual.on_time += dossier.processed_at <= dossier.due_at if dossier.due_at else 0
         estimate.dossiers += 1
         estimate.hours += taken - saved
-        estimate.on_time += (taken - saved) <= legal_hours
+        estimate.on_time += (taken - saved) <= legal_hours_on(dossier.channel)
     return {"version": number, "months": months, "legal_working_hours": legal_hours,
             "actual": actual.as_dict(), "estimate": estimate.as_dict(),
             "removed_steps": {k: round(v, 2) for k, v in removed.items()}, "steps": step_figures,
