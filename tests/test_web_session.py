@@ -102,6 +102,11 @@ def test_pages_answer_errors_as_pages_and_the_api_as_problems(app: Flask) -> Non
     page = client.get("/no-such-page")
     assert page.status_code == 404 and page.mimetype == "text/html"
     assert "Không tìm thấy" in page.get_data(as_text=True)
+    # the engine's English detail is not what a Vietnamese page says; the English page may show it
+    said = re.search(r"<p data-message>(.*?)</p>", page.get_data(as_text=True), re.S).group(1)
+    assert said == "Không tìm thấy trang hoặc dữ liệu bạn yêu cầu."
+    english = client.get("/no-such-page?lang=en").get_data(as_text=True)
+    assert "Not Found" in english or "not found" in english
     api = client.get("/api/v1/no-such-thing")
     assert api.status_code == 404 and api.mimetype == "application/problem+json"
 

@@ -75,6 +75,12 @@ def test_a_procedure_from_nothing_to_a_citizens_dossier(page: Any, live_server: 
     row.locator("[name='doc-1-required']").select_option("no")
     row.locator("[name='doc-1-condition']").fill("Khi thông tin chưa có trong Cơ sở dữ liệu về cư trú")
     row.locator("[name='doc-1-form']").fill("CT01")
+    page.click("[data-add-row='.documents']")  # a third new row, without saving first
+    added = page.locator("[data-document-row='3']")
+    expect(added.locator("[name='doc-3-copies']")).to_have_value("1")
+    added.locator("[name='doc-3-code']").fill("giay-uy-quyen")
+    added.locator("[name='doc-3-name']").fill("Văn bản ủy quyền (khi nhờ người khác nộp)")
+    added.locator("[name='doc-3-required']").select_option("no")
     page.fill("[name='src-1-number']", "55/2021/TT-BCA")
     page.fill("[name='src-1-title']", "Thông tư quy định chi tiết Luật Cư trú")
     # a wrong value first: the form says where, nothing is stored
@@ -96,6 +102,7 @@ def test_a_procedure_from_nothing_to_a_citizens_dossier(page: Any, live_server: 
                                           "fee": {"amount": 10000, "note": ""}}
     assert meta["channels"]["postal"]["legal_time"] == {"value": 20, "unit": "working_hours", "cutoff": "15:00"}
     assert meta["documents"][1]["kind"] == "certified_copy" and not meta["documents"][1]["required"]
+    assert [d["code"] for d in meta["documents"]][1:] == ["so-ho-khau", "giay-uy-quyen"]
     assert 'value="PT12H"' in stored[-1].files["process.bpmn"]  # appraise: 50% of 3 days of 8 hours
     with live_server.services().session_factory() as session:
         assert session.get(Procedure, CODE).current_version_id is None  # a draft, not yet published

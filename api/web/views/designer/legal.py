@@ -155,7 +155,8 @@ def _page(code: str, number: int, values: dict[str, Any], errors: dict[str, list
     return render_template("designer/legal_facts.html", code=code, number=number, status=row.status,
                            base_hash=base_hash,
                            current=current_number(code), values=values, errors=errors, channels=CHANNELS,
-                           kinds=DOCUMENT_KINDS, levels=LEVELS, units=TIME_UNITS, blank_rows=BLANK_ROWS), status
+                           kinds=DOCUMENT_KINDS, levels=LEVELS, units=TIME_UNITS, blank_rows=BLANK_ROWS,
+                           max_rows=MAX_ROWS), status
 
 
 @bp.get("/<code>/versions/<int:number>/legal")
