@@ -44,7 +44,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         raise SystemExit(f"error: {path} is larger than {MAX_ARCHIVE_BYTES // (1024 * 1024)} MB")
     with Runtime.from_settings(settings).uow() as uow:
         version, findings, new = import_archive(uow, _acting(uow, args.as_user), path.read_bytes(),
-                                                args.note)
+                                                args.note, replace_draft=args.replace)
         code, number = version.procedure_code, version.number
     errors = sum(f.severity == "error" for f in findings)
     print(f"{code}: {'new procedure, ' if new else ''}draft version {number} ({errors} validation errors)")
@@ -61,4 +61,6 @@ def add_commands(procs: argparse._SubParsersAction) -> None:  # type: ignore[typ
     imp.add_argument("file", type=Path)
     imp.add_argument("--as", dest="as_user", required=True, help="the designer's username (audited)")
     imp.add_argument("--note", default="")
+    imp.add_argument("--replace", action="store_true",
+                     help="replace the procedure's open draft (refused without it: someone's unpublished work)")
     imp.set_defaults(func=cmd_import)

@@ -18,6 +18,7 @@ from engine.procedures.archive import export_archive, read_archive
 from engine.procedures.packages import read_package
 
 from .conftest import Api
+from .test_reform import reformed_package
 
 ROOT = Path(__file__).resolve().parent.parent
 HKD = "ho-kinh-doanh"
@@ -95,6 +96,25 @@ def test_export_and_import_through_the_api(app: Flask, api: Api) -> None:
     assert new.get_json()["new_procedure"] and new.get_json()["version"]["status"] == "draft"
     again = api.get("/procedures/hkd-ban-sao/versions/1/export", "quantri").get_data()
     assert read_archive(again).content_hash == read_archive(zipped(entries)).content_hash
+
+
+def test_an_import_never_silently_replaces_an_open_draft(app: Flask, api: Api) -> None:
+    """Someone's unpublished draft is not overwritten by an import unless the designer asks for it."""
+    exported = api.get(f"/procedures/{HKD}/versions/1/export", "quantri").get_data()
+    draft = api.post(f"/procedures/{HKD}/drafts", "quantri", json=reformed_package()).get_json()["version"]
+    entries = {n.split("/", 1)[1]: c for n, c in
+               ((n, zipfile.ZipFile(io.BytesIO(exported)).read(n))
+                for n in zipfile.ZipFile(io.BytesIO(exported)).namelist())}
+    entries["procedure.toml"] = entries["procedure.toml"].replace(b"amount = 100000", b"amount = 90000")
+    refused = api.post("/procedures/import", "quantri", data=zipped(entries), headers=ZIP)
+    assert refused.status_code == 409 and refused.get_json()["code"] == "draft-open"
+    kept = api.get(f"/procedures/{HKD}/versions/{draft['number']}/package", "quantri").get_json()
+    assert kept["content_hash"] == draft["content_hash"]
+    # the same content as a stored version: that version, nothing replaced
+    assert api.post("/procedures/import", "quantri", data=exported, headers=ZIP).get_json()["version"]["number"] == 1
+    replaced = api.post("/procedures/import?replace=true", "quantri", data=zipped(entries), headers=ZIP)
+    assert replaced.status_code == 201 and replaced.get_json()["version"]["number"] == draft["number"]
+    assert replaced.get_json()["version"]["content_hash"] != draft["content_hash"]
 
 
 def test_bad_imports_are_4xx_and_store_nothing(app: Flask, api: Api) -> None:

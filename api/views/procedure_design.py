@@ -73,7 +73,8 @@ def export(code: str, number: int):  # type: ignore[no-untyped-def]
 @login_required(*REFORMERS)
 @operation("Import a .zip made by export (the body, application/zip) as a new draft: of its procedure, or of a "
            "new procedure; sizes, names and file types are checked", tag="reform",
-           responses={201: schemas.ImportOut(), 422: "not a procedure archive"})
+           responses={201: schemas.ImportOut(), 409: "draft-open: the procedure has a draft being edited (add "
+                                                        "?replace=true to replace it)", 422: "not a procedure archive"})
 def import_zip():  # type: ignore[no-untyped-def]
     require_reformer(current_actor())
     if request.mimetype not in ZIP_TYPES:
@@ -81,6 +82,8 @@ def import_zip():  # type: ignore[no-untyped-def]
     if request.content_length and request.content_length > MAX_ARCHIVE_BYTES:
         raise BadRequest("the archive is larger than 10 MB")
     data = request.stream.read(MAX_ARCHIVE_BYTES + 1)
-    version, findings, new = import_archive(request_uow(), current_actor(), data, request.args.get("note", ""))
+    replace = request.args.get("replace", "").lower() in ("1", "true", "yes")
+    version, findings, new = import_archive(request_uow(), current_actor(), data, request.args.get("note", "")[:2000],
+                                            replace_draft=replace)
     return respond(schemas.ImportOut, {"code": version.procedure_code, "version": version, "new_procedure": new,
                                        "problems": [f.as_dict() for f in findings]}, 201)

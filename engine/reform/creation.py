@@ -21,6 +21,7 @@ from engine.config import PROJECT_ROOT
 from engine.errors import Conflict, InvalidPackage, Problem, ValidationFailed
 from engine.people.actors import Actor
 from engine.procedures.archive import read_archive
+from engine.procedures.catalog import version_with_content
 from engine.procedures.metadata import (
     CODE_PATTERN,
     LEVELS,
@@ -35,7 +36,7 @@ from engine.procedures.toml_writer import dumps
 from engine.procedures.xmlsafe import parse_xml
 from engine.store.uow import UnitOfWork
 
-from .drafts import require_reformer, save_draft
+from .drafts import open_draft, require_reformer, save_draft
 from .validation import Finding
 
 TEMPLATES_DIR = PROJECT_ROOT / "config" / "templates" / "procedures"
@@ -197,13 +198,19 @@ def create_procedure(uow: UnitOfWork, actor: Actor, body: dict[str, Any], bpmn: 
                       "shares": spec["shares"]}, spec["note"])
 
 
-def import_archive(uow: UnitOfWork, actor: Actor, data: bytes, note: str = ""
+def import_archive(uow: UnitOfWork, actor: Actor, data: bytes, note: str = "", replace_draft: bool = False
                    ) -> tuple[ProcedureVersion, list[Finding], bool]:
-    """A .zip as a new draft: of its procedure when Motcua has it, else of a new procedure (True)."""
+    """A .zip as a new draft: of its procedure when Motcua has it, else of a new procedure (True). A draft being
+    edited is not overwritten by an import unless asked (`replace_draft`): someone's unpublished work."""
     require_reformer(actor)
     package = read_archive(data)
     if uow.session.get(Procedure, package.code) is not None:
-        uow.record(actor, "procedure_imported", "procedure", package.code, detail={"new": False})
+        draft = open_draft(uow, package.code)
+        if draft is not None and not replace_draft and version_with_content(uow.session, package) is None:
+            raise DraftOpen(f"procedure {package.code} has draft {draft.number} open: importing would replace it; "
+                            "ask to replace it, or publish it first", version=draft.number)
+        uow.record(actor, "procedure_imported", "procedure", package.code,
+                   detail={"new": False, "replaced_draft": draft.number if draft is not None else None})
         try:
             version, findings = save_draft(uow, actor, package, note or "Nhập từ tệp .zip")
         except Exception:
@@ -212,6 +219,10 @@ def import_archive(uow: UnitOfWork, actor: Actor, data: bytes, note: str = ""
         return version, findings, False
     version, findings = store_new(uow, actor, package, "procedure_imported", {"new": True}, note or "Nhập từ tệp .zip")
     return version, findings, True
+
+
+class DraftOpen(Conflict):
+    code = "draft-open"
 
 
 def store_new(uow: UnitOfWork, actor: Actor, package: ProcedurePackage, action: str, detail: dict[str, Any],

@@ -13,7 +13,14 @@ from werkzeug.datastructures import FileStorage
 from engine.errors import Conflict, InvalidPackage, ValidationFailed
 from engine.procedures.archive import MAX_ARCHIVE_BYTES, export_archive
 from engine.procedures.metadata import LEVELS, TIME_UNITS
-from engine.reform.creation import MAX_BPMN_BYTES, create_procedure, import_archive, load_template, undo
+from engine.reform.creation import (
+    MAX_BPMN_BYTES,
+    DraftOpen,
+    create_procedure,
+    import_archive,
+    load_template,
+    undo,
+)
 from engine.reform.drafts import package_of, version_row
 
 from ....services import request_uow
@@ -156,7 +163,12 @@ def import_submit() -> Response | tuple[str, int]:
     assert actor is not None
     uow = request_uow()
     try:
-        version, _findings, new = import_archive(uow, actor, data)
+        version, _findings, new = import_archive(uow, actor, data, replace_draft=bool(request.form.get("replace")))
+    except DraftOpen as exc:
+        undo(uow)
+        return _import_form({"archive": [_("Thủ tục này đang có bản nháp %(n)s chưa công bố. Đánh dấu “Thay bản nháp "
+                                           "đang mở” nếu muốn thay nó bằng nội dung tệp.", n=exc.extra["version"])]},
+                            409)
     except InvalidPackage as exc:
         undo(uow)
         known = archive_messages()
