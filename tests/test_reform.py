@@ -224,6 +224,31 @@ def test_a_package_that_is_not_a_diagram_is_refused_whole(api: Api) -> None:
     assert [v["number"] for v in listing] == [1]
 
 
+def test_a_diagram_another_tool_wrote_slightly_wrong_is_kept_as_a_draft(api: Api) -> None:
+    """bpmn.io's own fixtures have `<?xml version="1.0"encoding=...` and undeclared prefixes: a modeler reads
+    them, so the draft is stored (not runnable, its finding in plain words) to be fixed in the modeler; a broken
+    file with a DOCTYPE is still refused whole."""
+    package = reformed_package()
+    bpmn = package["files"]["process.bpmn"]
+    slipped = bpmn.replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0"encoding="UTF-8"?>', 1)
+    slipped = slipped.replace("<bpmn:userTask ", "<undeclared:marker/><bpmn:userTask ", 1)
+    assert slipped != bpmn
+    stored = api.post(f"/procedures/{HKD}/drafts", "quantri", json={**package, "files": {
+        **package["files"], "process.bpmn": slipped}})
+    assert stored.status_code == 201, stored.get_json()
+    number = stored.get_json()["version"]["number"]
+    [finding] = [p for p in stored.get_json()["problems"] if p["code"] == "xml-syntax"]
+    assert finding["severity"] == "error" and "XML" in finding["message_vi"]
+    assert api.get(f"/procedures/{HKD}/versions/{number}/package", "quantri").get_json()["files"][
+        "process.bpmn"] == slipped  # as written, for the modeler to read
+    refused = api.post(f"/procedures/{HKD}/versions/{number}/publish", "quantri", json={"note": "thử"})
+    assert refused.status_code == 422
+    hostile = slipped.replace('?>', '?><!DOCTYPE d [<!ENTITY x "y">]>', 1)
+    again = api.post(f"/procedures/{HKD}/drafts", "quantri", json={**package, "files": {
+        **package["files"], "process.bpmn": hostile}})
+    assert again.status_code == 422
+
+
 def test_what_if_takes_each_channels_legal_time(api: Api, clock: FakeClock) -> None:
     """A reform that keeps the default time but gives the finished dossier's channel half a working day: the
     replay judges that dossier by its channel's time (late), not by the default (on time)."""

@@ -23,6 +23,7 @@ from .models import Procedure, ProcedureVersion
 from .packages import ProcedurePackage, read_package
 from .serialization import dump_spec, load_spec
 from .specs import CompiledProcedure, collect_steps, compile_package
+from .xmlsafe import almost_bpmn
 
 
 class SpecCache:
@@ -198,10 +199,19 @@ def compile_draft(package: ProcedurePackage) -> tuple[CompiledProcedure | None, 
         compiled = compile_package(package)
     except InvalidPackage as exc:
         meta, _problems = parse_metadata(package.files.get(METADATA_FILE, b""))
-        if meta is None or any(p.code in REFUSED_WHOLE for p in exc.problems):
+        if meta is None or any(_refused(p, package) for p in exc.problems):
             raise
         return None, meta
     return compiled, compiled.meta
+
+
+def _refused(problem: Problem, package: ProcedurePackage) -> bool:
+    """Whether a problem refuses the package even as a draft. A diagram that is almost XML (another tool's slip:
+    an undeclared prefix, no space in the XML declaration) is kept, to be opened and fixed in the modeler, which
+    reads it and writes it back well-formed; anything else that does not parse is refused."""
+    if problem.code != "xml-syntax" or not (problem.file or "").endswith(".bpmn"):
+        return problem.code in REFUSED_WHOLE
+    return not almost_bpmn(package.files.get(problem.file or "", b""))
 
 
 def replace_draft(session: Session, cache: SpecCache, draft: ProcedureVersion, package: ProcedurePackage,
