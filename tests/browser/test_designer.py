@@ -35,6 +35,21 @@ def stored(live_server: Any) -> tuple[int, dict[int, ProcedureVersion]]:
         return current, rows
 
 
+def editable(live_server: Any) -> int:
+    """The version a designer opens to change the procedure: its open draft (a save edits it in place; saving
+    over the published version while a draft is open is refused), else the current version."""
+    current, rows = stored(live_server)
+    newest = max(rows)
+    return newest if rows[newest].status == "draft" else current
+
+
+def saved(page: Any) -> None:
+    """Wait for a save to land: the page is a draft and no longer has unsaved changes (the badge alone says
+    nothing when the page already showed the open draft)."""
+    page.wait_for_selector("[data-status-badge] [data-status=draft]")
+    expect(page.locator("[data-page=designer-modeler]")).not_to_have_attribute("data-dirty", "true")
+
+
 def prop(version: ProcedureVersion, element: str, name: str) -> str | None:
     root = etree.fromstring(version.files["process.bpmn"].encode("utf-8"))
     values = root.xpath(f"//bpmn:userTask[@id='{element}']/bpmn:extensionElements/spiffworkflow:properties/"

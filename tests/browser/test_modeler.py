@@ -16,7 +16,7 @@ from engine.time.working_time import parse_budget
 from ..conftest import Api
 from ..test_reform import HKD, reformed_package
 from .conftest import login
-from .test_designer import NS, open_modeler, prop, select_element, set_field, stored
+from .test_designer import NS, editable, open_modeler, prop, saved, select_element, set_field, stored
 
 pytestmark = pytest.mark.browser
 
@@ -52,8 +52,7 @@ def test_the_palette_context_pad_and_panel_speak_vietnamese(page: Any, live_serv
 
 
 def test_a_budget_entered_in_working_days_and_hours(page: Any, live_server: Any) -> None:
-    current, _versions = stored(live_server)
-    open_modeler(page, current)
+    open_modeler(page, editable(live_server))
     select_element(page, "Task_KiemTraThucDia")  # P3D
     days = page.locator("#bio-properties-panel-motcua-budgetDays")
     hours = page.locator("#bio-properties-panel-motcua-budgetHours")
@@ -75,7 +74,7 @@ def test_a_budget_entered_in_working_days_and_hours(page: Any, live_server: Any)
     set_field(page, "budgetHours", "4")
     page.fill("[name=draft-note]", "Kiểm tra thực địa: 2 ngày 4 giờ")
     page.click("[data-action=save]")
-    page.wait_for_selector("[data-status-badge] [data-status=draft]")
+    saved(page)
     draft = int(page.locator("[data-page=designer-modeler]").get_attribute("data-number"))
     budget = prop(stored(live_server)[1][draft], "Task_KiemTraThucDia", "timeBudget")
     assert budget == "P2DT4H"
@@ -84,8 +83,7 @@ def test_a_budget_entered_in_working_days_and_hours(page: Any, live_server: Any)
 
 
 def test_the_receive_template_fills_a_step_in(page: Any, live_server: Any) -> None:
-    current, _versions = stored(live_server)
-    open_modeler(page, current)
+    open_modeler(page, editable(live_server))
     select_element(page, "Task_DuThao")  # a specialist's step, in the specialist lane
     page.locator(".djs-context-pad [data-action='replace']").click()
     entry = page.locator(".djs-popup [data-id='motcua-template-receive']")
@@ -99,7 +97,7 @@ def test_the_receive_template_fills_a_step_in(page: Any, live_server: Any) -> No
     expect(page.locator("[data-problems-summary]")).not_to_have_text("")
     page.fill("[name=draft-note]", "bước dự thảo thành tiếp nhận")
     page.click("[data-action=save]")
-    page.wait_for_selector("[data-status-badge] [data-status=draft]")
+    saved(page)
     draft = int(page.locator("[data-page=designer-modeler]").get_attribute("data-number"))
     version = stored(live_server)[1][draft]
     assert prop(version, "Task_DuThao", "timeBudget") == "PT4H"
@@ -125,8 +123,7 @@ def test_the_receive_template_fills_a_step_in(page: Any, live_server: Any) -> No
 
 
 def test_leaving_with_unsaved_changes_asks_first(page: Any, live_server: Any) -> None:
-    current, _versions = stored(live_server)
-    open_modeler(page, current)
+    open_modeler(page, editable(live_server))
     dialogs: list[tuple[str, str]] = []
 
     def answer(dialog: Any) -> None:
@@ -151,7 +148,7 @@ def test_leaving_with_unsaved_changes_asks_first(page: Any, live_server: Any) ->
 
     page.fill("[name=draft-note]", "thẩm định 5 ngày")
     page.click("[data-action=save]")  # saved: no more warnings
-    page.wait_for_selector("[data-status-badge] [data-status=draft]")
+    saved(page)
     assert page.locator("[data-page=designer-modeler]").get_attribute("data-dirty") is None
     page.locator("[data-form=gpxd-tham-dinh]").click()
     page.wait_for_selector("[data-page=designer-form][data-ready=true]")
