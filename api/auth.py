@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from engine.errors import Forbidden, Unauthorized
 from engine.people.actors import Actor
 from engine.people.organisation import actor_for
+from engine.people.password_change import require_own_password
 from engine.people.signin import SigninLimits
 
 from .services import request_uow, services
@@ -68,10 +69,13 @@ def _token_user_id() -> int:
 
 
 def current_actor() -> Actor:
+    """The caller of an API call, by token or session; an account whose password an administrator set gets
+    403 password-change-required until the officer has changed it (on the pages)."""
     actor = g.get("actor")
     if actor is None:
         uow = request_uow()
         actor = g.actor = actor_for(uow.session, uow.org, _request_user_id())
+    require_own_password(actor)
     return actor
 
 

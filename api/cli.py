@@ -24,6 +24,7 @@ from engine.time.calendar_store import load_file_overrides
 
 from .connectors_cli import cmd_connectors_check, cmd_standin, start_standins
 from .procedures_cli import add_commands as add_procedure_commands
+from .users_cli import add_commands as add_user_commands
 
 DEMO_ACCOUNTS = (  # (username, full name, unit, roles) in the units of config/organisation.toml
     ("tiepnhan", "Nguyễn Thị Tiếp Nhận", "CM-AX", ["reception"]),
@@ -375,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.set_defaults(func=cmd_user_create)
     seed = users.add_parser("seed-demo", help="create demo officers if the database has no account")
     seed.set_defaults(func=cmd_users_seed_demo)
+    add_user_commands(users)
     return parser
 
 

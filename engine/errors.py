@@ -40,6 +40,13 @@ class Forbidden(MotcuaError):
     code = "forbidden"
 
 
+class PasswordChangeRequired(Forbidden):
+    """The account's password was set by an administrator: it is changed before anything else is done."""
+
+    title = "Password change required"
+    code = "password-change-required"
+
+
 class Unauthorized(MotcuaError):
     title = "Unauthorized"
     code = "unauthorized"

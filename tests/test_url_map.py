@@ -457,6 +457,10 @@ TABLE: dict[str, Spec] = {
     "POST account.logout": Spec(public, sign_out_page),
     "GET account.language": Spec(public, page_get("/lang/vi?next=/")),
     "GET account.favicon": Spec(public, page_get("/favicon.ico")),
+    "GET account.password": Spec(signed_in, page_get("/account/password")),
+    "POST account.password": Spec(signed_in, page_post("/account/password", lambda w, who, t: {  # allowed: 422
+        "current_password": "not-the-password", "new_password": "a-new-password-1",
+        "repeat_password": "a-new-password-1"})),
     "GET portal.home": Spec(public, page_get("/")),
     "GET portal.procedure": Spec(public, page_get(f"/procedures/{HKD}")),
     "GET portal.submit": Spec(public, page_get(f"/procedures/{HKD}/submit")),

@@ -78,6 +78,23 @@ def _csrf_for_pages() -> None:
         check_csrf()
 
 
+# What an officer who must change the password an administrator set may still reach (static files have no
+# blueprint of ours): every other page sends it to the change first.
+BEFORE_PASSWORD_CHANGE = frozenset({"account.password", "account.logout", "account.login", "account.language",
+                                    "account.favicon"})
+
+
+def _password_change_first() -> Response | None:
+    if request.blueprint not in WEB_BLUEPRINTS or request.endpoint in BEFORE_PASSWORD_CHANGE:
+        return None
+    actor = page_actor()
+    if actor is None or not actor.must_change_password:
+        return None
+    # a form posted elsewhere is not carried over: only a page asked for is returned to after the change
+    here = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("account.password", next=here), 303)
+
+
 def _navigation() -> dict[str, Any]:
     actor = page_actor() if request.blueprint in WEB_BLUEPRINTS else None
     roles = actor.roles if actor else frozenset()
@@ -116,6 +133,7 @@ def _page_headers(response: Response) -> Response:
 def init_pages(app: Flask) -> None:
     app.before_request(_start_timer)
     app.before_request(_csrf_for_pages)
+    app.before_request(_password_change_first)
     app.after_request(_page_headers)
     app.context_processor(_navigation)
 

@@ -135,6 +135,7 @@ def new_user(uow: UnitOfWork, actor: Actor, values: dict[str, Any]) -> tuple[Use
         raise Forbidden("an administrator creates accounts only with roles it may grant in its units")
     user = create_user(uow.session, values["username"], values["password"], values["full_name"], memberships,
                        values.get("email"))
+    user.must_change_password = True  # the administrator knows it: the officer replaces it when signing in
     uow.record(actor, "user_created", "user", user.id,
                after={"username": user.username, "memberships": [list(m) for m in sorted(memberships)]})
     uow.commit()

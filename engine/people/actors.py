@@ -27,6 +27,7 @@ class Actor:
     memberships: frozenset[tuple[str, str]] = frozenset()  # (unit, role)
     scope: Mapping[str, frozenset[str]] = field(default_factory=dict)
     everywhere: frozenset[str] = frozenset()  # roles held in a top-level unit
+    must_change_password: bool = False  # an administrator set the password: nothing else until it is changed
 
     @property
     def roles(self) -> frozenset[str]:

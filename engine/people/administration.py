@@ -27,7 +27,8 @@ from .accounts import UNIT_FIELDS, is_top_admin, list_users, manages, may_grant,
 from .actors import ORGANISATION_ROLES, Actor
 from .models import Membership, Role, Unit, User
 from .organisation import LEVELS, memberships_of
-from .passwords import check_password, hash_password, temporary_password
+from .password_change import set_by_administrator
+from .passwords import check_password, temporary_password
 
 UNIT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 USERNAME = re.compile(r"^[a-z0-9._-]{3,64}$")
@@ -141,12 +142,12 @@ def managed_account(uow: UnitOfWork, actor: Actor, user_id: int) -> AccountRow:
 
 
 def reset_password(uow: UnitOfWork, actor: Actor, user_id: int, password: str | None = None) -> str:
-    """Set a new password (the administrator's, or a generated temporary one, returned to be shown once).
-    The audit entry says who reset whose password, never the password."""
+    """Set a new password (the administrator's, or a generated temporary one, returned to be shown once); the
+    officer must change it at the next sign-in. The audit entry says who reset whose password, never the
+    password."""
     row = managed_account(uow, actor, user_id)
     chosen = password or temporary_password()
-    check_password(chosen)
-    row.user.password_hash = hash_password(chosen)
+    set_by_administrator(row.user, chosen)
     uow.record(actor, "password_reset", "user", user_id, detail={"generated": not password})
     uow.commit()
     return chosen

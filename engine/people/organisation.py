@@ -63,7 +63,7 @@ class OrgCache(Refreshing[UnitTree]):
         return self.get(session)
 
 
-_ACTOR = (select(User.username, User.active, Membership.unit_code, Membership.role_code)
+_ACTOR = (select(User.username, User.active, User.must_change_password, Membership.unit_code, Membership.role_code)
           .outerjoin(Membership, Membership.user_id == User.id).where(User.id == bindparam("user_id")))
 
 
@@ -79,7 +79,8 @@ def actor_for(session: Session, org: OrgCache, user_id: int) -> Actor:
         scope.setdefault(role, set()).update(tree.covered(unit))
     return Actor(user_id=user_id, username=rows[0].username, memberships=memberships,
                  scope={role: frozenset(units) for role, units in scope.items()},
-                 everywhere=frozenset(role for unit, role in memberships if tree.is_top(unit)))
+                 everywhere=frozenset(role for unit, role in memberships if tree.is_top(unit)),
+                 must_change_password=bool(rows[0].must_change_password))
 
 
 # --- management ---------------------------------------------------------------------------------------

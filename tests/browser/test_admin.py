@@ -1,6 +1,6 @@
 """The administrator in the browser, through the pages only: adds a commune unit, an officer with a membership
-there (who then signs in with the temporary password shown once), and a make-up working day, which then shows
-on the year view and counts for deadlines."""
+there (who then signs in with the temporary password shown once and must choose a password of its own first),
+and a make-up working day, which then shows on the year view and counts for deadlines."""
 
 from __future__ import annotations
 
@@ -56,6 +56,9 @@ def test_an_administrator_adds_a_commune_an_officer_there_and_a_make_up_working_
     expect(page.locator("[data-temporary-password]")).to_be_visible()
     password = page.locator("[data-password]").inner_text().strip()
     expect(page.locator("[data-membership='CM-KM/reception']")).to_be_visible()
+    page.reload()  # shown once: the page came by a redirect, so a reload neither shows it nor posts again
+    expect(page.locator("[data-membership='CM-KM/reception']")).to_be_visible()
+    expect(page.locator("[data-temporary-password]")).to_have_count(0)
 
     # a make-up working day: a Saturday worked
     page.click("[data-tab='admin.calendar']")
@@ -82,11 +85,29 @@ def test_an_administrator_adds_a_commune_an_officer_there_and_a_make_up_working_
     with services.uow() as uow:  # the deadlines' calendar counts the Saturday
         assert uow.calendar.is_working_day(date.fromisoformat(MAKEUP_DAY))
 
-    # the new officer signs in with the password shown once and lands on the inbox
+    # the new officer signs in with the password shown once: a password of its own first, then the inbox
     page.click("text=Đăng xuất")
     page.goto("/login")
     page.fill("input[name=username]", "tiepnhan.km")
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_selector("[data-user='tiepnhan.km']")
-    assert page.url.endswith("/inbox")
+    expect(page.locator("[data-password-change-required]")).to_be_visible()
+    assert "/account/password" in page.url
+    page.goto("/inbox")  # no other page before the change
+    expect(page.locator("[data-password-change-form]")).to_be_visible()
+    page.fill("input[name=current_password]", password)
+    page.fill("input[name=new_password]", "mat-khau-cua-khanh")
+    page.fill("input[name=repeat_password]", "mat-khau-cua-khanh-2")  # a slip: the form says so
+    page.click("[data-change-password]")
+    expect(page.locator("[data-field-error=repeat_password]")).to_be_visible()
+    page.fill("input[name=current_password]", password)
+    page.fill("input[name=new_password]", "mat-khau-cua-khanh")
+    page.fill("input[name=repeat_password]", "mat-khau-cua-khanh")
+    page.click("[data-change-password]")
+    page.wait_for_url("**/inbox")
+    expect(page.locator("[data-user='tiepnhan.km']")).to_be_visible()
+    expect(page.locator("p.flash")).to_be_visible()
+    assert not page.js_errors
+    with services.session_factory() as session:
+        user = session.scalars(select(User).where(User.username == "tiepnhan.km")).one()
+        assert not user.must_change_password

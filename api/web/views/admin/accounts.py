@@ -1,13 +1,19 @@
 """Accounts: the list (by unit, searched without diacritics), a new account with its first membership, an
 account's name and e-mail, disabling and enabling it, a new password (the administrator's, or a temporary one
-shown once, on the answer to the POST and nowhere else), memberships added and taken away. The engine's rules
-are the API's (/users): an administrator changes only accounts whose every role it could grant."""
+shown once), memberships added and taken away. The engine's rules are the API's (/users): an administrator
+changes only accounts whose every role it could grant. A password set here must be changed by the officer at
+the next sign-in (password_change.py).
+
+A generated password is shown post/redirect/get: the POST keeps it in the session and redirects; the account
+page's next GET takes it out and shows it. A reload shows it no more and resets nothing (reloading the answer
+to a POST would have reset the password again). It rides in the signed, HttpOnly session cookie for that one
+redirect, as it rode in the answer to the POST before; it is not kept anywhere on the server."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -27,6 +33,20 @@ from engine.people.passwords import temporary_password
 from ....services import request_uow
 from ...pages import page, page_actor
 from .blueprint import bp, role_labels, say, text, unit_labels
+
+SHOWN_ONCE = "shown_password"  # the session's key: {"user": id, "password": the generated one}
+
+
+def _show_once(user_id: int, password: str) -> None:
+    session[SHOWN_ONCE] = {"user": user_id, "password": password}
+
+
+def _take_shown(user_id: int) -> str | None:
+    """The generated password kept for this account's page, taken out of the session (so: shown once)."""
+    kept = session.pop(SHOWN_ONCE, None)
+    if isinstance(kept, dict) and kept.get("user") == user_id and isinstance(kept.get("password"), str):
+        return kept["password"]
+    return None
 
 
 @bp.get("/accounts")
@@ -79,21 +99,21 @@ def new_account() -> Response | tuple[str, int]:
     if errors:
         uow.session.rollback()
         return _new_form({**values, "password": ""}, errors, 422)
-    # the first password is shown once, here, when the administrator chose none
-    return _account_page(user.id, 201, shown_password=None if values["password"] else password,
-                         notice=_("Đã tạo tài khoản %(name)s.", name=user.username))
+    if not values["password"]:  # the first password is shown once, on the account's page, when none was chosen
+        _show_once(user.id, password)
+    flash(_("Đã tạo tài khoản %(name)s.", name=user.username))
+    return redirect(url_for("admin.account", user_id=user.id), 303)
 
 
 def _account_page(user_id: int, status: int = 200, errors: dict[str, list[str]] | None = None,
-                  values: dict[str, Any] | None = None, shown_password: str | None = None,
-                  notice: str | None = None) -> tuple[str, int]:
+                  values: dict[str, Any] | None = None, shown_password: str | None = None) -> tuple[str, int]:
     actor, uow = page_actor(), request_uow()
     assert actor is not None
     row = managed_account(uow, actor, user_id)
     return render_template("admin/account.html", row=row, errors=errors or {}, shown_password=shown_password,
                            values=values or {"full_name": row.user.full_name, "email": row.user.email},
                            units=administered_units(uow, actor), roles=grantable_roles(uow, actor),
-                           role_names=role_labels(uow), unit_names=unit_labels(uow), notice=notice), status
+                           role_names=role_labels(uow), unit_names=unit_labels(uow)), status
 
 
 @bp.route("/accounts/<int:user_id>", methods=["GET", "POST"])
@@ -102,7 +122,7 @@ def account(user_id: int) -> Response | tuple[str, int]:
     actor, uow = page_actor(), request_uow()
     assert actor is not None
     if request.method == "GET":
-        return _account_page(user_id)
+        return _account_page(user_id, shown_password=_take_shown(user_id))
     managed_account(uow, actor, user_id)  # 403/404 before anything is read from the form
     values = {"full_name": text("full_name", 200), "email": text("email", 200)}
     try:
@@ -128,7 +148,7 @@ def account_active(user_id: int) -> Response:
 
 @bp.post("/accounts/<int:user_id>/password")
 @page("admin")
-def account_password(user_id: int) -> tuple[str, int]:
+def account_password(user_id: int) -> Response | tuple[str, int]:
     actor, uow = page_actor(), request_uow()
     assert actor is not None
     chosen = request.form.get("password", "")[:201] or None
@@ -137,8 +157,10 @@ def account_password(user_id: int) -> tuple[str, int]:
     except ValidationFailed as exc:
         uow.session.rollback()
         return _account_page(user_id, 422, say(exc.errors))
-    return _account_page(user_id, shown_password=None if chosen else password,
-                         notice=_("Đã đặt mật khẩu mới cho tài khoản."))
+    if not chosen:
+        _show_once(user_id, password)
+    flash(_("Đã đặt mật khẩu mới cho tài khoản. Người dùng phải đổi mật khẩu này khi đăng nhập."))
+    return redirect(url_for("admin.account", user_id=user_id), 303)
 
 
 @bp.post("/accounts/<int:user_id>/memberships")
