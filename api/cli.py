@@ -23,6 +23,7 @@ from engine.store.uow import UnitOfWork
 from engine.time.calendar_store import load_file_overrides
 
 from .connectors_cli import cmd_connectors_check, cmd_standin, start_standins
+from .procedures_cli import acting
 from .procedures_cli import add_commands as add_procedure_commands
 from .users_cli import add_commands as add_user_commands
 
@@ -104,20 +105,11 @@ def cmd_procedure_diff(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _acting(uow: UnitOfWork, username: str) -> object:
-    from engine.people.organisation import actor_for
-
-    user = uow.session.scalars(select(User).where(User.username == username)).first()
-    if user is None:
-        raise SystemExit(f"error: no account '{username}'")
-    return actor_for(uow.session, uow.org, user.id)
-
-
 def cmd_procedure_publish(settings: Settings, args: argparse.Namespace) -> int:
     from engine.reform.drafts import publish
 
     with _uow(settings) as uow:
-        version = publish(uow, _acting(uow, args.as_user), args.code, args.version, args.note,  # type: ignore[arg-type]
+        version = publish(uow, acting(uow, args.as_user), args.code, args.version, args.note,
                           approval_required=settings.publish_approval)
     print(f"{args.code}: version {version.number} published")
     return 0
@@ -127,7 +119,7 @@ def cmd_procedure_migrate(settings: Settings, args: argparse.Namespace) -> int:
     from engine.reform.migration import migrate
 
     with _uow(settings) as uow:
-        report = migrate(uow, _acting(uow, args.as_user), args.code, args.to,  # type: ignore[arg-type]
+        report = migrate(uow, acting(uow, args.as_user), args.code, args.to,
                          args.dossier or None, dry_run=not args.apply)
     verb = "moved" if args.apply else "can move"
     print(f"{verb}: {', '.join(report.moved if args.apply else report.movable) or 'none'}")

@@ -28,8 +28,8 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _acting(uow: UnitOfWork, username: str) -> Actor:
-    """The account the import is audited as (as `motcua procedure publish --as`)."""
+def acting(uow: UnitOfWork, username: str) -> Actor:
+    """The account a command acts and is audited as (`--as`: publish, migrate, import)."""
     user = uow.session.scalars(select(User).where(User.username == username)).first()
     if user is None:
         raise SystemExit(f"error: no account '{username}'")
@@ -43,7 +43,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     if path.stat().st_size > MAX_ARCHIVE_BYTES:
         raise SystemExit(f"error: {path} is larger than {MAX_ARCHIVE_BYTES // (1024 * 1024)} MB")
     with Runtime.from_settings(settings).uow() as uow:
-        version, findings, new = import_archive(uow, _acting(uow, args.as_user), path.read_bytes(),
+        version, findings, new = import_archive(uow, acting(uow, args.as_user), path.read_bytes(),
                                                 args.note, replace_draft=args.replace)
         code, number = version.procedure_code, version.number
     errors = sum(f.severity == "error" for f in findings)
