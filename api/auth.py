@@ -68,24 +68,31 @@ def _token_user_id() -> int:
     return payload["uid"]
 
 
-def current_actor() -> Actor:
-    """The caller of an API call, by token or session; an account whose password an administrator set gets
-    403 password-change-required until the officer has changed it (on the pages)."""
+def signed_in_actor() -> Actor:
+    """The caller of an API call, by token or session, whatever the state of its password."""
     actor = g.get("actor")
     if actor is None:
         uow = request_uow()
         actor = g.actor = actor_for(uow.session, uow.org, _request_user_id())
+    return actor
+
+
+def current_actor() -> Actor:
+    """The caller of an API call, by token or session; an account whose password an administrator set gets
+    403 password-change-required until the officer has changed it (POST /me/password, or the pages)."""
+    actor = signed_in_actor()
     require_own_password(actor)
     return actor
 
 
-def login_required(*roles: str) -> Callable[[F], F]:
-    """Require a valid token; with roles, require at least one of them."""
+def login_required(*roles: str, own_password: bool = False) -> Callable[[F], F]:
+    """Require a valid token; with roles, require at least one of them. `own_password`: the one call an account
+    that must change its password may make (the change itself)."""
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            actor = current_actor()
+            actor = signed_in_actor() if own_password else current_actor()
             if roles and not actor.roles & set(roles):
                 raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
             return view(*args, **kwargs)

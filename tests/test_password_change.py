@@ -128,6 +128,28 @@ def test_the_officer_changes_the_administrators_password_before_anything_else(ap
     assert NEW not in str((entry.before, entry.after, entry.detail))
 
 
+def test_an_api_client_changes_the_administrators_password_through_the_api(app: Flask, api: Api) -> None:
+    """A client that signs in only through the API is told to change the password, and can."""
+    temporary = reset_generated(app, "tiepnhan")
+    issued = api.client.post("/api/v1/auth/token", json={"username": "tiepnhan", "password": temporary}).get_json()
+    assert issued["user"]["must_change_password"] is True
+    bearer = {"Authorization": "Bearer " + issued["access_token"]}
+    assert api.client.get("/api/v1/tasks", headers=bearer).get_json()["code"] == "password-change-required"
+    wrong = api.client.post("/api/v1/me/password", headers=bearer,
+                            json={"current_password": PASSWORD, "new_password": NEW})
+    assert wrong.status_code == 422 and "current_password" in wrong.get_json()["errors"]
+    weak = api.client.post("/api/v1/me/password", headers=bearer,
+                           json={"current_password": temporary, "new_password": "ngan"})
+    assert weak.status_code == 422 and "new_password" in weak.get_json()["errors"]
+    assert stored(app, "tiepnhan").must_change_password
+    done = api.client.post("/api/v1/me/password", headers=bearer,
+                           json={"current_password": temporary, "new_password": NEW})
+    assert done.status_code == 204
+    assert api.client.get("/api/v1/me", headers=bearer).get_json()["must_change_password"] is False
+    assert can_sign_in(app, "tiepnhan", NEW) and not can_sign_in(app, "tiepnhan", temporary)
+    assert audit(app, "password_changed")[-1].detail == {"required": True}
+
+
 def test_accounts_an_administrator_creates_must_change_seeded_ones_need_not(app: Flask, api: Api) -> None:
     made = api.post("/users", "quantri", json={"username": "moi.ax", "full_name": "Cán bộ mới",
                                                "password": PASSWORD,

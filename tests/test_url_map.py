@@ -341,6 +341,8 @@ TABLE: dict[str, Spec] = {
     "POST auth.token": Spec(public, lambda w, who, t: w.api.client.post(
         "/api/v1/auth/token", json={"username": "visitor.probe", "password": PASSWORD})),
     "GET auth.me": Spec(signed_in, api_get("/me")),
+    "POST auth.change_password": Spec(signed_in, api_send("POST", "/me/password", lambda w, who, t: {  # allowed: 422
+        "current_password": "not-the-password", "new_password": "a-new-password-1"})),
     "GET calendar.calendar": Spec(public, api_get("/calendar?year=2026")),
     "PUT calendar.put_override": Spec(top_admin, api_send("PUT", f"/calendar/overrides/{DAY}",
                                                           lambda w, who, t: {"working": False, "name": "Nghỉ"})),

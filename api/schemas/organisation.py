@@ -25,6 +25,16 @@ class UserOut(Schema):
     active = fields.Boolean()
     roles = fields.List(fields.String())
     memberships = fields.List(fields.Nested(MembershipIO))
+    must_change_password = fields.Boolean(metadata={
+        "description": "an administrator set the password: every call but POST /me/password answers 403 "
+                       "password-change-required until it is changed"})
+
+
+class PasswordChangeIn(Strict):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    repeat_password = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "the new password again (a form's second box); by default the new password"})
 
 
 class TokenResponse(Schema):

@@ -33,8 +33,8 @@ def set_by_administrator(user: User, password: str) -> None:
 def require_own_password(actor: Actor) -> None:
     """For every API call and page but signing out and the change itself."""
     if actor.must_change_password:
-        raise PasswordChangeRequired("change the password an administrator set before doing anything else; "
-                                     "sign in on the web pages to change it")
+        raise PasswordChangeRequired("change the password an administrator set before doing anything else: "
+                                     "POST /api/v1/me/password, or sign in on the web pages")
 
 
 def change_own_password(uow: UnitOfWork, actor: Actor, current: str, new: str, repeat: str) -> None:
