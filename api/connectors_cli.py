@@ -21,8 +21,8 @@ def start_standins() -> None:
         standin = connector.standin()
         variable = f"MOTCUA_{connector.name.upper()}_URL"
         os.environ[variable] = standin.url
-        print(f"stand-in {connector.title} at {standin.url} ({variable}); what it received: {standin.url}/messages",
-              flush=True)
+        received = getattr(standin, "records_url", f"{standin.url}/messages")
+        print(f"stand-in {connector.title} at {standin.url} ({variable}); what it received: {received}", flush=True)
 
 
 def cmd_connectors_check(settings: Settings, args: argparse.Namespace) -> int:
@@ -49,8 +49,9 @@ def cmd_standin(settings: Settings, args: argparse.Namespace) -> int:
     connector = get(args.system)
     assert connector.standin is not None
     standin = connector.standin(args.host, args.port)
+    received = getattr(standin, "records_url", f"{standin.url}/messages")
     print(f"stand-in {connector.title} listening: MOTCUA_{args.system.upper()}_URL={standin.url}; "
-          f"received messages at {standin.url}/messages; Ctrl-C stops it", flush=True)
+          f"what it received at {received}; Ctrl-C stops it", flush=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

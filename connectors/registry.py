@@ -12,6 +12,7 @@ from typing import Any
 # name -> "module:attribute" of its Connector; imported only when asked for
 PLUGINS: dict[str, str] = {
     "sms": "connectors.sms.plugin:PLUGIN",
+    "portal": "connectors.portal.plugin:PLUGIN",
 }
 
 
@@ -20,13 +21,15 @@ class Health:
     status: str  # ok | unreachable | refused | not-configured
     detail: str = ""
     seconds: float = 0.0
+    standin: bool = False  # the far end said it is a stand-in server (development), not the real system
 
     @property
     def ok(self) -> bool:
         return self.status in ("ok", "not-configured")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "detail": self.detail, "seconds": round(self.seconds, 3)}
+        return {"status": self.status, "detail": self.detail, "seconds": round(self.seconds, 3),
+                "standin": self.standin}
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def check_all() -> dict[str, Health]:
             health = connector.check()
         except Exception as exc:  # a check never breaks its caller
             health = Health("unreachable", type(exc).__name__)
-        found[connector.name] = Health(health.status, health.detail, time.monotonic() - started)
+        found[connector.name] = Health(health.status, health.detail, time.monotonic() - started, health.standin)
     return found
 
 

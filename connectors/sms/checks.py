@@ -17,7 +17,7 @@ def check() -> Health:
         return Health("not-configured", "MOTCUA_SMS_URL is unset: no SMS is sent")
     short = SmsSettings(settings.url, settings.token, settings.sender, min(settings.timeout, 2.0), settings.unicode)
     try:
-        HttpSmsClient(short).health()
+        standin = HttpSmsClient(short).health()
     except SmsError as exc:
         return Health("refused" if "answered" in str(exc) else "unreachable", str(exc)[:200])
-    return Health("ok", settings.url)
+    return Health("ok", f"{settings.url} (stand-in)" if standin else settings.url, standin=standin)

@@ -65,8 +65,13 @@ class HttpSmsClient:
         self._request("POST", "/messages", {"to": e164(to), "from": self.settings.sender, "text": body,
                                             "encoding": encoding})
 
-    def health(self) -> None:
-        self._request("GET", "/health")
+    def health(self) -> bool:
+        """Raises when the gateway is unwell; True when it says it is a stand-in."""
+        raw = self._request("GET", "/health")
+        try:
+            return json.loads(raw or b"{}").get("standin") is True
+        except (ValueError, AttributeError):
+            return False
 
 
 def sender_from_env() -> SmsClient | None:

@@ -5,7 +5,8 @@ unset, so that `make run` shows the whole flow on one machine; the tests start t
 - `POST /messages` stores the message and answers 201 `{"id": n}` (401 when a token is set and not sent; 400
   for a body that is not the protocol's JSON);
 - `GET /messages` lists what was received (newest last), `DELETE /messages` forgets it;
-- `GET /health` answers 200, or 503 once `fail_next` requests are set to fail (the tests' way to see retries).
+- `GET /health` answers 200 (`"standin": true`: the health check shows it is no real gateway), or 503 once
+  `fail_next` requests are set to fail (the tests' way to see retries).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def _handler(box: Mailbox) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             if self.path == "/health":
-                self._answer(200, {"status": "ok"})
+                self._answer(200, {"status": "ok", "standin": True})
             elif self.path == "/messages":
                 with box.lock:
                     self._answer(200, {"messages": list(box.messages)})
