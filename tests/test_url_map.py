@@ -546,6 +546,7 @@ TABLE: dict[str, Spec] = {
         "day": DAY, "working": "0", "name": "Nghỉ"})),
     "POST admin.remove_day": Spec(top_admin, page_post(f"/admin/calendar/{DAY}/remove"), prepare=put_override),
     "GET admin.audit": Spec(roles("admin"), page_get("/admin/audit")),
+    "GET admin.connectors": Spec(roles("admin"), page_get("/admin/connectors")),
     "GET designer.procedures": Spec(reformer, page_get("/designer/")),
     "GET designer.modeler": Spec(reformer, page_get(DESIGN_PAGE + "/versions/1")),
     "GET designer.form_editor": Spec(reformer, lambda w, who, t: w.page(
