@@ -62,9 +62,10 @@ def _latest_ids():  # type: ignore[no-untyped-def]
 def states_of(uow: UnitOfWork, dossiers: list[Dossier]) -> list[SyncState]:
     ids = [d.id for d in dossiers]
     counts = _counts(uow, ids)
+    newest = select(func.max(PortalMessage.id)).where(PortalMessage.dossier_id.in_(ids)) \
+        .group_by(PortalMessage.dossier_id).scalar_subquery()
     latest = {m.dossier_id: m for m in uow.session.scalars(
-        select(PortalMessage).join(_latest_ids(), PortalMessage.id == _latest_ids().c.id)
-        .where(PortalMessage.dossier_id.in_(ids)))} if ids else {}
+        select(PortalMessage).where(PortalMessage.id.in_(newest)))} if ids else {}
     last_sent = dict(uow.session.execute(
         select(PortalMessage.dossier_id, func.max(PortalMessage.sent_at)).where(PortalMessage.dossier_id.in_(ids))
         .group_by(PortalMessage.dossier_id)).all()) if ids else {}
@@ -186,3 +187,9 @@ def sync_rate(uow: UnitOfWork, start: datetime, end: datetime, target_minutes: i
     on_time = sum(1 for state, created, sent in rows
                   if state == "sent" and sent is not None and sent - created <= target)
     return SyncRate(len(rows), on_time, target_minutes)
+
+
+def recent_rate(uow: UnitOfWork, days: int, target_minutes: int, units: frozenset[str] | None = None) -> SyncRate:
+    """The sync rate of the last `days` up to and including now."""
+    now = uow.clock()
+    return sync_rate(uow, now - timedelta(days=days), now + timedelta(microseconds=1), target_minutes, units)
