@@ -5,6 +5,8 @@ rate. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -306,3 +308,35 @@ def test_no_push_function_means_the_messages_wait(api: Api, app: Flask) -> None:
     with app.extensions["motcua"].uow() as uow:
         assert deliver(uow, None).sent == 0
     assert {m.state for m in messages(app)} == {"pending"}
+
+
+def test_two_deliverers_at_once_send_each_message_once_and_in_order(pg_app_factory: Any) -> None:
+    """Two schedulers on one PostgreSQL database, pushing through a slow portal at the same time."""
+    app = pg_app_factory()
+    api = Api(app.test_client())
+    codes = [submit(api) for _ in range(6)]
+    for code in codes:
+        act(api, code, "require_payment", amount=10000)
+    pushed: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    def slow(payload: dict[str, Any]) -> None:
+        time.sleep(0.01)
+        with lock:
+            pushed.append((payload["dossier"]["receipt_number"], payload["message_id"]))
+
+    def run() -> None:
+        for _ in range(3):
+            with app.extensions["motcua"].uow() as uow:
+                deliver(uow, slow)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [message_id for _, message_id in pushed]
+    assert sorted(ids) == sorted(set(ids)) == [m.id for m in messages(app)]  # each once, none missed
+    for code in codes:  # and each dossier's in order
+        mine = [message_id for c, message_id in pushed if c == code]
+        assert mine == sorted(mine) and len(mine) == 2

@@ -32,6 +32,7 @@ from .models import PortalMessage
 
 LEASE = timedelta(minutes=5)
 FIRST_RETRY = 5.0  # seconds; doubled at each failure up to the cap
+BATCH = 50  # messages leased at once: sent well within the lease even when the portal is slow
 Push = Callable[[dict[str, Any]], None]
 
 
@@ -90,7 +91,7 @@ def deliver(uow: UnitOfWork, push: Push | None, *, backoff_cap: float = 300.0, l
     max_lag = 0.0
     while tried < limit:
         now = uow.clock()
-        leased = _lease(uow, _heads(uow, now, limit - tried), now)
+        leased = _lease(uow, _heads(uow, now, min(BATCH, limit - tried)), now)
         if not leased:
             break
         for index, message_id in enumerate(leased):
