@@ -168,6 +168,7 @@ def test_a_dossier_lifecycle_is_queued_one_message_per_change_in_order(api: Api,
     done = push(app, portal)
     assert done.sent == len(rows) and portal.statuses(code) == statuses
     assert [p["message_id"] for p in portal.received] == [m.id for m in rows]
+    assert [p["updating"] for p in portal.received] == [False] + [True] * (len(rows) - 1)
 
 
 def test_a_refused_change_queues_nothing_and_the_setting_turns_sync_off(api: Api, app: Flask,
@@ -273,6 +274,8 @@ def test_resend_queues_a_fresh_message_after_the_others_and_is_audited(api: Api,
     assert rows[-1].payload["updating"] is True and rows[-1].payload["progress"]["content"] == \
         "Gửi lại trạng thái hồ sơ lên Cổng Dịch vụ công quốc gia"
     assert push(app, portal).sent == 1 and portal.statuses(code) == ["received"]
+    # the portal never got the first: the re-sent one creates the dossier there (queued as an update)
+    assert portal.received[0]["updating"] is False
     with app.extensions["motcua"].session_factory() as session:
         assert session.scalar(select(func.count()).select_from(AuditEntry)
                               .where(AuditEntry.action == "portal_resent")) == 1

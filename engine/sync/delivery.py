@@ -82,6 +82,14 @@ def _release(uow: UnitOfWork, ids: list[int], until: datetime) -> None:
         uow.session.commit()
 
 
+def _known(uow: UnitOfWork, message: PortalMessage) -> bool:
+    """Whether the portal holds the dossier already: an earlier message of it was sent. Decided when pushed, not
+    when queued, so a dossier whose first message the portal refused is created by the next one."""
+    return bool(uow.session.scalar(select(select(PortalMessage.id).where(
+        PortalMessage.dossier_id == message.dossier_id, PortalMessage.id < message.id,
+        PortalMessage.state == "sent").exists())))
+
+
 def deliver(uow: UnitOfWork, push: Push | None, *, backoff_cap: float = 300.0, limit: int = 500) -> Delivered:
     """Send what is due, in order per dossier; returns what happened."""
     if push is None:  # no portal configured: the messages wait
@@ -99,7 +107,7 @@ def deliver(uow: UnitOfWork, push: Push | None, *, backoff_cap: float = 300.0, l
             assert message is not None
             tried += 1
             try:
-                push({**message.payload, "message_id": message.id})
+                push({**message.payload, "message_id": message.id, "updating": _known(uow, message)})
             except Exception as exc:  # the connector's PortalError, or anything the far side did
                 message.attempts += 1
                 message.last_error = str(exc)[:2000] or type(exc).__name__
