@@ -23,6 +23,7 @@ from engine.store.uow import UnitOfWork
 from engine.time.calendar_store import load_file_overrides
 
 from .connectors_cli import cmd_connectors_check, cmd_standin, start_standins
+from .portal_cli import add_commands as add_portal_commands
 from .procedures_cli import acting
 from .procedures_cli import add_commands as add_procedure_commands
 from .users_cli import add_commands as add_user_commands
@@ -49,7 +50,15 @@ def _job_context(settings: Settings):  # type: ignore[no-untyped-def]
 
     runtime = Runtime.from_settings(settings)
     sms = sender_from_env()
-    return job_context(settings, runtime.uow, runtime.clock, sms=sms.send if sms else None)
+    return job_context(settings, runtime.uow, runtime.clock, sms=sms.send if sms else None, portal=_portal_push())
+
+
+def _portal_push():  # type: ignore[no-untyped-def]
+    try:  # the portal connector (connectors/portal/); without it (or MOTCUA_PORTAL_URL) the messages wait
+        from connectors.portal.client import pusher_from_env
+    except ImportError:
+        return None
+    return pusher_from_env()
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
@@ -369,6 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed = users.add_parser("seed-demo", help="create demo officers if the database has no account")
     seed.set_defaults(func=cmd_users_seed_demo)
     add_user_commands(users)
+    add_portal_commands(sub.add_parser("portal", help="the national public service portal")
+                        .add_subparsers(dest="action", required=True))
     return parser
 
 

@@ -154,6 +154,16 @@ class Settings:
     script_timeout: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_SCRIPT_TIMEOUT", "1")))
     script_memory_mb: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_SCRIPT_MEMORY_MB", "256")))
 
+    # the national portal's dossier sync (engine/sync/): queue a message per change ("0": none), how often the
+    # scheduler pushes, the longest wait between two tries, and the time within which a change should be there
+    portal_sync: bool = field(default_factory=lambda: os.environ.get("MOTCUA_PORTAL_SYNC", "1") != "0")
+    portal_sync_interval: float = field(default_factory=lambda: float(os.environ.get(
+        "MOTCUA_PORTAL_SYNC_INTERVAL", "5")))
+    portal_sync_backoff_max: float = field(default_factory=lambda: float(os.environ.get(
+        "MOTCUA_PORTAL_SYNC_BACKOFF_MAX", "300")))
+    portal_sync_target_minutes: int = field(default_factory=lambda: int(os.environ.get(
+        "MOTCUA_PORTAL_SYNC_TARGET_MINUTES", "15")))
+
     def with_overrides(self, **overrides: object) -> Settings:
         values = {f: getattr(self, f) for f in self.__dataclass_fields__}
         values.update(overrides)

@@ -22,6 +22,7 @@ from engine.scheduling.citizen_messages import CitizenMessages
 from engine.store.audit import AuditKeys
 from engine.store.db import make_engine, make_session_factory
 from engine.store.uow import UnitOfWork
+from engine.sync.queue import PortalSync
 from engine.time.calendar_store import CalendarProvider, read_calendar_file
 from engine.time.clock import Clock, system_clock
 
@@ -58,4 +59,4 @@ class Runtime:
                           clock=self.clock, audit_keys=self.audit_keys, checkpoint_file=s.audit_checkpoint_file,
                           code_pattern=s.dossier_code_pattern, code_prefix=s.dossier_code_prefix,
                           pin_secret=s.secret_key, scripts=self.scripts,
-                          observers=(CitizenMessages(s.public_url),))
+                          observers=(CitizenMessages(s.public_url), *((PortalSync(),) if s.portal_sync else ())))

@@ -8,9 +8,10 @@ from engine.reform import models as reform
 from engine.scheduling import models as scheduling
 from engine.store import models as store
 from engine.store.db import Base
+from engine.sync import models as sync
 from engine.time import models as time
 from engine.work import models as work
 
 metadata = Base.metadata
 
-__all__ = ["dossiers", "metadata", "people", "procedures", "reform", "scheduling", "store", "time", "work"]
+__all__ = ["dossiers", "metadata", "people", "procedures", "reform", "scheduling", "store", "sync", "time", "work"]

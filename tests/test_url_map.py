@@ -356,6 +356,12 @@ TABLE: dict[str, Spec] = {
     # the register: officers, their units (another's unit is a 404, as its dossiers are); other roles 403
     "GET dossiers.register": Spec(DOSSIER_READERS, api_get("/dossiers?unit={target}"), hides=True),
     "GET dossiers.register_export": Spec(DOSSIER_READERS, api_get("/dossiers/export.csv?unit={target}"), hides=True),
+    "GET portal_sync.state": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/portal-sync"), hides=True),
+    "POST portal_sync.resend_one": Spec(scoped("leader"), api_send("POST", "/dossiers/{code}/portal-sync"),
+                                        hides=True),
+    "GET portal_sync.list_states": Spec(roles("leader"), api_get("/portal-sync?state=failed,pending")),
+    "POST portal_sync.resend_many": Spec(scoped("leader"), api_send("POST", "/portal-sync/resend", lambda w, who, t: {
+        "codes": [w.targets[t].code]}), hides=True),
     "POST lifecycle.act": Spec(LIFECYCLE, api_send("POST", "/dossiers/{code}/actions/require_payment",
                                                    lambda w, who, t: {"amount": 1000}),
                                undo=resume_payment, hides=True),
@@ -479,6 +485,12 @@ TABLE: dict[str, Spec] = {
     "POST portal.pin_page": Spec(public, page_post("/track/pin", lambda w, who, t: {"code": w.targets[t].code}),
                                  undo=restore_pin),
     "GET officer.inbox": Spec(roles(*OFFICERS), page_get("/inbox")),
+    # the national portal's sync: each dossier's officers see it, the leaders of its units re-send it
+    "GET officer.portal_sync": Spec(roles("leader"), page_get("/portal-sync?state=pending")),
+    "POST officer.portal_resend": Spec(scoped("leader"), page_post("/portal-sync/resend", lambda w, who, t: {
+        "codes": w.targets[t].code})),
+    "POST officer.dossier_portal_resend": Spec(scoped("leader"), page_post("/dossiers/{code}/portal-sync"),
+                                               hides=True),
     "GET officer.dossier": Spec(DOSSIER_READERS, page_get("/dossiers/{code}"), hides=True),
     "GET officer.counter": Spec(roles("reception"), page_get("/counter?q=kinh")),
     "GET officer.counter_form": Spec(roles("reception"), page_get(f"/counter/{HKD}")),

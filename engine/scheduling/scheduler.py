@@ -30,6 +30,7 @@ from engine.config import Settings
 from engine.people.signin import KNOWN_FOR, KNOWN_PREFIX
 from engine.store.throttle import purge
 from engine.store.uow import UnitOfWork
+from engine.sync.delivery import deliver as deliver_portal
 from engine.time.clock import Clock, system_clock
 from engine.work.counts import fold
 
@@ -42,7 +43,7 @@ from .timers import fire_timers
 
 log = logging.getLogger(__name__)
 
-JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge", "checkpoint")
+JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge", "checkpoint", "portal")
 COUNTER_LIFE = timedelta(days=1)  # the longest throttle window, but the sign-in's known addresses
 PURGE_INTERVAL = 3600.0
 # After this many failures in a row a job logs one line per failure instead of a whole traceback.
@@ -57,14 +58,18 @@ class JobContext:
     clock: Clock
     worker: str
     failures: dict[str, int] = field(default_factory=dict)  # failures in a row, per job
+    portal: Callable[[dict[str, Any]], None] | None = None  # the portal connector's push (None: messages wait)
+    portal_backoff_max: float = 300.0
 
 
 def job_context(settings: Settings, uow: Callable[[], UnitOfWork], clock: Clock,
-                sms: Callable[[str, str], None] | None = None) -> JobContext:
+                sms: Callable[[str, str], None] | None = None,
+                portal: Callable[[dict[str, Any]], None] | None = None) -> JobContext:
     """What the jobs use: units of work opened by the process's runtime, the delivery channels (the SMS
-    connector's send, handed in by the entry point), the clock."""
+    connector's send and the portal connector's push, handed in by the entry point), the clock."""
     channels = Channels(settings.smtp_host, settings.smtp_port, settings.smtp_sender, sms=sms)
-    return JobContext(uow, channels, settings.webhook_url, clock, f"{socket.gethostname()}:{os.getpid()}")
+    return JobContext(uow, channels, settings.webhook_url, clock, f"{socket.gethostname()}:{os.getpid()}",
+                      portal=portal, portal_backoff_max=settings.portal_sync_backoff_max)
 
 
 def _timers(ctx: JobContext) -> tuple[int, float]:
@@ -105,9 +110,15 @@ def _checkpoint(ctx: JobContext) -> tuple[int, float]:
     return int(checkpoint is not None), 0.0
 
 
+def _portal(ctx: JobContext) -> tuple[int, float]:
+    with ctx.uow() as uow:  # in order per dossier; stops at the first sign that the portal is down
+        done = deliver_portal(uow, ctx.portal, backoff_cap=ctx.portal_backoff_max)
+    return done.sent + done.failed + done.retrying, done.max_lag_seconds
+
+
 WORK: dict[str, Callable[[JobContext], tuple[int, float]]] = {
     "timers": _timers, "sweep": _sweep, "delivery": _delivery, "counts": _counts, "purge": _purge,
-    "checkpoint": _checkpoint}
+    "checkpoint": _checkpoint, "portal": _portal}
 
 
 @dataclass(frozen=True)
@@ -120,7 +131,8 @@ class Job:
 def jobs_from(settings: Settings) -> list[Job]:
     intervals = {"timers": settings.timer_interval, "sweep": settings.sweep_interval,
                  "delivery": settings.delivery_interval, "counts": settings.counts_interval,
-                 "purge": PURGE_INTERVAL, "checkpoint": settings.audit_checkpoint_interval}
+                 "purge": PURGE_INTERVAL, "checkpoint": settings.audit_checkpoint_interval,
+                 "portal": settings.portal_sync_interval}
     return [Job(name, intervals[name], WORK[name]) for name in JOB_NAMES]
 
 
@@ -261,6 +273,10 @@ def job_purge() -> int:
 
 def job_checkpoint() -> int:
     return _LATEST["default"].run_now("checkpoint")
+
+
+def job_portal() -> int:
+    return _LATEST["default"].run_now("portal")
 
 
 def job_health(session: Session, grace: timedelta) -> list[heartbeats.JobHealth]:

@@ -7,7 +7,7 @@ tables and as the charts' JSON, and exported as CSV with the same filters: the p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
@@ -31,8 +31,10 @@ from engine.reporting.reports import (
 )
 from engine.reporting.stats import EARLIEST, GROUPS, LATEST, Figures, StatsQuery, compute
 from engine.store.uow import UnitOfWork
+from engine.sync.state import SyncRate, sync_rate
+from engine.time.clock import LOCAL_TZ
 
-from ...services import request_uow
+from ...services import request_uow, services
 from ..pages import DASHBOARD_ROLES, page, page_actor
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -105,6 +107,13 @@ def _read_filters(uow: UnitOfWork, actor: Actor, procedures: dict[str, Any]
     return form, Filters(form["period"], start, end, form["unit"] or None, form["procedure"] or None), {}
 
 
+def _sync_rate(uow: UnitOfWork, actor: Actor, filters: Filters) -> SyncRate:
+    """The national portal's sync rate over the period's local days, for the filtered unit or all the actor's."""
+    start, end = (datetime.combine(day, time(), LOCAL_TZ) for day in (filters.start, filters.end))
+    units = frozenset({filters.unit}) if filters.unit else actor.units
+    return sync_rate(uow, start, end, services().settings.portal_sync_target_minutes, units)
+
+
 def _figures(uow: UnitOfWork, actor: Actor, filters: Filters, group_by: str) -> list[Figures]:
     groups = compute(uow, actor, StatsQuery(filters.start, filters.end, group_by, filters.unit, filters.procedure))
     if group_by == "month":
@@ -168,7 +177,8 @@ def overview() -> tuple[str, int]:
     overdue, overdue_total = overdue_dossiers(uow, actor, filters.unit, filters.procedure)
     return _page(**common, filters=filters, totals=totals, groups=groups, labels=labels,
                  charts={g: _chart(groups[g], labels[g]) for g in CHART_GROUPS}, overdue=overdue,
-                 overdue_total=overdue_total, escalations=escalations(uow, actor, filters.unit, filters.procedure))
+                 overdue_total=overdue_total, escalations=escalations(uow, actor, filters.unit, filters.procedure),
+                 sync=_sync_rate(uow, actor, filters))
 
 
 def _csv(body: bytes, name: str, filters: Filters) -> Response:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from engine.dossiers.lifecycle import FeeUnpaid, perform
 from engine.errors import ValidationFailed
 from engine.scheduling.incidents import VIEWER_ROLES, list_incidents
+from engine.sync.state import may_resend, states_of
 
 from ....schemas import ActionIn
 from ....services import request_uow
@@ -35,8 +36,10 @@ def _render(code: str, status: int = 200, failed: str | None = None, errors: dic
         errors = {**errors, "documents": [
             "Missing: " + "; ".join(names.get(c.strip(" ."), c) for c in m[9:].split(","))
             if isinstance(m, str) and m.startswith("Missing: ") else m for m in errors["documents"]]}
+    [sync] = states_of(uow, [panel["dossier"]])  # the national portal's copy of it
     return render_template("officer/dossier.html", failed=failed, errors=errors or {}, incidents=incidents,
-                           posted=request.form if failed else {}, **panel), status
+                           posted=request.form if failed else {}, portal_sync=sync,
+                           portal_may_resend=may_resend(actor, panel["dossier"]), **panel), status
 
 
 @bp.get("/dossiers/<code>")
