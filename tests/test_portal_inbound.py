@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from connectors.portal.inbound import TOKEN_ENV
+from connectors.portal.inbound import MAPPING_FILE, TOKEN_ENV, load_mapping, read_record
 from engine.config import PROJECT_ROOT
 from engine.dossiers.models import Dossier
 from engine.store.models import AuditEntry
@@ -257,3 +257,14 @@ def test_the_same_record_forwarded_twice_at_once_makes_one_dossier(pg_app_factor
     assert len({r["SoBienNhan"] for r in results}) == 1 and sum(r["created"] for r in results) == 1
     with app.extensions["motcua"].session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Dossier)) == 1
+
+
+def test_the_field_names_and_unit_table_are_data(tmp_path: Path) -> None:
+    """Renaming a field or adding a unit is a change of the mapping file, not of the code."""
+    text = MAPPING_FILE.read_text(encoding="utf-8").replace('portal_code = "MaHoSo"', 'portal_code = "SoHoSoQG"')
+    (tmp_path / "inbound.toml").write_text(text + '"H12.99" = "CM-TT"\n', encoding="utf-8")
+    read = read_record(record(MaHoSo=None, SoHoSoQG="Q-1", MaDonVi="H12.99", NgayNopHoSo="20261231235959"),
+                       load_mapping(tmp_path / "inbound.toml"))
+    assert (read["portal_code"], read["unit"]) == ("Q-1", "CM-TT")
+    assert read["submitted_at"] == "2026-12-31T16:59:59+00:00"
+    assert read_record(record())["portal_code"] == "G22.99-261201-0001"  # the shipped mapping is untouched
