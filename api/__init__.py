@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         organisation,
         portal_api,
         portal_sync,
+        portal_inbound,
         procedure_design,
         procedures,
         public,
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     for bp in (auth.bp, procedures.bp, reform.bp, procedure_design.bp, dossiers.bp, lifecycle.bp, tasks.bp,
                public.bp, stats.bp, calendar.bp, organisation.bp, scheduling.bp, portal_api.bp, citizen.bp,
-               portal_sync.bp):
+               portal_sync.bp, portal_inbound.bp):
         app.register_blueprint(bp, url_prefix=API_PREFIX)
 
     spec_cache: dict[str, bytes] = {}

@@ -71,6 +71,10 @@ def public(who: Who | None, target: str) -> bool:
     return True
 
 
+def nobody(who: Who | None, target: str) -> bool:
+    return False
+
+
 def signed_in(who: Who | None, target: str) -> bool:
     return who is not None
 
@@ -448,6 +452,8 @@ TABLE: dict[str, Spec] = {
     "GET portal_api.public_procedure": Spec(public, api_get(f"/public/procedures/{HKD}")),
     "POST portal_api.public_submit": Spec(public, lambda w, who, t: w.call(  # allowed: 422, nothing in it
         who, "POST", "/public/dossiers", data={"submission": "{}"}, content_type="multipart/form-data")),
+    # the national portal forwarding dossiers: a machine with its own token, never an officer's (unset: 404)
+    "POST portal_inbound.inbound": Spec(nobody, api_send("POST", "/portal/inbound", lambda w, who, t: {"data": []})),
     "GET public.public_dossier": Spec(public, lambda w, who, t: w.call(
         who, "GET", f"/public/dossiers/{w.targets[t].code}", headers={"X-Dossier-Pin": w.targets[t].pin})),
     "POST public.public_rating": Spec(public, api_send(  # allowed: 409, not returned yet

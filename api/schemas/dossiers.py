@@ -115,6 +115,10 @@ class DossierOut(Schema):
     status = fields.String(attribute="dossier.status", metadata={"enum": list(STATUS_CODES)})
     status_code = fields.Integer()
     channel = fields.String(attribute="dossier.channel")
+    portal_code = fields.String(attribute="dossier.portal_code", allow_none=True, metadata={
+        "description": "the national portal's dossier code (MaHoSo) when it was submitted there"})
+    portal_documents = fields.List(fields.Dict(), attribute="dossier.portal_documents", allow_none=True, metadata={
+        "description": "the documents the national portal listed: name, document_code, url (the files stay there)"})
     applicant = fields.Dict(attribute="dossier.applicant")
     applicant_kind = fields.String(attribute="dossier.applicant_kind")
     result_delivery = fields.String(attribute="dossier.result_delivery", allow_none=True,
@@ -329,6 +333,8 @@ class RegisterItem(Schema):
     paused_at = LocalDateTime(allow_none=True)
     supplement_count = fields.Integer()
     result_delivery = fields.String(allow_none=True)
+    portal_code = fields.String(allow_none=True, metadata={"description": "the national portal's dossier code "
+                                                                          "(MaHoSo) when it was submitted there"})
     overdue = fields.Boolean(metadata={"description": "open and past its due date now"})
 
 

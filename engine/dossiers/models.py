@@ -80,6 +80,10 @@ class Dossier(Base):
     competent_unit: Mapped[str | None] = mapped_column(String(64))
     # Client-chosen key (Idempotency-Key header): a repeated submit returns the first dossier.
     submission_key: Mapped[str | None] = mapped_column(String(100))
+    # Submitted on the national public service portal: its dossier code (MaHoSo), which makes forwarding the
+    # same dossier again a no-op, and the documents it listed (names and links; the files stay there).
+    portal_code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    portal_documents: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[bytes | None] = mapped_column(LargeBinary)  # None until received (the workflow starts then)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)

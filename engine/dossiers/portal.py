@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -117,22 +117,9 @@ def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, limi
         if until is not None:
             raise refusal(TOO_MANY, until, now)
     compiled = current_version(session, uow.cache, sub.procedure)
-    errors: dict[str, Any] = {}
-    applicant: dict[str, Any] = {}
-    try:
-        applicant = ApplicantIn().load(sub.applicant if isinstance(sub.applicant, dict) else {})
-    except ValidationError as err:
-        errors["applicant"] = err.messages
+    applicant, data, errors = check_online(uow, compiled, ApplicantIn(), sub.applicant, sub.competent_unit, sub.data)
     if sub.result_delivery is not None and sub.result_delivery not in DELIVERY:
         errors["result_delivery"] = [f"Must be one of: {', '.join(DELIVERY)}."]
-    units = {u.code for u in competent_units(uow, compiled)}
-    if sub.competent_unit not in units:
-        errors["competent_unit"] = ["Choose one of the listed units."]
-    data: dict[str, Any] = {}
-    try:
-        data = validate_declaration(compiled, sub.data, applicant)
-    except ValidationFailed as exc:
-        errors["data"] = exc.errors
     stored, file_errors, details = check_uploads(compiled.meta["documents"], sub.files, upload_dir, limits, sub.kept)
     if file_errors:
         errors["files"] = file_errors
@@ -141,6 +128,50 @@ def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, limi
         raise Refused(summary, errors, [*sub.kept, *stored] if not file_errors.get(ALL_FILES) else [])
     stored = [*sub.kept, *stored]
     return _register(uow, compiled, sub, applicant, data, stored, key, limit)
+
+
+def check_online(uow: UnitOfWork, compiled: CompiledProcedure, applicant_in: Schema, raw_applicant: Any,
+                 unit: str, raw_data: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The applicant, competent unit and declaration of a dossier sent online, checked as one:
+    (applicant, declaration, errors by part). Shared by the citizen portal and the national portal's forwarding."""
+    errors: dict[str, Any] = {}
+    applicant: dict[str, Any] = {}
+    try:
+        applicant = applicant_in.load(raw_applicant if isinstance(raw_applicant, dict) else {})
+    except ValidationError as err:
+        errors["applicant"] = err.messages
+    if unit not in {u.code for u in competent_units(uow, compiled)}:
+        errors["competent_unit"] = ["Choose one of the listed units."]
+    data: dict[str, Any] = {}
+    try:
+        data = validate_declaration(compiled, raw_data, applicant)
+    except ValidationFailed as exc:
+        errors["data"] = exc.errors
+    return applicant, data, errors
+
+
+def online_dossier(uow: UnitOfWork, compiled: CompiledProcedure, unit: str, applicant: dict[str, Any],
+                   data: dict[str, Any], *, pin: str | None = None, key: str | None = None,
+                   result_delivery: str | None = None, portal_code: str | None = None,
+                   portal_documents: list[dict[str, Any]] | None = None) -> tuple[Dossier, str]:
+    """A dossier sent online, waiting in `registered` for the unit's reception, added to the session (the caller
+    flushes and handles a unique key's race); returns it with its tracking PIN."""
+    now = uow.clock()
+    # Received by the competent unit's own reception: the code carries that unit, as at its counter.
+    code = next_code(uow.session, uow.code_pattern, unit=unit, prefix=uow.code_prefix, procedure=compiled.code,
+                     now=now)
+    pin = pin or new_pin()
+    dossier = Dossier(
+        code=code, procedure_code=compiled.code, procedure_version_id=compiled.version_id, status="registered",
+        channel="online", applicant_name=applicant["name"], applicant={k: v for k, v in applicant.items() if v},
+        data=data, reception_unit=unit, competent_unit=unit, handler_id=None, submission_key=key,
+        pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=fee_for(compiled.meta, "online"), created_by=None,
+        created_at=now, updated_at=now, paused_seconds=0, supplement_count=0, result_delivery=result_delivery,
+        portal_code=portal_code, portal_documents=portal_documents,
+    )
+    stamp_applicant(dossier)
+    uow.session.add(dossier)
+    return dossier, pin
 
 
 def _by_key(uow: UnitOfWork, key: str) -> Dossier | None:
@@ -162,18 +193,8 @@ def _register(uow: UnitOfWork, compiled: CompiledProcedure, sub: OnlineSubmissio
     session = uow.session
     now = uow.clock()
     unit = sub.competent_unit
-    # Received by the competent unit's own reception: the code carries that unit, as at its counter.
-    code = next_code(session, uow.code_pattern, unit=unit, prefix=uow.code_prefix, procedure=compiled.code, now=now)
-    pin = sub.pin or new_pin()
-    dossier = Dossier(
-        code=code, procedure_code=compiled.code, procedure_version_id=compiled.version_id, status="registered",
-        channel="online", applicant_name=applicant["name"], applicant={k: v for k, v in applicant.items() if v},
-        data=data, reception_unit=unit, competent_unit=unit, handler_id=None, submission_key=key,
-        pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=fee_for(compiled.meta, "online"), created_by=None,
-        created_at=now, updated_at=now, paused_seconds=0, supplement_count=0, result_delivery=sub.result_delivery,
-    )
-    stamp_applicant(dossier)
-    session.add(dossier)
+    dossier, pin = online_dossier(uow, compiled, unit, applicant, data, pin=sub.pin, key=key,
+                                  result_delivery=sub.result_delivery)
     try:
         session.flush()
     except IntegrityError:  # the same key raced in from a second request, which has committed by now

@@ -41,7 +41,8 @@ SORT_COLUMNS = {"received": Dossier.received_at, "due": Dossier.due_at, "finishe
 COLUMNS = (Dossier.id, Dossier.code, Dossier.procedure_code, Dossier.status, Dossier.channel,
            Dossier.applicant_name, Dossier.applicant_kind, Dossier.applicant_key, Dossier.reception_unit,
            Dossier.competent_unit, Dossier.received_at, Dossier.due_at, Dossier.processed_at, Dossier.returned_at,
-           Dossier.finished_at, Dossier.paused_at, Dossier.supplement_count, Dossier.result_delivery)
+           Dossier.finished_at, Dossier.paused_at, Dossier.supplement_count, Dossier.result_delivery,
+           Dossier.portal_code)
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,2 @@
-"""Dossier sync with the national public service portal: the portal outbox, its ordered delivery, what officers see."""
+"""Keeping the national public service portal in step: the portal outbox and its ordered delivery, what
+officers see of it, and the dossiers the portal forwards."""

@@ -11,7 +11,7 @@ from alembic import op
 from engine.store.db import JSONType, UTCDateTime
 
 revision: str = '0022'
-down_revision: Union[str, Sequence[str], None] = '0020'
+down_revision: Union[str, Sequence[str], None] = '0021'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
