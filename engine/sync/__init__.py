@@ -1,2 +1,1 @@
-"""Keeping the national public service portal in step: the portal outbox and its ordered delivery, what
-officers see of it, and the dossiers the portal forwards."""
+"""Keeping the national portal in step: the portal outbox, its ordered delivery, and the dossiers it forwards."""
