@@ -22,6 +22,7 @@ from engine.store.migrate import upgrade
 from engine.store.uow import UnitOfWork
 from engine.time.calendar_store import load_file_overrides
 
+from .catalogue_cli import add_commands as add_catalogue_commands
 from .connectors_cli import cmd_connectors_check, cmd_standin, start_standins
 from .procedures_cli import acting
 from .procedures_cli import add_commands as add_procedure_commands
@@ -369,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed = users.add_parser("seed-demo", help="create demo officers if the database has no account")
     seed.set_defaults(func=cmd_users_seed_demo)
     add_user_commands(users)
+    add_catalogue_commands(sub)
     return parser
 
 
