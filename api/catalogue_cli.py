@@ -29,17 +29,27 @@ def read_file(path: Path) -> Any:
         raise SystemExit(f"error: {path} is not JSON: {exc}") from None
 
 
-def from_portal(codes: list[str]) -> list[Any]:
-    """The records from the national portal (the connector arrives with the portal's branch: imported lazily,
-    and called before any transaction opens)."""
+def portal_records(codes: list[str]) -> list[Any] | None:
+    """The records from the national portal, None when it is not configured. The connector arrives with the
+    portal's branch: imported lazily, and called before any transaction opens. LayDanhSachTTHC may list only
+    codes and names: a listed procedure without its channels is read whole with LayThuTuc."""
     from connectors.portal.client import client_from_env  # type: ignore[import-not-found,unused-ignore]
 
     client = client_from_env()
     if client is None:
-        raise SystemExit("error: the portal is not configured (MOTCUA_PORTAL_URL)")
+        return None
     if codes:
         return [client.procedure(code) for code in codes]
-    return list(client.procedures())
+    listed = list(client.procedures())
+    return [r if not isinstance(r, dict) or "CACHTHUCTHUCHIEN" in r or not r.get("MATTHC")
+            else client.procedure(str(r["MATTHC"])) for r in listed]
+
+
+def from_portal(codes: list[str]) -> list[Any]:
+    records = portal_records(codes)
+    if records is None:
+        raise SystemExit("error: the portal is not configured (MOTCUA_PORTAL_URL)")
+    return records
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:

@@ -121,7 +121,8 @@ def import_record(uow: UnitOfWork, actor: Actor, record: Any, mapping: dict[str,
     except RecordRefused as exc:
         return Outcome(national, "refused", reason_vi=exc.vi, reason_en=exc.en)
     name = facts["name"]["vi"]
-    to_check = [str(x) for x in record.get("MOTCUA_CANKIEMTRA") or []][:50]
+    marked = record.get("MOTCUA_CANKIEMTRA")
+    to_check = [str(x)[:50] for x in marked][:50] if isinstance(marked, list) else []
     note = IMPORT_NOTE.format(national_code=national) + (f"; cần kiểm tra: {', '.join(to_check)}" if to_check else "")
     code = known.get(national)
     if code is None:
@@ -176,7 +177,7 @@ def import_records(uow: UnitOfWork, actor: Actor, records: Any, codes: list[str]
     wanted = set(codes or [])
     known = known_national_codes(uow)
     outcomes = [import_record(uow, actor, record, mapping, known) for record in records
-                if not wanted or (isinstance(record, dict) and record.get("MATTHC") in wanted)]
+                if not wanted or (isinstance(record, dict) and str(record.get("MATTHC")) in wanted)]
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1

@@ -4,6 +4,7 @@ in Vietnamese and English; nothing here touches the database."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -35,7 +36,7 @@ def _number(value: Any, what_vi: str, what_en: str) -> float:
         number = float(str(value).replace(",", ".")) if not isinstance(value, bool) else float("nan")
     except ValueError:
         number = float("nan")
-    if not number == number:  # NaN: not a number
+    if not math.isfinite(number):  # NaN, infinity: no amount or time
         raise RecordRefused(f"{what_vi} không phải là số: “{_text(value, 50)}”.", f"{what_en} is not a number.")
     return number
 

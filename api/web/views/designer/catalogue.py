@@ -31,14 +31,13 @@ def _page(errors: dict[str, list[str]], results: list[Any] | None = None, status
                            lang=select_locale(), limit_mb=MAX_CATALOGUE_BYTES // (1024 * 1024)), status
 
 
-def _portal_records() -> list[Any] | None:
-    """The portal's whole list, read before the import's transactions (no external call inside one)."""
-    try:
-        from connectors.portal.client import client_from_env  # type: ignore[import-not-found,unused-ignore]
+def _portal_records(codes: list[str]) -> list[Any] | None:
+    """The portal's records, read before the import's transactions (no external call inside one)."""
+    from ....catalogue_cli import portal_records
 
-        client = client_from_env()
-        return None if client is None else list(client.procedures())
-    except Exception:
+    try:
+        return portal_records(codes)
+    except Exception:  # unreachable, refused, not installed: the page says so
         return None
 
 
@@ -62,7 +61,7 @@ def catalogue_submit() -> tuple[str, int]:
                 n=MAX_CATALOGUE_BYTES // (1024 * 1024))
     codes = [c.strip() for c in request.form.get("codes", "").replace(",", " ").split() if c.strip()][:500]
     if request.form.get("source") == "portal" and portal_configured():
-        records: Any = _portal_records()
+        records: Any = _portal_records(codes)
         if records is None:
             return _page({"source": [_("Không lấy được danh mục từ Cổng Dịch vụ công quốc gia; thử lại sau.")]}, None,
                          502)
