@@ -22,6 +22,7 @@ from engine.store.migrate import upgrade
 from engine.store.uow import UnitOfWork
 from engine.time.calendar_store import load_file_overrides
 
+from .catalogue_cli import add_commands as add_catalogue_commands
 from .connectors_cli import cmd_connectors_check, cmd_standin, start_standins
 from .portal_cli import add_commands as add_portal_commands
 from .procedures_cli import acting
@@ -380,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_user_commands(users)
     add_portal_commands(sub.add_parser("portal", help="the national public service portal")
                         .add_subparsers(dest="action", required=True))
+    add_catalogue_commands(sub)
     return parser
 
 

@@ -43,7 +43,8 @@ def calendar() -> WorkingCalendar:
 
 
 def test_shipped_procedures_read_as_before() -> None:
-    for folder in sorted((ROOT / "processes").iterdir()):
+    # the two written before channels existed (the tthc-* ones come from the national catalogue, with its code)
+    for folder in sorted(p for p in (ROOT / "processes").iterdir() if not p.name.startswith("tthc-")):
         meta, problems = parse_metadata((folder / "procedure.toml").read_bytes())
         assert meta is not None, problems
         assert meta["channels"] == {} and meta["national_code"] is None

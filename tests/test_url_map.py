@@ -428,6 +428,8 @@ TABLE: dict[str, Spec] = {
                                                           lambda w, who, t: {"national_code": "sai"})),
     "GET design.export": Spec(reformer, api_get(f"/procedures/{HKD}/versions/1/export")),
     "POST design.import_zip": Spec(reformer, api_send("POST", "/procedures/import")),
+    "POST catalogue.import_catalogue": Spec(reformer, api_send(  # a record refused: nothing is stored
+        "POST", "/catalogue/imports", lambda w, who, t: {"records": [{"TENTTHC": "Không có mã"}]})),
     "POST reform.migrations": Spec(reformer, api_send("POST", f"/procedures/{HKD}/migrations",
                                                       lambda w, who, t: {"to_version": 1, "dry_run": True})),
     "GET organisation.units": Spec(signed_in, api_get("/units")),
@@ -585,6 +587,8 @@ TABLE: dict[str, Spec] = {
         **NEW_PROCEDURE, "legal_time": "5"})),  # allowed: 409, the code is taken
     "GET designer.import_page": Spec(reformer, page_get("/designer/import")),
     "POST designer.import_submit": Spec(reformer, page_post("/designer/import")),  # allowed: 400, no file
+    "GET designer.catalogue_page": Spec(reformer, page_get("/designer/catalogue")),
+    "POST designer.catalogue_submit": Spec(reformer, page_post("/designer/catalogue")),  # allowed: 400, no file
     "GET designer.export_version": Spec(reformer, page_get(DESIGN_PAGE + "/versions/1/export")),
     "GET designer.legal_facts_page": Spec(reformer, page_get(DESIGN_PAGE + "/versions/1/legal")),
     "POST designer.legal_facts_submit": Spec(reformer, page_post(DESIGN_PAGE + "/versions/1/legal", lambda w, who, t: {

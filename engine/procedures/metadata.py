@@ -92,6 +92,13 @@ class Document(_Strict):
         return data
 
 
+class ProcedureField(_Strict):
+    """The field the procedure belongs to in the national catalogue (LINHVUCTHUCHIEN: MALINHVUC, TENLINHVUC)."""
+
+    code = fields.String(load_default="", validate=validate.Length(max=100))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
 class Result(_Strict):
     name = fields.String(required=True)
 
@@ -150,6 +157,7 @@ class Metadata(_Strict):
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     national_code = fields.String(load_default=None, validate=validate.Regexp(NATIONAL_CODE_PATTERN))
     name = fields.Nested(Names, required=True)
+    field = fields.Nested(ProcedureField, load_default=None)  # optional: older files have none
     authority = fields.Nested(Names, required=True)
     legal_time = fields.Nested(LegalTime, required=True)
     fee = fields.Nested(Fee, load_default=lambda: {"amount": 0, "currency": "VND", "note": ""})

@@ -19,8 +19,8 @@ from .drafts import package_of, require_reformer, save_draft, version_row
 from .validation import Finding
 
 # What the legal-facts form edits; anything else in procedure.toml stays as the designer wrote it.
-FACT_KEYS = ("name", "national_code", "level", "authority", "legal_time", "fee", "channels", "documents", "result",
-             "legal_source")
+FACT_KEYS = ("name", "national_code", "field", "level", "authority", "legal_time", "fee", "channels", "documents",
+             "result", "legal_source")
 
 
 def facts_of(row: ProcedureVersion) -> dict[str, Any]:
