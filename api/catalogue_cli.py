@@ -30,10 +30,10 @@ def read_file(path: Path) -> Any:
 
 
 def portal_records(codes: list[str]) -> list[Any] | None:
-    """The records from the national portal, None when it is not configured. The connector arrives with the
-    portal's branch: imported lazily, and called before any transaction opens. LayDanhSachTTHC may list only
-    codes and names: a listed procedure without its channels is read whole with LayThuTuc."""
-    from connectors.portal.client import client_from_env  # type: ignore[import-not-found,unused-ignore]
+    """The records from the national portal, None when it is not configured; called before any transaction
+    opens. LayDanhSachTTHC may list only codes and names: a listed procedure without its channels is read whole
+    with LayThuTuc."""
+    from connectors.portal.client import client_from_env
 
     client = client_from_env()
     if client is None:

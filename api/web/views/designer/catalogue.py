@@ -63,8 +63,9 @@ def catalogue_submit() -> tuple[str, int]:
     if request.form.get("source") == "portal" and portal_configured():
         records: Any = _portal_records(codes)
         if records is None:
+            # the portal's outage, not the officer's error; still a 4xx: no page answers 5xx
             return _page({"source": [_("Không lấy được danh mục từ Cổng Dịch vụ công quốc gia; thử lại sau.")]}, None,
-                         502)
+                         409)
     else:
         data = _upload(request.files.get("catalogue"), MAX_CATALOGUE_BYTES, errors, "catalogue", message)
         if data is None:
