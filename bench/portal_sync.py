@@ -27,7 +27,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +182,7 @@ def bench_backlog(app: Flask, standin: StandinPortal, changes: int) -> None:
     queued = pending(app)
     drain(app, push, until_empty=False)  # the scheduler keeps trying during the outage: nothing is lost
     with app.extensions["motcua"].session_factory() as session:  # hours later: every retry is due again
-        session.execute(update(PortalMessage).values(next_attempt_at=datetime(2000, 1, 1)))
+        session.execute(update(PortalMessage).values(next_attempt_at=datetime(2000, 1, 1, tzinfo=UTC)))
         session.commit()
     standin.clear()
     standin.up()
