@@ -207,3 +207,5 @@ def test_a_dossier_submitted_on_the_portal_reaches_the_competent_unit_once(
     push(app, portal)
     [pushed] = portal.accepted("DongBoHoSoMC")
     assert pushed["MaHoSo"] == record["MaHoSo"] and pushed["SoBienNhan"] == dossier.code
+    [progress] = portal.accepted("CapNhatTienDoHoSoMC")
+    assert progress["TrangThai"] == 1 and "Cổng Dịch vụ công quốc gia" in progress["NoiDungXuLy"]
