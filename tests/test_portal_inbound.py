@@ -33,7 +33,7 @@ def with_national_codes(target: Path) -> Path:
     for code, national in ((GPXD, GPXD_NATIONAL), ("ho-kinh-doanh", HKD_NATIONAL)):
         toml = target / code / "procedure.toml"
         text = toml.read_text(encoding="utf-8")
-        toml.write_text(text.replace('level = "commune"\n', f'level = "commune"\nnational_code = "{national}"\n', 1),
+        toml.write_text(re.sub(r'(?m)^national_code = ".*"$', f'national_code = "{national}"', text, count=1),
                         encoding="utf-8")
     return target
 

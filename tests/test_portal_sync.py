@@ -131,9 +131,9 @@ def test_a_dossier_lifecycle_is_queued_one_message_per_change_in_order(api: Api,
     first, received, supplement, resumed = payloads[:4]
     assert first["dossier"]["received_at"] is None and first["dossier"]["channel"] == "online"
     assert first["dossier"]["code"] == first["dossier"]["receipt_number"] == code
-    assert first["dossier"]["procedure"] == {"code": HKD, "national_code": None,
-                                             "name": "Đăng ký thành lập hộ kinh doanh", "field_code": None,
-                                             "field_name": None}
+    assert first["dossier"]["procedure"] == {"code": HKD, "national_code": "2.000720",
+                                             "name": "Đăng ký thành lập hộ kinh doanh", "field_code": "LINHVUC-HKD",
+                                             "field_name": "Thành lập và hoạt động của hộ kinh doanh"}
     assert first["dossier"]["applicant"] == {"name": APPLICANT["name"], "kind": "person",
                                              "email": "minhanh@example.vn", "phone": "0912345678",
                                              "id_number": "096188001234"}

@@ -47,7 +47,7 @@ def test_shipped_procedures_read_as_before() -> None:
     for folder in sorted(p for p in (ROOT / "processes").iterdir() if not p.name.startswith("tthc-")):
         meta, problems = parse_metadata((folder / "procedure.toml").read_bytes())
         assert meta is not None, problems
-        assert meta["channels"] == {} and meta["national_code"] is None
+        assert meta["channels"] == {} and meta["national_code"]  # the code came later, the rest reads as before
         for channel in ("counter", "online", "postal", None):
             assert legal_time_for(meta, channel) == meta["legal_time"]
             assert fee_for(meta, channel) == meta["fee"]["amount"]
@@ -97,7 +97,7 @@ def test_invalid_channel_entries_are_named(extra: str, field: str) -> None:
 
 
 def test_national_code_kinds_and_sources() -> None:
-    text = HKD_TOML.replace('level = "commune"', 'level = "commune"\nnational_code = "1.001612"', 1)
+    text = HKD_TOML.replace('national_code = "2.000720"', 'national_code = "1.001612"', 1)
     text = text.replace("original = false\nrequired = false", 'kind = "certified_copy"\nrequired = false\n'
                         'condition = "Khi hộ gia đình đăng ký"\nform = "mau-01.docx"', 1)
     meta, problems = parse_metadata(text.encode())
