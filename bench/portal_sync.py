@@ -58,7 +58,8 @@ APPLICANT, DECLARATION = PATHS[HKD]["applicant"], PATHS[HKD]["start"]
 def prepared(app: Flask) -> None:
     services = app.extensions["motcua"]
     with services.session_factory() as session:
-        load_folder(session, services.cache, services.settings.processes_dir, services.settings.forms_dir)
+        report = load_folder(session, services.cache, services.settings.processes_dir, services.settings.forms_dir)
+        assert not report.failed, report.failed
         save_unit(session, "CM", "Trung tâm Phục vụ hành chính công tỉnh Cà Mau", "province", None)
         save_unit(session, "CM-AX", "Trung tâm Phục vụ hành chính công phường An Xuyên", "commune", "CM")
         create_user(session, "bench_all", PASSWORD, "Bench", [("CM-AX", r) for r in ("reception", "specialist",
