@@ -52,9 +52,12 @@ def test_a_leader_ticks_refused_dossiers_and_sends_them_again(page: Any, live_se
     assert api.get(f"/dossiers/{second}/portal-sync", "lanhdao").get_json()["state"] == "pending"
 
     page.goto(f"/dossiers/{first}")
+    page.locator("[data-diagram]").scroll_into_view_if_needed()  # drawn when seen: let it settle first
+    page.wait_for_selector("[data-diagram][data-ready=true]")
     card = page.locator("[data-portal-sync]")
     expect(card).to_contain_text("Đồng bộ lỗi: Thiếu trường MaTTHC")
-    card.locator("[data-portal-resend]").click()
+    with page.expect_navigation():
+        card.locator("[data-portal-resend]").click()
     page.wait_for_selector("p.flash")
     expect(page.locator("[data-portal-sync=pending]")).to_contain_text("Đang chờ đồng bộ")
     assert page.js_errors == []
