@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from ..standin_http import JsonHandler
 from .fieldcheck import problem
 
 MAX_BODY = 4 * 1024 * 1024
@@ -154,19 +155,9 @@ def forward(target: str, token: str, records: list[dict[str, Any]], timeout: flo
 
 
 def _handler(portal: Portal) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         server_version = "MotcuaPortalStandin/1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # quiet: the tests and `make run` read /_records
-            pass
-
-        def _answer(self, status: int, body: Any) -> None:
-            data = json.dumps(body, ensure_ascii=False).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
 
         def _body(self) -> Any:
             length = int(self.headers.get("Content-Length") or 0)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ..standin_http import JsonHandler
+
 MAX_BODY = 64 * 1024
 
 
@@ -29,19 +31,9 @@ class Mailbox:
 
 
 def _handler(box: Mailbox) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         server_version = "MotcuaSmsStandin/1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # quiet: the tests and `make run` read /messages
-            pass
-
-        def _answer(self, status: int, body: Any) -> None:
-            data = json.dumps(body, ensure_ascii=False).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
 
         def do_GET(self) -> None:
             if self.path == "/health":
