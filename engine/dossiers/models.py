@@ -71,6 +71,10 @@ class Dossier(Base):
     search_text: Mapped[str] = mapped_column(String(400), default="", server_default="")
     result_delivery: Mapped[str | None] = mapped_column(String(16))  # applicants.DELIVERY; None: not said
     reused_fields: Mapped[list[str] | None] = mapped_column(JSONType)  # applicant data taken from earlier dossiers
+    # Which applicant field came from which source, when not typed: "vneid" (the signed-in citizen's identity),
+    # "population" (the national population database), "motcua" (an earlier dossier). Each such field is also
+    # in reused_fields, so the data re-use figure counts it.
+    field_sources: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     # At the counter: the papers handed in ({code, kind, quantity}; counter.py) and, for a dossier not yet
     # complete, what the written guidance (form 02) said was missing. None: not recorded (online, older).
     received_documents: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)

@@ -50,6 +50,8 @@ class Submission:
     competent_unit: str | None = None
     result_delivery: str | None = None  # applicants.DELIVERY
     reused_fields: tuple[str, ...] = ()  # applicant fields taken from earlier dossiers (checked by the caller)
+    # applicant field -> its source ("vneid", "population"), checked by the caller; each joins reused_fields
+    field_sources: dict[str, str] = field(default_factory=dict)
     received_documents: tuple[dict[str, Any], ...] | None = None  # handed in at the counter (counter.py)
     receive: bool | None = None  # None: received at once only at the counter
 
@@ -106,7 +108,10 @@ def open_dossier(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
         competent_unit=competent_unit, submission_key=sub.submission_key,
         pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=fee_for(compiled.meta, sub.channel),
         created_by=actor.user_id, created_at=now, updated_at=now, paused_seconds=0, supplement_count=0,
-        result_delivery=sub.result_delivery, reused_fields=list(sub.reused_fields) or None,
+        result_delivery=sub.result_delivery,
+        reused_fields=list(dict.fromkeys([*sub.reused_fields, *sub.field_sources])) or None,
+        field_sources=({**dict.fromkeys(sub.reused_fields, "motcua"), **sub.field_sources}
+                       if sub.field_sources else None),
         received_documents=list(sub.received_documents) if sub.received_documents is not None else None,
     )
     stamp_applicant(dossier)
@@ -119,8 +124,10 @@ def open_dossier(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
     detail: dict[str, Any] = {"channel": sub.channel, "version": compiled.version_id}
     if sub.result_delivery:
         detail["result_delivery"] = sub.result_delivery
-    if sub.reused_fields:
-        detail["reused_fields"] = list(sub.reused_fields)
+    if sub.reused_fields or sub.field_sources:
+        detail["reused_fields"] = list(dict.fromkeys([*sub.reused_fields, *sub.field_sources]))
+    if sub.field_sources:
+        detail["field_sources"] = dict(sub.field_sources)
     uow.record(actor, "submitted", "dossier", dossier.code, unit=dossier.reception_unit, dossier_id=dossier.id,
                after={"status": dossier.status}, detail=detail)
     if sub.channel == "counter" if sub.receive is None else sub.receive:
