@@ -357,6 +357,9 @@ TABLE: dict[str, Spec] = {
     "GET dossiers.read_dossier": Spec(DOSSIER_READERS, api_get("/dossiers/{code}"), hides=True),
     "GET dossiers.lookup_applicant": Spec(scoped("reception"), api_get("/applicants/{key}"), hides=True),
     "GET dossiers.read_steps": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/steps"), hides=True),
+    # the population database: only holders of `population_lookup` (none of these users): refused before asking
+    "POST population.lookup": Spec(nobody, api_send("POST", "/population/lookups", lambda w, who, t: {
+        "personal_id": "001099012345", "purpose": "Kiểm tra", "reference": "counter:x"})),
     # the register: officers, their units (another's unit is a 404, as its dossiers are); other roles 403
     "GET dossiers.register": Spec(DOSSIER_READERS, api_get("/dossiers?unit={target}"), hides=True),
     "GET dossiers.register_export": Spec(DOSSIER_READERS, api_get("/dossiers/export.csv?unit={target}"), hides=True),

@@ -11,6 +11,7 @@ from engine.dossiers.actions import fee_owed
 from engine.dossiers.applicants import DELIVERY, ApplicantIn
 from engine.dossiers.counter import MAX_GUIDANCE, MAX_LINE, MAX_LINES, MAX_QUANTITY, PAPER_KINDS
 from engine.dossiers.lookup import REUSABLE
+from engine.dossiers.population import APPLICANT_FIELDS
 from engine.dossiers.register import COUNT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from engine.dossiers.register import SORTS as REGISTER_SORTS
 from engine.dossiers.status import CHANNELS, STATUS_CODES
@@ -47,6 +48,12 @@ class DossierCreate(Strict):
                                 validate=validate.Length(max=len(REUSABLE)), metadata={
         "description": "applicant fields confirmed from the look-up (GET /applicants/{key}); each must carry "
                        "the value on file"})
+    population_fields = fields.List(fields.String(validate=validate.OneOf(list(APPLICANT_FIELDS))),
+                                    load_default=list, validate=validate.Length(max=len(APPLICANT_FIELDS)), metadata={
+        "description": "applicant fields filled from the population database (POST /population/lookups); each "
+                       "must carry the value that look-up returned for this applicant"})
+    population_lookup = Integer(strict=True, validate=validate.Range(min=1, max=INT32_MAX), metadata={
+        "description": "the look-up (its `lookup_id`) that proves `population_fields`"})
     documents = fields.List(fields.Nested(HandedInIO), validate=validate.Length(max=100), metadata={
         "description": "counter and postal: the papers handed in. Given, the dossier is received only when "
                        "every required document is in it; otherwise it is registered with the written guidance "
@@ -125,6 +132,9 @@ class DossierOut(Schema):
                                     metadata={"enum": list(DELIVERY)})
     reused_fields = fields.List(fields.String(), attribute="dossier.reused_fields", allow_none=True,
                                 metadata={"description": "applicant data taken from earlier dossiers"})
+    field_sources = fields.Dict(keys=fields.String(), values=fields.String(), attribute="dossier.field_sources",
+                                allow_none=True, metadata={"description": "where applicant fields came from: "
+                                                           "`population` (national database), `vneid`, `motcua`"})
     received_documents = fields.List(fields.Nested(HandedInIO), attribute="dossier.received_documents",
                                      allow_none=True, metadata={"description": "the papers handed in"})
     missing_documents = fields.List(fields.String(), attribute="dossier.missing_documents", allow_none=True,

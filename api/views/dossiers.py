@@ -51,7 +51,8 @@ def create_dossier():  # type: ignore[no-untyped-def]
         documents=None if documents is None else [HandedIn(d["code"], d["kind"], d["quantity"]) for d in documents],
         result_delivery=body.get("result_delivery"), reused_fields=body["reused_fields"], missing=body["missing"],
         guidance=body["guidance"], competent_unit=body.get("competent_unit"),
-        submission_key=key[:100] if key else None)
+        submission_key=key[:100] if key else None, population_fields=body["population_fields"],
+        population_lookup=body.get("population_lookup"))
     registered = register_at_counter(request_uow(), current_actor(), reg, services().settings.upload_dir,
                                      upload_limits())
     submitted = registered.submitted

@@ -24,6 +24,7 @@ from .applicants import DELIVERY, ApplicantIn
 from .attachments import UNKNOWN_DOCUMENT, FileRejected, StoredFile, Upload, UploadLimits, count_problems, store
 from .lookup import check_reused
 from .models import Attachment
+from .population_claims import attach_dossier, check_population_claims
 from .service import Submission, Submitted, earlier_submission, open_dossier, validate_declaration
 
 COUNTER_CHANNELS = ("counter", "postal")
@@ -63,6 +64,9 @@ class CounterRegistration:
     guidance: str = ""
     competent_unit: str | None = None
     submission_key: str | None = None
+    # applicant fields filled from the population database, and the look-up (its id) that proves them
+    population_fields: Sequence[str] = ()
+    population_lookup: int | None = None
 
 
 @dataclass(frozen=True)
@@ -103,10 +107,17 @@ def register(uow: UnitOfWork, actor: Actor, reg: CounterRegistration, upload_dir
     if len(reg.guidance) > MAX_GUIDANCE:
         errors["guidance"] = ["Too long."]
     reused: list[str] = []
+    sources: dict[str, str] = {}
     details: list[str] = []
     if "applicant" not in errors:
         try:
             reused = check_reused(uow, actor, applicant, reg.reused_fields)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+            details.append(str(exc.detail))
+        try:
+            sources = check_population_claims(uow, applicant, reg.population_lookup, reg.population_fields,
+                                              user_id=actor.user_id)
         except ValidationFailed as exc:
             errors.update(exc.errors)
             details.append(str(exc.detail))
@@ -128,9 +139,12 @@ def register(uow: UnitOfWork, actor: Actor, reg: CounterRegistration, upload_dir
     sub = Submission(procedure=reg.procedure, applicant=applicant, data=data, channel=reg.channel,
                      submission_key=reg.submission_key, competent_unit=reg.competent_unit,
                      result_delivery=reg.result_delivery, reused_fields=tuple(reused),
-                     received_documents=received_documents, receive=complete if handed is not None else None)
+                     field_sources=sources, received_documents=received_documents,
+                     receive=complete if handed is not None else None)
     submitted = open_dossier(uow, actor, sub)
     dossier = submitted.dossier
+    if sources:
+        attach_dossier(uow, reg.population_lookup, dossier.code)
     now = uow.clock()
     uow.session.add_all(Attachment(dossier_id=dossier.id, document=f.document, file_name=f.file_name,
                                    content_type=f.content_type, size=f.size, sha256=f.sha256,

@@ -255,3 +255,25 @@ class CodeSequence(Base):
 
     scope: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+# --- the population database's look-ups (population.py) -----------------------------------------------------
+# The log of questions to the national population database (Decree 13/2023: who asked, when, for which dossier and
+# purpose, with what outcome). No personal data: the personal id as a keyed hash plus its last four digits, and
+# each returned field as a keyed hash of its value, enough to prove later that a registered value came from it.
+class PopulationLookup(Base):
+    __tablename__ = "population_lookups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the officer; None: a citizen asked
+    citizen_subject: Mapped[str | None] = mapped_column(String(200))  # the signed-in citizen's OIDC subject
+    unit_code: Mapped[str | None] = mapped_column(String(64))  # where the officer holds the right
+    key_hash: Mapped[str] = mapped_column(String(64), index=True)  # HMAC of the personal id
+    key_last: Mapped[str] = mapped_column(String(4))  # its last four digits, for a person reading the log
+    purpose: Mapped[str] = mapped_column(String(500))
+    dossier_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    reference: Mapped[str | None] = mapped_column(String(120))  # the counter's registration in progress
+    outcome: Mapped[str] = mapped_column(String(16))  # found | not_found | failed
+    error: Mapped[str | None] = mapped_column(String(200))
+    field_hashes: Mapped[dict[str, str] | None] = mapped_column(JSONType)  # field -> HMAC of its value

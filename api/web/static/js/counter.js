@@ -1,6 +1,7 @@
 // The counter: the procedure list filters as one types (diacritics ignored); the registration form draws the
 // declaration with form-js, looks the applicant up by personal id or tax code (the officer ticks what the
-// citizen confirms; those fields are sent as reused), ticks a document when its scan is chosen, and checks sizes.
+// citizen confirms; those fields are sent as reused) or, with the right, in the national population database,
+// ticks a document when its scan is chosen, and checks sizes.
 (function () {
   "use strict";
 
@@ -126,6 +127,84 @@
       if (offered[field] !== target.value) markReused(field, false);
     });
   });
+
+  // --- the national population database (officers granted the look-up) ----------------------------
+  // The answer fills the applicant's name and address; each stays marked as from the database (hidden
+  // "population" inputs, with the look-up's id that proves it) until the officer changes it.
+  const population = form.querySelector("[data-population]");
+  const claims = form.querySelector("[data-population-claims]");
+  const lookupId = form.querySelector("[data-population-lookup]");
+  let fromDatabase = {};
+  claims.querySelectorAll('input[name="population"]').forEach(function (el) {
+    fromDatabase[el.value] = input(el.value) ? input(el.value).value : "";
+  });
+  function markPopulation(field, on) {
+    const existing = claims.querySelector('input[name="population"][value="' + field + '"]');
+    if (on && !existing) {
+      const hidden = document.createElement("input");
+      hidden.type = "hidden"; hidden.name = "population"; hidden.value = field;
+      claims.appendChild(hidden);
+    } else if (!on && existing) {
+      existing.remove();
+    }
+  }
+  Object.keys(text.labels).forEach(function (field) {
+    const target = input(field);
+    if (target) target.addEventListener("input", function () {
+      if (fromDatabase[field] !== undefined && fromDatabase[field] !== target.value) markPopulation(field, false);
+    });
+  });
+  if (population) {
+    const pt = text.population;
+    const shown = population.querySelector("[data-population-found]");
+    function show(label, value) {
+      const dt = document.createElement("dt"); dt.textContent = label;
+      const dd = document.createElement("dd"); dd.textContent = value;
+      shown.appendChild(dt); shown.appendChild(dd);
+    }
+    population.querySelector("[data-population-ask]").addEventListener("click", async function (event) {
+      const button = event.currentTarget;
+      const key = input("id_number").value.trim();
+      const purpose = population.querySelector("[data-population-purpose]").value.trim();
+      if (!PATTERNS.person.test(key)) { Motcua.say(pt.needId, "error"); return; }
+      if (!purpose) { Motcua.say(pt.needPurpose, "error"); return; }
+      button.disabled = true;
+      Motcua.say(pt.asking);
+      try {
+        const result = await Motcua.api("POST", "population/lookups", {
+          personal_id: key, purpose: purpose, reference: "counter:" + form.querySelector('[name="token"]').value });
+        if (!result.ok) {
+          Motcua.say({ 403: pt.forbidden, 404: pt.notFound, 409: pt.unavailable }[result.status] ||
+                     Motcua.problemText(result.body), "error");
+          return;
+        }
+        const body = result.body;
+        claims.querySelectorAll('input[name="population"]').forEach(function (el) { el.remove(); });
+        fromDatabase = {};
+        lookupId.value = body.lookup_id;
+        Object.keys(body.applicant).forEach(function (field) {
+          const target = input(field);
+          if (!target) return;
+          target.value = body.applicant[field];
+          fromDatabase[field] = body.applicant[field];
+          markPopulation(field, true);
+          markReused(field, false);
+        });
+        shown.textContent = "";
+        ["birth_date", "gender", "permanent_address", "current_address"].forEach(function (f) {
+          if (body.fields[f]) show(pt.labels[f], f === "gender" ? (pt.genders[body.fields[f]] || body.fields[f]) : body.fields[f]);
+        });
+        const head = body.household && body.household.head;
+        if (head && head.name) show(pt.labels.household, head.name);
+        shown.hidden = false;
+        Motcua.say(pt.filled);
+      } catch (e) {
+        Motcua.say(pt.unavailable, "error");
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
 
   // --- papers and scans ----------------------------------------------------------------------------
   function megabytes(bytes) { return (bytes / 1048576).toFixed(1) + " MB"; }

@@ -18,6 +18,8 @@ from engine.dossiers.applicants import DELIVERY, FIELDS
 from engine.dossiers.attachments import ACCEPTED_EXTENSIONS
 from engine.dossiers.counter import COUNTER_CHANNELS, PAPER_KINDS, CounterRegistration, HandedIn, register
 from engine.dossiers.documents import DocumentRequest, render_document
+from engine.dossiers.population import APPLICANT_FIELDS as POPULATION_FIELDS
+from engine.dossiers.population import may_look_up
 from engine.dossiers.portal import catalogue, competent_units
 from engine.dossiers.service import find_dossier
 from engine.errors import BadRequest, ValidationFailed
@@ -69,6 +71,7 @@ def _form_context(compiled: CompiledProcedure) -> dict[str, Any]:
                   compiled.forms[compiled.start_form].schema_json if compiled.start_form else None)},
         "units": competent_units(request_uow(), compiled), "own_unit": actor.unit_for("reception"),
         "kinds": PAPER_KINDS, "delivery": DELIVERY, "channels": COUNTER_CHANNELS,
+        "population": may_look_up(actor),  # the national database's look-up button, for those granted it
         "upload": {"max_bytes": settings.upload_max_bytes, "accept": ACCEPTED_EXTENSIONS + ",image/*"},
     }
 
@@ -90,6 +93,8 @@ def _read_form(compiled: CompiledProcedure) -> tuple[dict[str, Any], list[Handed
     for name in ("channel", "competent_unit", "result_delivery", "missing", "guidance", "token"):
         values[name] = form.get(name, "").strip()[:4000]
     values["reused"] = [f for f in form.getlist("reused") if f in FIELDS][:len(FIELDS)]
+    values["population"] = [f for f in form.getlist("population") if f in POPULATION_FIELDS][:len(POPULATION_FIELDS)]
+    values["population_lookup"] = parse_int(form.get("population_lookup", ""), 1, 2**31 - 1)
     handed: list[HandedIn] = []
     papers: dict[str, dict[str, Any]] = {}
     for doc in compiled.meta["documents"]:
@@ -111,7 +116,7 @@ def counter_form(code: str) -> Response | tuple[str, int]:
     compiled = current_version(uow.session, uow.cache, code)
     if request.method == "GET":
         return _render(compiled, {"token": uuid.uuid4().hex, "channel": "counter", "result_delivery": "counter",
-                                  "papers": {}, "reused": []}, {})
+                                  "papers": {}, "reused": [], "population": []}, {})
     values, handed = _read_form(compiled)
     try:
         data = load_json(request.form.get("data") or "{}", "declaration")
@@ -130,7 +135,9 @@ def counter_form(code: str) -> Response | tuple[str, int]:
         documents=handed, files=uploads_from_request(), result_delivery=values["result_delivery"] or None,
         reused_fields=[f for f in values["reused"] if f in applicant],
         missing=values["missing"].splitlines(), guidance=values["guidance"],
-        competent_unit=values["competent_unit"] or None, submission_key=f"counter:{values['token'][:80]}")
+        competent_unit=values["competent_unit"] or None, submission_key=f"counter:{values['token'][:80]}",
+        population_fields=[f for f in values["population"] if f in applicant],
+        population_lookup=values["population_lookup"])
     try:
         done = register(uow, page_actor(), reg, services().settings.upload_dir, upload_limits())
     except ValidationFailed as exc:
