@@ -170,6 +170,8 @@ def test_registration_with_population_data_is_proven_by_the_log(pop_app: Flask, 
     today = date.today().isoformat()
     [total] = api.get(f"/stats?start={today[:8]}01&end=2099-01-01", "lanhdao").get_json()["groups"]
     assert total["reused"] == 1
+    leader, _ = signed_in(pop_app, "lanhdao")  # and the dashboard counts the period's look-ups beside it
+    assert 'data-population-lookups="2"' in leader.get("/dashboard/").get_data(as_text=True)
 
 
 def test_the_counter_page_offers_the_look_up_only_with_the_right(pop_app: Flask, standin: StandinPopulation

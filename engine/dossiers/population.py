@@ -15,7 +15,10 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy import func, select
 
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.people.actors import Actor
@@ -160,3 +163,9 @@ def _ask(uow: UnitOfWork, actor: Actor | None, subject: str | None, personal_id:
         raise NotFound("no person with this personal id in the population database")
     applicant = {ours: found[theirs[0]] for ours, theirs in APPLICANT_FIELDS.items() if theirs[0] in found}
     return Answer(row.id, found, dict(person.household), applicant)
+
+
+def lookups_between(uow: UnitOfWork, units: frozenset[str], start: datetime, end: datetime) -> int:
+    """How many look-ups officers of these units made in [start, end) (the dashboard shows it beside re-use)."""
+    return int(uow.session.scalar(select(func.count()).select_from(PopulationLookup).where(
+        PopulationLookup.unit_code.in_(sorted(units)), PopulationLookup.at >= start, PopulationLookup.at < end)) or 0)

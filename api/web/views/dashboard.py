@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from flask_babel import format_decimal, get_locale
 
+from engine.dossiers.population import lookups_between
 from engine.people.actors import Actor
 from engine.reporting.reports import (
     PERIODS,
@@ -178,7 +179,13 @@ def overview() -> tuple[str, int]:
     return _page(**common, filters=filters, totals=totals, groups=groups, labels=labels,
                  charts={g: _chart(groups[g], labels[g]) for g in CHART_GROUPS}, overdue=overdue,
                  overdue_total=overdue_total, escalations=escalations(uow, actor, filters.unit, filters.procedure),
-                 sync=_sync_rate(uow, actor, filters))
+                 sync=_sync_rate(uow, actor, filters), population_lookups=_population_lookups(uow, actor, filters))
+
+
+def _population_lookups(uow: UnitOfWork, actor: Actor, filters: Filters) -> int:
+    """Look-ups in the national population database over the period's local days (beside the re-use figure)."""
+    start, end = (datetime.combine(day, time(), LOCAL_TZ) for day in (filters.start, filters.end))
+    return lookups_between(uow, frozenset({filters.unit}) if filters.unit else actor.units, start, end)
 
 
 def _csv(body: bytes, name: str, filters: Filters) -> Response:
