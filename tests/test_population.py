@@ -20,7 +20,8 @@ from connectors.population.standin import StandinPopulation
 from connectors.population.standin import start as start_standin
 from engine.dossiers.models import PopulationLookup
 from engine.dossiers.population import CITIZEN_PURPOSE, SourceUnavailable, look_up_own
-from engine.errors import Forbidden, NotFound
+from engine.dossiers.population_claims import check_population_claims
+from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.store.models import AuditEntry
 
 from .conftest import Api
@@ -200,6 +201,12 @@ def test_a_citizen_looks_up_their_own_data(pop_app: Flask, standin: StandinPopul
         standin.set_mode("fail")
         with pytest.raises(SourceUnavailable):
             look_up_own(uow, citizen, fetch)
+        # the look-up proves the citizen's own claim, and no one else's
+        assert check_population_claims(uow, {"id_number": AN, "name": AN_NAME}, answer.lookup_id, ["name"],
+                                       citizen_subject="sub-an") == {"name": "population"}
+        with pytest.raises(ValidationFailed):
+            check_population_claims(uow, {"id_number": AN, "name": AN_NAME}, answer.lookup_id, ["name"],
+                                    citizen_subject="sub-other")
     assert [(r.outcome, r.citizen_subject, r.user_id, r.purpose) for r in rows(pop_app)] == [
         ("found", "sub-an", None, CITIZEN_PURPOSE), ("not_found", "sub-an", None, CITIZEN_PURPOSE),
         ("failed", "sub-an", None, CITIZEN_PURPOSE)]
