@@ -14,6 +14,7 @@ from typing import Any
 from flask import make_response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from connectors.population.client import configured as population_configured
 from engine.dossiers.applicants import DELIVERY, FIELDS
 from engine.dossiers.attachments import ACCEPTED_EXTENSIONS
 from engine.dossiers.counter import COUNTER_CHANNELS, PAPER_KINDS, CounterRegistration, HandedIn, register
@@ -71,7 +72,8 @@ def _form_context(compiled: CompiledProcedure) -> dict[str, Any]:
                   compiled.forms[compiled.start_form].schema_json if compiled.start_form else None)},
         "units": competent_units(request_uow(), compiled), "own_unit": actor.unit_for("reception"),
         "kinds": PAPER_KINDS, "delivery": DELIVERY, "channels": COUNTER_CHANNELS,
-        "population": may_look_up(actor),  # the national database's look-up button, for those granted it
+        # the national database's look-up button: for those granted it, when a database is configured
+        "population": may_look_up(actor) and population_configured(),
         "upload": {"max_bytes": settings.upload_max_bytes, "accept": ACCEPTED_EXTENSIONS + ",image/*"},
     }
 
