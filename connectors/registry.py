@@ -13,6 +13,7 @@ from typing import Any
 PLUGINS: dict[str, str] = {
     "sms": "connectors.sms.plugin:PLUGIN",
     "portal": "connectors.portal.plugin:PLUGIN",
+    "payment": "connectors.payment.plugin:PLUGIN",
 }
 
 

@@ -265,7 +265,7 @@ def page_post(path: str, form: Callable[[World, Who | None, str], dict[str, Any]
 
 
 def resume_payment(w: World, who: Who | None, t: str) -> None:
-    w.root("POST", f"/dossiers/{w.targets[t].code}/actions/record_payment", ROOT_CLERK, json={"online": True})
+    w.root("POST", f"/dossiers/{w.targets[t].code}/actions/record_payment", ROOT_CLERK, json={"online": False})
 
 
 def release(w: World, who: Who | None, t: str) -> None:

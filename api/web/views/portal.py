@@ -16,6 +16,7 @@ from engine.dossiers.codes import PIN_DIGITS
 from engine.dossiers.portal import Refused, catalogue
 from engine.dossiers.tracking import TooManyAttempts, rate, track
 from engine.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from engine.payments.service import owes
 from engine.procedures.catalog import current_version
 from engine.procedures.forms import applicant_bindings
 from engine.procedures.specs import CompiledProcedure
@@ -24,6 +25,7 @@ from engine.text import fold
 from ...clients import client_address
 from ...integers import parse_int
 from ...operations import load_json
+from ...payments import payment_summary, platform_create
 from ...services import request_uow, services
 from ...views.portal_api import procedure_body, submit_from_request
 from ..form_errors import flat_errors, form_labels
@@ -130,7 +132,8 @@ def submit(code: str) -> Response:
     # A replay from this session gets its PIN back from the engine: the receipt shows it once again.
     session[RECEIPT] = {"code": dossier.code, "pin": submitted.pin, "procedure": p["name"],
                         "unit": next((u.name for u in p["units"] if u.code == dossier.competent_unit), ""),
-                        "at": dossier.created_at.isoformat()}
+                        "at": dossier.created_at.isoformat(),
+                        "fee": dossier.fee_amount if owes(dossier) and platform_create() else 0}
     return redirect(url_for("portal.receipt"))
 
 
@@ -149,7 +152,9 @@ def _track_page(code: str = "", view: Any = None, pin: str = "", problem: str | 
     settings = services().settings
     upload = {"errors": {}, "note": "", "accept": ACCEPTED_EXTENSIONS, "max_bytes": settings.upload_max_bytes,
               **(upload or {})}
+    payment = payment_summary(request_uow(), view.dossier) if view is not None else None
     html = render_template("portal/track.html", code=code, view=view, pin=pin, problem=problem, rated=rated,
+                           payment=payment,
                            rating_errors=rating_errors or {}, comment=comment, upload=upload,
                            wait_minutes=math.ceil(retry_after / 60) if retry_after else None)
     response = make_response(html, status)
