@@ -4,6 +4,7 @@ that the platform's errors reach the engine as `PlatformUnavailable`. The engine
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from connectors.payment.client import PaymentError, client_from_env, verify_callback
 from connectors.payment.protocol import CallbackError
@@ -50,6 +51,16 @@ def verified_outcome(body: Any) -> Outcome:
         return Outcome(**verify_callback(body))
     except CallbackError as exc:
         raise Unauthorized(f"the callback is not signed by the payment platform: {exc}", reason="checksum") from None
+
+
+def platform_origin() -> str | None:
+    """The platform's origin (scheme://host:port), which pages with a pay button let their forms go to: a form
+    posted to /payments/start is redirected there, and the pages' CSP says `form-action 'self'`."""
+    client = client_from_env()
+    if client is None or not client.settings.url:
+        return None
+    parts = urlsplit(client.settings.url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def payment_summary(uow: UnitOfWork, dossier: Dossier) -> dict[str, Any] | None:

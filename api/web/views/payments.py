@@ -20,13 +20,13 @@ from engine.store.uow import UnitOfWork
 from ...clients import client_address
 from ...payments import platform_create
 from ...services import request_uow
-from .portal import bp
+from .portal import allow_pay_form, bp
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     response = make_response(render_template(template, **context), status)
     response.headers["Cache-Control"] = "no-store"
-    return response
+    return allow_pay_form(response)
 
 
 def _owning_citizen(uow: UnitOfWork, code: str) -> Dossier | None:
@@ -77,7 +77,7 @@ def payment_return() -> Response:
     tracking = (request.args.get("MaTraCuuTT") or request.args.get("tracking") or "").strip()[:64]
     uow = request_uow()
     row = find(uow, tracking) if tracking else None
-    if row is None:
-        return _page("portal/payment_return.html", 404, row=None, code="")
+    if row is None:  # a landing page: the citizen reads that it is unknown, with the way to tracking
+        return _page("portal/payment_return.html", row=None, code="")
     dossier = uow.session.get(Dossier, row.dossier_id)
     return _page("portal/payment_return.html", row=row, code=dossier.code if dossier else "")

@@ -25,11 +25,12 @@ from engine.text import fold
 from ...clients import client_address
 from ...integers import parse_int
 from ...operations import load_json
-from ...payments import payment_summary, platform_create
+from ...payments import payment_summary, platform_create, platform_origin
 from ...services import request_uow, services
 from ...views.portal_api import procedure_body, submit_from_request
 from ..form_errors import flat_errors, form_labels
 from ..formdata import declaration_from_form
+from ..pages import CONTENT_SECURITY_POLICY
 from .kept_files import keep_token, kept_files
 
 bp = Blueprint("portal", __name__)
@@ -141,7 +142,19 @@ def submit(code: str) -> Response:
 def receipt() -> Response:
     shown = session.pop(RECEIPT, None)  # once: a reload or the back button does not show the PIN again
     response = make_response(render_template("portal/receipt.html", receipt=shown), 200 if shown else 404)
+    if shown and shown.get("fee"):
+        allow_pay_form(response)
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def allow_pay_form(response: Response) -> Response:
+    """The page's forms may lead to the payment platform: a form posted to /payments/start is redirected there,
+    so its origin joins the CSP's form-action."""
+    origin = platform_origin()
+    if origin:
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'", f"form-action 'self' {origin}")
     return response
 
 
@@ -157,7 +170,8 @@ def _track_page(code: str = "", view: Any = None, pin: str = "", problem: str | 
                            payment=payment,
                            rating_errors=rating_errors or {}, comment=comment, upload=upload,
                            wait_minutes=math.ceil(retry_after / 60) if retry_after else None)
-    response = make_response(html, status)
+    response = allow_pay_form(make_response(html, status)) if payment and payment["online"] else \
+        make_response(html, status)
     response.headers["Cache-Control"] = "no-store"  # the result page carries the PIN in its rating form
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
