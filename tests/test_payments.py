@@ -30,7 +30,8 @@ from engine.store.models import AuditEntry
 from engine.sync.models import PortalMessage
 
 from .conftest import PASSWORD, Api
-from .test_lifecycle import act, submit
+from .test_flow import PATHS
+from .test_lifecycle import HKD, act, submit
 
 SECRET = "khoa-bi-mat-thu-nghiem"
 
@@ -209,6 +210,15 @@ def test_an_officer_cannot_tick_paid_online_so_the_figure_counts_platform_record
     assert refused.status_code == 422 and refused.content_type == "application/problem+json"
     assert act(live.api, counter["code"], "record_payment", "tiepnhan", online=False).status_code == 200
     live.platform.pay(start_paying(live, online))
+    # a signed-in citizen (shared contract 2) pays their own dossier without the PIN, nobody else's
+    owed = owing(live)
+    for key, expected in (("000000000000", 200), (PATHS[HKD]["applicant"]["id_number"], 303)):
+        client = live.page()
+        with client.session_transaction() as s:
+            s["citizen"] = {"subject": "sub-1", "key": key, "kind": "person", "name": "Công dân", "claims": {}}
+        resp = client.post("/payments/start", data={"code": owed["code"], "csrf_token": _token(client)})
+        assert resp.status_code == expected, resp.data  # 200: the form asking for the PIN, nothing started
+    assert [r.state for r in live.rows(owed["code"])] == ["pending"]
     today = datetime.now(UTC).date()
     found = live.api.get(f"/stats?start={today - timedelta(days=1)}&end={today + timedelta(days=2)}", "lanhdao")
     [figures] = found.get_json()["groups"]
