@@ -84,7 +84,7 @@ class Settled:
 
 def owes(dossier: Dossier) -> bool:
     """A fee can be paid online now (shared contract 3)."""
-    return fee_owed(dossier) or (dossier.status == "payment_required" and dossier.paid_at is None)
+    return fee_owed(dossier) or dossier.status == "payment_required"
 
 
 def transactions_of(uow: UnitOfWork, dossier: Dossier) -> list[PaymentTransaction]:
