@@ -167,11 +167,11 @@ def _track_page(code: str = "", view: Any = None, pin: str = "", problem: str | 
               **(upload or {})}
     payment = payment_summary(request_uow(), view.dossier) if view is not None else None
     html = render_template("portal/track.html", code=code, view=view, pin=pin, problem=problem, rated=rated,
-                           payment=payment,
-                           rating_errors=rating_errors or {}, comment=comment, upload=upload,
+                           payment=payment, rating_errors=rating_errors or {}, comment=comment, upload=upload,
                            wait_minutes=math.ceil(retry_after / 60) if retry_after else None)
-    response = allow_pay_form(make_response(html, status)) if payment and payment["online"] else \
-        make_response(html, status)
+    response = make_response(html, status)
+    if payment and payment["online"] and payment["owed"]:
+        allow_pay_form(response)
     response.headers["Cache-Control"] = "no-store"  # the result page carries the PIN in its rating form
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
