@@ -24,6 +24,7 @@ from engine.time.calendar_store import load_file_overrides
 
 from .catalogue_cli import add_commands as add_catalogue_commands
 from .connectors_cli import cmd_connectors_check, cmd_standin, start_standins
+from .payments import payment_detail
 from .portal_cli import add_commands as add_portal_commands
 from .procedures_cli import acting
 from .procedures_cli import add_commands as add_procedure_commands
@@ -51,7 +52,8 @@ def _job_context(settings: Settings):  # type: ignore[no-untyped-def]
 
     runtime = Runtime.from_settings(settings)
     sms = sender_from_env()
-    return job_context(settings, runtime.uow, runtime.clock, sms=sms.send if sms else None, portal=_portal_push())
+    return job_context(settings, runtime.uow, runtime.clock, sms=sms.send if sms else None, portal=_portal_push(),
+                       payment_detail=payment_detail())
 
 
 def _portal_push():  # type: ignore[no-untyped-def]

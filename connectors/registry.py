@@ -14,6 +14,7 @@ PLUGINS: dict[str, str] = {
     "sms": "connectors.sms.plugin:PLUGIN",
     "portal": "connectors.portal.plugin:PLUGIN",
     "population": "connectors.population.plugin:PLUGIN",
+    "payment": "connectors.payment.plugin:PLUGIN",
 }
 
 

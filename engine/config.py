@@ -164,6 +164,15 @@ class Settings:
     portal_sync_target_minutes: int = field(default_factory=lambda: int(os.environ.get(
         "MOTCUA_PORTAL_SYNC_TARGET_MINUTES", "15")))
 
+    # online payment (engine/payments/): how often the scheduler reconciles, after how many minutes a transaction
+    # still pending is asked about, and how old a signed callback may be (older ones are refused as replays)
+    payment_reconcile_interval: float = field(default_factory=lambda: float(os.environ.get(
+        "MOTCUA_PAYMENT_RECONCILE_INTERVAL", "300")))
+    payment_pending_minutes: int = field(default_factory=lambda: int(os.environ.get(
+        "MOTCUA_PAYMENT_PENDING_MINUTES", "15")))
+    payment_callback_window: int = field(default_factory=lambda: int(os.environ.get(
+        "MOTCUA_PAYMENT_CALLBACK_WINDOW", "3600")))
+
     def with_overrides(self, **overrides: object) -> Settings:
         values = {f: getattr(self, f) for f in self.__dataclass_fields__}
         values.update(overrides)

@@ -2,6 +2,7 @@
 that foreign keys between areas resolve."""
 
 from engine.dossiers import models as dossiers
+from engine.payments import models as payments
 from engine.people import models as people
 from engine.procedures import models as procedures
 from engine.reform import models as reform
@@ -14,4 +15,5 @@ from engine.work import models as work
 
 metadata = Base.metadata
 
-__all__ = ["dossiers", "metadata", "people", "procedures", "reform", "scheduling", "store", "sync", "time", "work"]
+__all__ = ["dossiers", "metadata", "payments", "people", "procedures", "reform", "scheduling", "store", "sync", "time",
+           "work"]

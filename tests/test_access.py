@@ -74,7 +74,7 @@ def test_access_matrix(world: tuple[Api, str, str], endpoint: str) -> None:
                 assert api.post(f"/tasks/{task}/unclaim", user).status_code == 200
             elif endpoint.endswith("require_payment"):
                 assert api.post(f"/dossiers/{code}/actions/record_payment", "tiepnhan",
-                                json={"online": True}).status_code == 200
+                                json={"online": False}).status_code == 200
             elif endpoint.endswith("/stop"):
                 code = api.post("/dossiers", "tiepnhan", json={
                     "procedure": "ho-kinh-doanh", "data": PATHS["ho-kinh-doanh"]["start"],

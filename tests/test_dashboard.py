@@ -27,6 +27,7 @@ from engine.reporting.reports import FIGURE_COLUMNS
 from engine.scheduling.escalation import sweep
 
 from .conftest import PASSWORD, Api, FakeClock
+from .payment_support import pay_online
 from .test_flow import PATHS, run_to_end
 from .test_lifecycle import act, submit
 
@@ -79,7 +80,7 @@ def seeded(app_factory: Any) -> Seeded:
     run_to_end(api, "ho-kinh-doanh", a2["code"])
     clock.at("2026-03-12 09:00")
     act(api, a1["code"], "require_payment", "tiepnhan", amount=100000)
-    assert act(api, a1["code"], "record_payment", "tiepnhan", online=True).status_code == 200
+    assert pay_online(app, a1["code"])["status"] == "processed"
     act(api, a1["code"], "return_result", "tiepnhan")
     clock.at("2026-03-13 09:00")
     rated = api.post(f"/public/dossiers/{a1['code']}/rating", json={"pin": a1["pin"], "rating": 3})

@@ -209,8 +209,10 @@ def test_payment_pauses_and_resumes(api: Api, clock: FakeClock) -> None:
     paused = act(api, code, "require_payment", "chuyenvien", amount=100000).get_json()
     assert paused["status_code"] == 6 and paused["fee_amount"] == 100000
     clock.at("2026-03-02 14:00")
-    paid = act(api, code, "record_payment", "tiepnhan", online=True, receipt="VNPAY-123").get_json()
-    assert paid["status"] == "received" and paid["paid_online"] is True
+    refused = act(api, code, "record_payment", "tiepnhan", online=True, receipt="VNPAY-123")
+    assert refused.status_code == 422 and "online" in refused.get_json()["errors"]  # only the platform says so
+    paid = act(api, code, "record_payment", "tiepnhan", online=False, receipt="BL-123").get_json()
+    assert paid["status"] == "received" and paid["paid_online"] is False
     assert paid["paused_seconds"] == 2.5 * 3600  # 10:00-11:30 and 13:00-14:00
     # 5 Mar 17:00 + 2.5 working hours lands on 6 Mar 10:00: the appointment is that day, at the close of office hours
     assert paid["due_at"] == "2026-03-06T17:00:00+07:00"
@@ -222,7 +224,7 @@ def test_result_returned_then_rated_by_the_citizen(api: Api) -> None:
     run_to_end(api, HKD, code)
     early = api.post(f"/public/dossiers/{code}/rating", json={"pin": pin, "rating": 3})
     assert early.status_code == 409
-    assert act(api, code, "record_payment", "tiepnhan", online=True).status_code == 200
+    assert act(api, code, "record_payment", "tiepnhan", online=False).status_code == 200
     assert act(api, code, "return_result", "tiepnhan", recipient="Nguyễn Thị Minh Anh").get_json()["status_code"] == 10
     assert api.post(f"/public/dossiers/{code}/rating", json={"pin": "000000" if pin != "000000" else "111111",
                                                              "rating": 3}).status_code == 404

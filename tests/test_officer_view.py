@@ -301,7 +301,7 @@ def test_a_payment_recorded_at_the_counter_lets_the_result_go(api: Api) -> None:
     assert paid["status"] == "processed" and paid["paid_at"] and paid["fee_owed"] is False
     assert "record_payment" not in paid["allowed_actions"] and "exempt_fee" not in paid["allowed_actions"]
     assert api.post(f"/dossiers/{code}/actions/record_payment", "tiepnhan",
-                    json={"online": True}).status_code == 409  # paid once
+                    json={"online": False}).status_code == 409  # paid once
     assert api.post(f"/dossiers/{code}/actions/return_result", "tiepnhan", json={}).status_code == 200
 
 

@@ -90,7 +90,7 @@ def test_a_dossiers_whole_lifecycle_reaches_the_portal_in_order_with_its_codes_a
     act(api, code, "supplement_received")
     act(api, code, "require_payment", amount=100000)  # 6
     clock.at("2026-04-23 09:00")
-    act(api, code, "record_payment", online=True)
+    act(api, code, "record_payment", online=False)
     clock.at("2026-04-24 10:00")
     run_to_end(api, HKD, code)  # 4 processing ... 9 processed
     push(app, portal)

@@ -102,7 +102,7 @@ def test_a_dossier_lifecycle_is_queued_one_message_per_change_in_order(api: Api,
     act(api, code, "supplement_received")
     act(api, code, "require_payment", amount=100000)
     clock.at("2026-04-23 09:00")
-    act(api, code, "record_payment", online=True)
+    act(api, code, "record_payment", online=False)
     # claims and releases tell the portal nothing; each completed step does
     before_steps = len(messages(app, code))
     clock.at("2026-04-24 10:00")

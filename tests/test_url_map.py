@@ -265,7 +265,7 @@ def page_post(path: str, form: Callable[[World, Who | None, str], dict[str, Any]
 
 
 def resume_payment(w: World, who: Who | None, t: str) -> None:
-    w.root("POST", f"/dossiers/{w.targets[t].code}/actions/record_payment", ROOT_CLERK, json={"online": True})
+    w.root("POST", f"/dossiers/{w.targets[t].code}/actions/record_payment", ROOT_CLERK, json={"online": False})
 
 
 def release(w: World, who: Who | None, t: str) -> None:
@@ -459,6 +459,8 @@ TABLE: dict[str, Spec] = {
         who, "POST", "/public/dossiers", data={"submission": "{}"}, content_type="multipart/form-data")),
     # the national portal forwarding dossiers: a machine with its own token, never an officer's (unset: 404)
     "POST portal_inbound.inbound": Spec(nobody, api_send("POST", "/portal/inbound", lambda w, who, t: {"data": []})),
+    # the payment platform's callback: a machine that signs with the shared key, never an officer (unsigned: 401)
+    "POST payments.callback": Spec(nobody, api_send("POST", "/payments/callback", lambda w, who, t: {})),
     "GET public.public_dossier": Spec(public, lambda w, who, t: w.call(
         who, "GET", f"/public/dossiers/{w.targets[t].code}", headers={"X-Dossier-Pin": w.targets[t].pin})),
     "POST public.public_rating": Spec(public, api_send(  # allowed: 409, not returned yet
@@ -492,6 +494,10 @@ TABLE: dict[str, Spec] = {
         "code": w.targets[t].code, "pin": w.targets[t].pin, "rating": "3"})),
     "POST portal.track_supplement": Spec(public, page_post("/track/supplement", lambda w, who, t: {
         "code": w.targets[t].code, "pin": w.targets[t].pin})),  # the tracking page: nothing is asked
+    "GET portal.payment_start": Spec(public, page_get("/payments/start?code={code}")),
+    "POST portal.payment_start": Spec(public, page_post("/payments/start", lambda w, who, t: {  # allowed: 409,
+        "code": w.targets[t].code, "pin": w.targets[t].pin})),  # no platform configured here
+    "GET portal.payment_return": Spec(public, page_get("/payments/return?MaTraCuuTT=KHONG-CO")),
     "GET portal.pin_page": Spec(public, page_get("/track/pin")),
     "POST portal.pin_page": Spec(public, page_post("/track/pin", lambda w, who, t: {"code": w.targets[t].code}),
                                  undo=restore_pin),

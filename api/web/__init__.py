@@ -25,9 +25,20 @@ def init_web(app: Flask, services: Runtime) -> None:
     init_pages(app)
     register_error_pages(app)
 
-    from .views import account, admin, dashboard, designer, incidents, notifications, officer, portal, portal_returns
+    from .views import (
+        account,
+        admin,
+        dashboard,
+        designer,
+        incidents,
+        notifications,
+        officer,
+        payments,
+        portal,
+        portal_returns,
+    )
 
-    assert portal_returns.bp is portal.bp  # its routes are the portal's
+    assert portal_returns.bp is portal.bp and payments.bp is portal.bp  # their routes are the portal's
 
     for bp in (account.bp, portal.bp, officer.bp, designer.bp, dashboard.bp, notifications.bp, incidents.bp,
                admin.bp):

@@ -185,6 +185,9 @@ def _record_payment(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: dateti
     online = params.get("online")
     if not isinstance(online, bool):
         raise ValidationFailed("say whether the payment was made online", {"online": ["true or false."]})
+    if online:  # only the platform's verified outcome records an online payment (engine/payments)
+        raise ValidationFailed("an online payment is recorded by the payment platform, not by hand; record "
+                               "counter payments only", {"online": ["Only false: a payment made at the counter."]})
     if dossier.status != "payment_required" and not fee_owed(dossier):  # paid when the result is collected
         raise Conflict("no fee is owed on this dossier", dossier_status=dossier.status,
                        allowed_actions=available_actions(dossier, actor))
@@ -192,6 +195,20 @@ def _record_payment(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: dateti
     paused = _resume(uow, dossier, now) if dossier.status in PAUSED_STATUSES else timedelta(0)
     return {"online": online, "receipt": params.get("receipt", ""), "amount": dossier.fee_amount,
             "paused_seconds": int(paused.total_seconds())}
+
+
+def record_online_payment(uow: UnitOfWork, dossier: Dossier, now: datetime, detail: dict[str, Any]) -> None:
+    """The payment platform's verified outcome (engine/payments): the change `record_payment` makes with online
+    true, taken by the system and audited as that action (so the portal sync reports it); a dossier waiting for
+    the payment resumes, one paid at submission carries on as it was."""
+    before = dossier.status
+    dossier.paid_at, dossier.paid_online = now, True
+    paused = _resume(uow, dossier, now) if dossier.status == "payment_required" else timedelta(0)
+    dossier.updated_at = now
+    uow.record(None, "record_payment", "dossier", dossier.code, unit=dossier.reception_unit, dossier_id=dossier.id,
+               before={"status": before}, after={"status": dossier.status},
+               detail={"online": True, "amount": dossier.fee_amount, "paused_seconds": int(paused.total_seconds()),
+                       **detail})
 
 
 def _exempt_fee(uow: UnitOfWork, dossier: Dossier, actor: Actor, now: datetime, params: dict[str, Any]

@@ -27,6 +27,7 @@ from sqlalchemy.sql import ColumnElement
 from engine.dossiers.models import Attachment, Dossier
 from engine.dossiers.overdue import overdue_when_open
 from engine.errors import ValidationFailed
+from engine.payments.models import PAID, PaymentTransaction
 from engine.people.actors import Actor
 from engine.store.uow import UnitOfWork
 from engine.time.clock import LOCAL_TZ
@@ -180,7 +181,9 @@ def compute(uow: UnitOfWork, actor: Actor, query: StatsQuery) -> list[Figures]:
                                       or_(Dossier.finished_at.is_(None), Dossier.finished_at >= end)],
                 _count(~overdue_when_open(as_of)), _count(overdue_when_open(as_of))),
         ("open_within_time", "open_overdue"))
-    add(grouped(Dossier.paid_at, [in_period(Dossier.paid_at)], func.count(), _count(Dossier.paid_online.is_(True))),
+    # paid online: the payment platform settled a transaction of the dossier (engine/payments), never a tick
+    paid_online = exists().where(PaymentTransaction.dossier_id == Dossier.id, PaymentTransaction.state == PAID)
+    add(grouped(Dossier.paid_at, [in_period(Dossier.paid_at)], func.count(), _count(paid_online)),
         ("paid", "paid_online"))
     add(grouped(Dossier.rated_at, [in_period(Dossier.rated_at)], func.count(), _count(Dossier.rating == 1),
                 func.coalesce(func.sum(Dossier.rating), 0)),

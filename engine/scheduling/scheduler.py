@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.config import Settings
+from engine.payments.reconcile import Detail, reconcile
 from engine.people.signin import KNOWN_FOR, KNOWN_PREFIX
 from engine.store.throttle import purge
 from engine.store.uow import UnitOfWork
@@ -43,7 +44,7 @@ from .timers import fire_timers
 
 log = logging.getLogger(__name__)
 
-JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge", "checkpoint", "portal")
+JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge", "checkpoint", "portal", "payments")
 COUNTER_LIFE = timedelta(days=1)  # the longest throttle window, but the sign-in's known addresses
 PURGE_INTERVAL = 3600.0
 # After this many failures in a row a job logs one line per failure instead of a whole traceback.
@@ -60,16 +61,21 @@ class JobContext:
     failures: dict[str, int] = field(default_factory=dict)  # failures in a row, per job
     portal: Callable[[dict[str, Any]], None] | None = None  # the portal connector's push (None: messages wait)
     portal_backoff_max: float = 300.0
+    payment_detail: Detail | None = None  # the payment connector's detail (None: nothing to reconcile)
+    payment_pending: timedelta = timedelta(minutes=15)  # how long a transaction waits before it is asked about
 
 
 def job_context(settings: Settings, uow: Callable[[], UnitOfWork], clock: Clock,
                 sms: Callable[[str, str], None] | None = None,
-                portal: Callable[[dict[str, Any]], None] | None = None) -> JobContext:
+                portal: Callable[[dict[str, Any]], None] | None = None,
+                payment_detail: Detail | None = None) -> JobContext:
     """What the jobs use: units of work opened by the process's runtime, the delivery channels (the SMS
     connector's send and the portal connector's push, handed in by the entry point), the clock."""
     channels = Channels(settings.smtp_host, settings.smtp_port, settings.smtp_sender, sms=sms)
     return JobContext(uow, channels, settings.webhook_url, clock, f"{socket.gethostname()}:{os.getpid()}",
-                      portal=portal, portal_backoff_max=settings.portal_sync_backoff_max)
+                      portal=portal, portal_backoff_max=settings.portal_sync_backoff_max,
+                      payment_detail=payment_detail,
+                      payment_pending=timedelta(minutes=settings.payment_pending_minutes))
 
 
 def _timers(ctx: JobContext) -> tuple[int, float]:
@@ -116,9 +122,14 @@ def _portal(ctx: JobContext) -> tuple[int, float]:
     return done.sent + done.failed + done.retrying, done.max_lag_seconds
 
 
+def _payments(ctx: JobContext) -> tuple[int, float]:
+    done = reconcile(ctx.uow, ctx.payment_detail, ctx.payment_pending)  # the platform asked outside transactions
+    return done.asked, done.max_lag_seconds
+
+
 WORK: dict[str, Callable[[JobContext], tuple[int, float]]] = {
     "timers": _timers, "sweep": _sweep, "delivery": _delivery, "counts": _counts, "purge": _purge,
-    "checkpoint": _checkpoint, "portal": _portal}
+    "checkpoint": _checkpoint, "portal": _portal, "payments": _payments}
 
 
 @dataclass(frozen=True)
@@ -132,7 +143,7 @@ def jobs_from(settings: Settings) -> list[Job]:
     intervals = {"timers": settings.timer_interval, "sweep": settings.sweep_interval,
                  "delivery": settings.delivery_interval, "counts": settings.counts_interval,
                  "purge": PURGE_INTERVAL, "checkpoint": settings.audit_checkpoint_interval,
-                 "portal": settings.portal_sync_interval}
+                 "portal": settings.portal_sync_interval, "payments": settings.payment_reconcile_interval}
     return [Job(name, intervals[name], WORK[name]) for name in JOB_NAMES]
 
 
@@ -277,6 +288,10 @@ def job_checkpoint() -> int:
 
 def job_portal() -> int:
     return _LATEST["default"].run_now("portal")
+
+
+def job_payments() -> int:
+    return _LATEST["default"].run_now("payments")
 
 
 def job_health(session: Session, grace: timedelta) -> list[heartbeats.JobHealth]:

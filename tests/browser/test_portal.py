@@ -120,7 +120,7 @@ def test_a_citizen_submits_and_tracks(page: Any, live_server: Any, tmp_path: Any
     api = Api(live_server.app.test_client())
     assert api.post(f"/dossiers/{code}/actions/receive", "tiepnhan", json={}).status_code == 200
     run_to_end(api, GPXD, code)
-    assert api.post(f"/dossiers/{code}/actions/record_payment", "tiepnhan", json={"online": True}).status_code == 200
+    assert api.post(f"/dossiers/{code}/actions/record_payment", "tiepnhan", json={"online": False}).status_code == 200
     assert api.post(f"/dossiers/{code}/actions/return_result", "tiepnhan",
                     json={"recipient": "Trần Văn Hùng"}).status_code == 200
 

@@ -16,6 +16,7 @@ from engine.dossiers.codes import PIN_DIGITS
 from engine.dossiers.portal import Refused, catalogue
 from engine.dossiers.tracking import TooManyAttempts, rate, track
 from engine.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from engine.payments.service import owes
 from engine.procedures.catalog import current_version
 from engine.procedures.forms import applicant_bindings
 from engine.procedures.specs import CompiledProcedure
@@ -24,10 +25,12 @@ from engine.text import fold
 from ...clients import client_address
 from ...integers import parse_int
 from ...operations import load_json
+from ...payments import payment_summary, platform_create, platform_origin
 from ...services import request_uow, services
 from ...views.portal_api import procedure_body, submit_from_request
 from ..form_errors import flat_errors, form_labels
 from ..formdata import declaration_from_form
+from ..pages import CONTENT_SECURITY_POLICY
 from .kept_files import keep_token, kept_files
 
 bp = Blueprint("portal", __name__)
@@ -130,7 +133,8 @@ def submit(code: str) -> Response:
     # A replay from this session gets its PIN back from the engine: the receipt shows it once again.
     session[RECEIPT] = {"code": dossier.code, "pin": submitted.pin, "procedure": p["name"],
                         "unit": next((u.name for u in p["units"] if u.code == dossier.competent_unit), ""),
-                        "at": dossier.created_at.isoformat()}
+                        "at": dossier.created_at.isoformat(),
+                        "fee": dossier.fee_amount if owes(dossier) and platform_create() else 0}
     return redirect(url_for("portal.receipt"))
 
 
@@ -138,7 +142,19 @@ def submit(code: str) -> Response:
 def receipt() -> Response:
     shown = session.pop(RECEIPT, None)  # once: a reload or the back button does not show the PIN again
     response = make_response(render_template("portal/receipt.html", receipt=shown), 200 if shown else 404)
+    if shown and shown.get("fee"):
+        allow_pay_form(response)
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def allow_pay_form(response: Response) -> Response:
+    """The page's forms may lead to the payment platform: a form posted to /payments/start is redirected there,
+    so its origin joins the CSP's form-action."""
+    origin = platform_origin()
+    if origin:
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'", f"form-action 'self' {origin}")
     return response
 
 
@@ -149,10 +165,13 @@ def _track_page(code: str = "", view: Any = None, pin: str = "", problem: str | 
     settings = services().settings
     upload = {"errors": {}, "note": "", "accept": ACCEPTED_EXTENSIONS, "max_bytes": settings.upload_max_bytes,
               **(upload or {})}
+    payment = payment_summary(request_uow(), view.dossier) if view is not None else None
     html = render_template("portal/track.html", code=code, view=view, pin=pin, problem=problem, rated=rated,
-                           rating_errors=rating_errors or {}, comment=comment, upload=upload,
+                           payment=payment, rating_errors=rating_errors or {}, comment=comment, upload=upload,
                            wait_minutes=math.ceil(retry_after / 60) if retry_after else None)
     response = make_response(html, status)
+    if payment and payment["online"] and payment["owed"]:
+        allow_pay_form(response)
     response.headers["Cache-Control"] = "no-store"  # the result page carries the PIN in its rating form
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)

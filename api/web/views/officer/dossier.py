@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from engine.dossiers.lifecycle import FeeUnpaid, perform
 from engine.errors import ValidationFailed
+from engine.payments.service import transactions_of
 from engine.scheduling.incidents import VIEWER_ROLES, list_incidents
 from engine.sync.state import may_resend, states_of
 
@@ -39,7 +40,8 @@ def _render(code: str, status: int = 200, failed: str | None = None, errors: dic
     [sync] = states_of(uow, [panel["dossier"]])  # the national portal's copy of it
     return render_template("officer/dossier.html", failed=failed, errors=errors or {}, incidents=incidents,
                            posted=request.form if failed else {}, portal_sync=sync,
-                           portal_may_resend=may_resend(actor, panel["dossier"]), **panel), status
+                           portal_may_resend=may_resend(actor, panel["dossier"]),
+                           payments=transactions_of(uow, panel["dossier"]), **panel), status
 
 
 @bp.get("/dossiers/<code>")

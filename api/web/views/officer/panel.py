@@ -29,7 +29,7 @@ ACTION_FIELDS: dict[str, list[tuple[str, str]]] = {
     "supplement_received": [("note", "text")],
     "request_supplement_again": [("documents", "wanted"), ("missing", "lines"), ("guidance", "text")],
     "require_payment": [("amount", "int"), ("note", "text")],
-    "record_payment": [("online", "bool"), ("receipt", "text")],
+    "record_payment": [("online", "counter"), ("receipt", "text")],  # online payments: the platform's (engine/payments)
     "stop": [("reason", "text")],
     "withdraw": [("reason", "text")],
     "return_result": [("recipient", "text"), ("note", "text")],
@@ -117,6 +117,8 @@ def read_action_form(action: str, form: Any) -> tuple[dict[str, Any], dict[str, 
                 errors[name] = [_("Nhập một số nguyên (đồng).")]
             elif amount is not None:
                 params[name] = amount
+        elif kind == "counter":
+            params[name] = False
         elif kind == "bool":
             if raw not in ("true", "false"):
                 errors[name] = [_("Hãy chọn một phương án.")]
