@@ -21,6 +21,7 @@ from engine.sync.models import PortalMessage
 from engine.sync.state import resend, sync_rate
 
 from .conftest import Api, FakeClock
+from .payment_support import pay_online
 from .test_flow import PATHS, run_to_end
 
 HKD = "ho-kinh-doanh"
@@ -102,7 +103,7 @@ def test_a_dossier_lifecycle_is_queued_one_message_per_change_in_order(api: Api,
     act(api, code, "supplement_received")
     act(api, code, "require_payment", amount=100000)
     clock.at("2026-04-23 09:00")
-    act(api, code, "record_payment", online=False)
+    pay_online(app, code)  # the payment platform's outcome: the portal hears "online"
     # claims and releases tell the portal nothing; each completed step does
     before_steps = len(messages(app, code))
     clock.at("2026-04-24 10:00")
@@ -123,7 +124,7 @@ def test_a_dossier_lifecycle_is_queued_one_message_per_change_in_order(api: Api,
                                        .order_by(AuditEntry.seq)))
     # receiving records `received` and `receive` in one transaction: one message, whose progress is the last
     assert actions[1:3] == ["received", "receive"] and actions.count("claimed") == 3
-    assert len(rows) == len(actions) - 3 - 1 == 10
+    assert len(rows) == len(actions) - 3 - 1 - 1 == 10  # - the payment transaction's own entry (payment_paid)
     assert [m.action for m in rows][:3] == ["submitted", "receive", "request_supplement"]
     assert [p["updating"] for p in payloads] == [False] + [True] * (len(rows) - 1)
     assert {m.state for m in rows} == {"pending"}  # the requests pushed nothing themselves
