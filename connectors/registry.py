@@ -13,6 +13,8 @@ from typing import Any
 PLUGINS: dict[str, str] = {
     "sms": "connectors.sms.plugin:PLUGIN",
     "portal": "connectors.portal.plugin:PLUGIN",
+    "identity": "connectors.identity.plugin:PLUGIN",
+    "officer_oidc": "connectors.officer_oidc.plugin:PLUGIN",
 }
 
 

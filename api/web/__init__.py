@@ -25,10 +25,25 @@ def init_web(app: Flask, services: Runtime) -> None:
     init_pages(app)
     register_error_pages(app)
 
-    from .views import account, admin, dashboard, designer, incidents, notifications, officer, portal, portal_returns
+    from .citizen import citizen_context
+    from .views import (
+        account,
+        admin,
+        citizen_auth,
+        dashboard,
+        designer,
+        incidents,
+        my_dossiers,
+        notifications,
+        officer,
+        portal,
+        portal_returns,
+    )
 
     assert portal_returns.bp is portal.bp  # its routes are the portal's
+    assert my_dossiers.bp is citizen_auth.bp  # the signed-in citizen's pages
+    app.context_processor(citizen_context)
 
     for bp in (account.bp, portal.bp, officer.bp, designer.bp, dashboard.bp, notifications.bp, incidents.bp,
-               admin.bp):
+               admin.bp, citizen_auth.bp):
         app.register_blueprint(bp)
