@@ -23,10 +23,12 @@ from connectors.identity import client as oidc
 from connectors.identity.config import OidcSettings
 from connectors.identity.standin import StandinProvider
 from engine.dossiers.models import Dossier
+from engine.people.models import User
 from engine.store.models import AuditEntry
 
 from .identity_provider import AN, BICH, CLIENT_ID, CLIENT_SECRET, OTHER_CLIENT, log_in_at_provider
 from .test_flow import PATHS
+from .test_officer_pages import signed_in
 from .test_portal import GPXD, files
 from .test_portal import portal_app as portal_app
 
@@ -185,3 +187,44 @@ def test_id_tokens_expired_for_another_client_nonce_or_key_are_refused(oidc_prov
     hmac_signed = jwt.encode({"alg": "HS256"}, {**claims, "iat": now, "exp": now + 300},
                              KeySet.import_key_set({"keys": [secret]}).keys[0])
     refused("signature", hmac_signed, keys, oidc_provider.url, CLIENT_ID, nonce)
+
+
+def test_officers_sign_in_through_the_province_provider_to_their_own_account(
+        app: Flask, oidc_provider: StandinProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"ISSUER": oidc_provider.url, "CLIENT_ID": CLIENT_ID, "CLIENT_SECRET": CLIENT_SECRET}.items():
+        monkeypatch.setenv(f"MOTCUA_OFFICER_OIDC_{name}", value)
+
+    def through_provider(account: str) -> Any:
+        client = app.test_client()
+        assert "data-officer-oidc" in client.get("/login").get_data(as_text=True)
+        back = urlparse(log_in_at_provider(client.get("/login/oidc").location, account))
+        assert back.path == "/login/oidc/callback"
+        return client, client.get(f"{back.path}?{back.query}")
+
+    client, signed = through_provider("tiepnhan")  # the claim preferred_username names the Motcua account
+    assert signed.status_code == 303 and signed.location == "/inbox", signed.location
+    assert 'data-user="tiepnhan"' in client.get("/inbox").get_data(as_text=True)
+
+    _, unknown = through_provider("khongco")  # the provider knows them, Motcua does not
+    assert unknown.status_code == 403 and "data-oidc-refused" in unknown.get_data(as_text=True)
+    with app.extensions["motcua"].session_factory() as session:
+        session.scalars(select(User).where(User.username == "tiepnhan")).one().active = False
+        session.commit()
+    _, disabled = through_provider("tiepnhan")
+    assert disabled.status_code == 403
+    with app.extensions["motcua"].session_factory() as session:
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.action.in_(("signed_in", "signin_refused"))))
+        found = {(e.action, e.detail.get("reason")) for e in entries if e.detail.get("via") == "oidc"}
+    assert found == {("signed_in", None), ("signin_refused", "unknown"), ("signin_refused", "disabled")}
+
+
+def test_the_connectors_page_shows_the_stand_in_provider(app: Flask, vneid: StandinProvider,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MOTCUA_OFFICER_OIDC_ISSUER", raising=False)
+    client, _csrf = signed_in(app, "quantri")
+    html = client.get("/admin/connectors").get_data(as_text=True)
+    found = re.search(r'<tr data-connector="identity".*?</tr>', html, re.S)
+    assert found and 'data-status="ok" data-configured="1"' in found.group(0)
+    assert "Máy chủ giả lập (stand-in)" in found.group(0) and CLIENT_SECRET not in html
+    officer = re.search(r'<tr data-connector="officer_oidc".*?</tr>', html, re.S)
+    assert officer and 'data-status="not-configured"' in officer.group(0)

@@ -36,12 +36,14 @@ def init_web(app: Flask, services: Runtime) -> None:
         my_dossiers,
         notifications,
         officer,
+        officer_sso,
         portal,
         portal_returns,
     )
 
     assert portal_returns.bp is portal.bp  # its routes are the portal's
     assert my_dossiers.bp is citizen_auth.bp  # the signed-in citizen's pages
+    assert officer_sso.bp is account.bp  # officers' sign-in through the province's provider
     app.context_processor(citizen_context)
 
     for bp in (account.bp, portal.bp, officer.bp, designer.bp, dashboard.bp, notifications.bp, incidents.bp,

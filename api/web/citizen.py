@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app, session
 
-from connectors.identity.config import OidcSettings
+from connectors.identity.config import OFFICER, OidcSettings
 
 from ..sessions import csrf_token
 
@@ -48,5 +48,7 @@ def vneid_offered() -> bool:
 
 
 def citizen_context() -> dict[str, Any]:
-    """What every page's header needs: the citizen's name and whether VNeID sign-in is offered."""
-    return {"citizen": current_citizen(), "vneid_offered": vneid_offered()}
+    """What every page's header needs: the citizen's name and whether VNeID sign-in is offered (and /login
+    whether officers may sign in through the province's provider)."""
+    return {"citizen": current_citizen(), "vneid_offered": vneid_offered(),
+            "officer_oidc": OidcSettings.from_env(OFFICER).configured}

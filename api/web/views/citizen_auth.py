@@ -26,8 +26,9 @@ PENDING = "citizen_oidc"  # session key: state, nonce, PKCE verifier and where t
 STATUS = {"state": 400, "token": 400, "provider": 403, "claims": 403, "unreachable": 409, "not-configured": 409}
 
 
-def failed(kind: str) -> Response:
-    response = make_response(render_template("portal/citizen_error.html", kind=kind), STATUS.get(kind, 400))
+def failed(kind: str, officer: bool = False) -> Response:
+    response = make_response(render_template("portal/citizen_error.html", kind=kind, officer=officer),
+                             STATUS.get(kind, 400))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -42,14 +43,14 @@ def redirect_uri(settings: OidcSettings, endpoint: str) -> str:
     return settings.redirect_uri or url_for(endpoint, _external=True)
 
 
-def start_sign_in(settings: OidcSettings, endpoint: str, key: str) -> Response:
+def start_sign_in(settings: OidcSettings, endpoint: str, key: str, officer: bool = False) -> Response:
     """The redirect to the provider; what the callback needs stays in the session under `key`."""
     if not settings.configured:
-        return failed("not-configured")
+        return failed("not-configured", officer)
     try:  # the provider is asked before any database work: no transaction waits on it
         url, pending = begin(settings, redirect_uri(settings, endpoint))
     except IdentityError as exc:
-        return failed(exc.kind)
+        return failed(exc.kind, officer)
     session[key] = {**pending.as_dict(), "next": same_site_path(request.args.get("next")) or ""}
     return redirect(url, 303)
 
