@@ -26,7 +26,7 @@ from engine.dossiers.models import Dossier
 from engine.people.models import User
 from engine.store.models import AuditEntry
 
-from .identity_provider import AN, BICH, CLIENT_ID, CLIENT_SECRET, OTHER_CLIENT, log_in_at_provider
+from .identity_provider import AN, BICH, BUSINESS, CLIENT_ID, CLIENT_SECRET, OTHER_CLIENT, log_in_at_provider
 from .test_flow import PATHS
 from .test_officer_pages import signed_in
 from .test_portal import GPXD, files
@@ -72,7 +72,9 @@ def test_a_citizen_signs_in_submits_prefilled_and_finds_the_dossier_without_a_pi
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "citizen_signed_in")).one()
     assert entry.detail["via"] == "vneid" and entry.detail["kind"] == "person" and AN not in json.dumps(entry.detail)
 
-    html = client.get(SUBMIT).get_data(as_text=True)
+    shown = client.get(SUBMIT)
+    html = shown.get_data(as_text=True)
+    assert shown.headers["Cache-Control"] == "no-store"  # the citizen's data, on a perhaps shared computer
     assert 'data-citizen="person"' in html and "Nguyễn Văn An" in html  # the header names the citizen
     assert re.search(r'name="applicant_id_number" value="001099012345"[^>]*readonly data-source="vneid"', html)
     assert "Từ tài khoản định danh điện tử VNeID" in html
@@ -109,6 +111,21 @@ def test_a_citizen_signs_in_submits_prefilled_and_finds_the_dossier_without_a_pi
     assert out.status_code == 200 and "data-provider-logout" in out.get_data(as_text=True)
     assert client.get("/my-dossiers").status_code == 303  # signed out: to the sign-in again
 
+
+def test_a_business_signs_in_with_its_tax_code(portal_app: Flask, vneid: StandinProvider) -> None:
+    client = portal_app.test_client()
+    sign_in(client, BUSINESS)
+    html = client.get(SUBMIT).get_data(as_text=True)
+    assert 'data-citizen="business"' in html and "applicant_id_number" not in html
+    fields = form_fields(html)
+    assert fields["applicant_tax_code"] == BUSINESS and fields["applicant_representative"] == "Lê Văn Cường"
+    assert fields["applicant_name"] == "Công ty TNHH Mũi Cà Mau"
+    assert post_submit(client, fields).status_code == 302
+    with portal_app.extensions["motcua"].session_factory() as session:
+        dossier = session.scalars(select(Dossier)).one()
+    assert (dossier.applicant_kind, dossier.applicant_key) == ("business", BUSINESS)
+    assert dossier.field_sources and dossier.field_sources["tax_code"] == "vneid"
+    assert f'data-dossier="{dossier.code}"' in client.get("/my-dossiers").get_data(as_text=True)
 
 def test_hostile_callbacks_are_refused_with_a_page_never_a_5xx(app: Flask, vneid: StandinProvider) -> None:
     client = app.test_client()

@@ -25,7 +25,7 @@ def init_web(app: Flask, services: Runtime) -> None:
     init_pages(app)
     register_error_pages(app)
 
-    from .citizen import citizen_context
+    from .citizen import citizen_context, no_store_for_citizens
     from .views import (
         account,
         admin,
@@ -45,6 +45,7 @@ def init_web(app: Flask, services: Runtime) -> None:
     assert my_dossiers.bp is citizen_auth.bp  # the signed-in citizen's pages
     assert officer_sso.bp is account.bp  # officers' sign-in through the province's provider
     app.context_processor(citizen_context)
+    app.after_request(no_store_for_citizens)
 
     for bp in (account.bp, portal.bp, officer.bp, designer.bp, dashboard.bp, notifications.bp, incidents.bp,
                admin.bp, citizen_auth.bp):

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from flask import current_app, session
+from werkzeug.wrappers import Response
 
 from connectors.identity.config import OFFICER, OidcSettings
 
@@ -52,3 +53,11 @@ def citizen_context() -> dict[str, Any]:
     whether officers may sign in through the province's provider)."""
     return {"citizen": current_citizen(), "vneid_offered": vneid_offered(),
             "officer_oidc": OidcSettings.from_env(OFFICER).configured}
+
+
+def no_store_for_citizens(response: Response) -> Response:
+    """Pages seen by a signed-in citizen carry their name (and some their data): never kept by a shared
+    computer's cache, whatever the page."""
+    if isinstance(session.get(CITIZEN), dict):
+        response.headers["Cache-Control"] = "no-store"
+    return response
