@@ -96,6 +96,8 @@ def test_a_citizen_signs_in_submits_prefilled_and_finds_the_dossier_without_a_pi
         assert dossier.field_sources == {f: "vneid" for f in ("name", "id_number", "phone", "email", "address")}
         assert set(dossier.reused_fields or []) == set(dossier.field_sources)
 
+    api = client.get("/api/v1/citizen/dossiers").get_json()
+    assert [d["code"] for d in api["items"]] == [code[1]] and api["items"][0]["status"] == "registered"
     listed = client.get("/my-dossiers").get_data(as_text=True)
     assert f'data-dossier="{code[1]}"' in listed and 'data-status="registered"' in listed
     page = client.get(f"/my-dossiers/{code[1]}")
@@ -110,6 +112,7 @@ def test_a_citizen_signs_in_submits_prefilled_and_finds_the_dossier_without_a_pi
     out = client.post("/citizen/logout", data={"csrf_token": csrf(listed)})
     assert out.status_code == 200 and "data-provider-logout" in out.get_data(as_text=True)
     assert client.get("/my-dossiers").status_code == 303  # signed out: to the sign-in again
+    assert client.get("/api/v1/citizen/dossiers").status_code == 401
 
 
 def test_a_business_signs_in_with_its_tax_code(portal_app: Flask, vneid: StandinProvider) -> None:

@@ -492,6 +492,7 @@ TABLE: dict[str, Spec] = {
     "GET citizen_pages.login": Spec(public, page_get("/citizen/login")),
     "GET citizen_pages.callback": Spec(public, page_get("/citizen/callback?state=x&code=y")),
     "POST citizen_pages.logout": Spec(public, citizen_sign_out),
+    "GET citizen_dossiers.my_dossiers": Spec(nobody, api_get("/citizen/dossiers")),  # only a VNeID session: 401
     "GET account.login_oidc": Spec(public, page_get("/login/oidc")),  # unconfigured here: said so (409)
     "GET account.oidc_callback": Spec(public, page_get("/login/oidc/callback?state=x&code=y")),
     "GET citizen_pages.my_dossiers": Spec(public, page_get("/my-dossiers")),
