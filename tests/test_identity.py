@@ -67,6 +67,7 @@ def test_a_citizen_signs_in_submits_prefilled_and_finds_the_dossier_without_a_pi
     client = portal_app.test_client()
     assert "data-vneid-login" in client.get("/").get_data(as_text=True)  # offered in the header
     signed = sign_in(client, AN, SUBMIT)
+    assert "data-standin" in portal_app.test_client().get("/").get_data(as_text=True)  # said to be a stand-in
     assert signed.status_code == 303 and signed.location == SUBMIT
     with portal_app.extensions["motcua"].session_factory() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "citizen_signed_in")).one()

@@ -11,6 +11,7 @@ from typing import Any
 from flask import current_app, session
 from werkzeug.wrappers import Response
 
+from connectors.identity.client import known_standin
 from connectors.identity.config import OFFICER, OidcSettings
 
 from ..sessions import csrf_token
@@ -44,14 +45,12 @@ def sign_out_citizen() -> None:
     session.clear()
 
 
-def vneid_offered() -> bool:
-    return OidcSettings.from_env().configured
-
-
 def citizen_context() -> dict[str, Any]:
     """What every page's header needs: the citizen's name and whether VNeID sign-in is offered (and /login
     whether officers may sign in through the province's provider)."""
-    return {"citizen": current_citizen(), "vneid_offered": vneid_offered(),
+    settings = OidcSettings.from_env()
+    return {"citizen": current_citizen(), "vneid_offered": settings.configured,
+            "vneid_standin": settings.configured and known_standin(settings),
             "officer_oidc": OidcSettings.from_env(OFFICER).configured}
 
 

@@ -121,6 +121,14 @@ def discover(settings: OidcSettings, refresh: bool = False) -> dict[str, Any]:
     return _cached(f"doc:{issuer}", fetch, refresh)  # type: ignore[no-any-return]
 
 
+def known_standin(settings: OidcSettings) -> bool:
+    """Whether the provider's discovery, as last fetched (never fetched here: pages ask this while rendering),
+    says it is a stand-in."""
+    with _lock:
+        found = _cache.get(f"doc:{settings.issuer}")
+    return bool(found and found[1].get("standin") is True)
+
+
 def provider_keys(settings: OidcSettings, refresh: bool = False) -> KeySet:
     doc = discover(settings)
     try:
