@@ -15,6 +15,8 @@ PLUGINS: dict[str, str] = {
     "portal": "connectors.portal.plugin:PLUGIN",
     "population": "connectors.population.plugin:PLUGIN",
     "payment": "connectors.payment.plugin:PLUGIN",
+    "identity": "connectors.identity.plugin:PLUGIN",
+    "officer_oidc": "connectors.officer_oidc.plugin:PLUGIN",
 }
 
 

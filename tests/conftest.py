@@ -25,6 +25,8 @@ from engine.store.models import GENESIS
 from engine.time.clock import LOCAL_TZ
 
 from . import pgserver
+from .identity_provider import oidc_provider as oidc_provider  # the stand-in VNeID, once per session
+from .identity_provider import vneid as vneid
 
 # Every process a test starts (the `motcua` command in-process, schedulers) keys the audit chain alike.
 os.environ["MOTCUA_AUDIT_KEY"] = AUDIT_KEY = "khoa-kiem-toan-thu-nghiem"

@@ -321,6 +321,11 @@ def sign_out_page(w: World, who: Who | None, t: str) -> Any:
     return client.post("/logout", data={"csrf_token": csrf(client)})
 
 
+def citizen_sign_out(w: World, who: Who | None, t: str) -> Any:
+    client = fresh_client(w)  # signing out clears the whole session: not the world's clients
+    return client.post("/citizen/logout", data={"csrf_token": csrf(client)})
+
+
 LIFECYCLE = scoped(*ACTIONS["require_payment"].roles)
 
 
@@ -488,6 +493,16 @@ TABLE: dict[str, Spec] = {
     "POST portal.submit": Spec(public, page_post(f"/procedures/{HKD}/submit")),  # allowed: 400, nothing in it
     "GET portal.receipt": Spec(public, page_get("/receipt"), prepare=give_receipt),
     "GET portal.track_page": Spec(public, page_get("/track")),
+    # VNeID is not configured here: a page saying so (409); the owner's pages send a visitor to sign in
+    "GET citizen_pages.login": Spec(public, page_get("/citizen/login")),
+    "GET citizen_pages.callback": Spec(public, page_get("/citizen/callback?state=x&code=y")),
+    "POST citizen_pages.logout": Spec(public, citizen_sign_out),
+    "GET citizen_dossiers.my_dossiers": Spec(nobody, api_get("/citizen/dossiers")),  # only a VNeID session: 401
+    "GET account.login_oidc": Spec(public, page_get("/login/oidc")),  # unconfigured here: said so (409)
+    "GET account.oidc_callback": Spec(public, page_get("/login/oidc/callback?state=x&code=y")),
+    "GET citizen_pages.my_dossiers": Spec(public, page_get("/my-dossiers")),
+    "GET citizen_pages.my_dossier": Spec(public, lambda w, who, t: w.page(who, "GET",
+                                                                         f"/my-dossiers/{w.targets[t].code}")),
     "POST portal.track_page": Spec(public, page_post("/track", lambda w, who, t: {
         "code": w.targets[t].code, "pin": w.targets[t].pin})),
     "POST portal.rating": Spec(public, page_post("/track/rating", lambda w, who, t: {

@@ -55,7 +55,7 @@ def uploads_from_request() -> list[Upload]:
 
 
 def submit_from_request(fields: dict[str, Any], key: str | None, pin: str | None = None,
-                        kept: list[StoredFile] | None = None) -> Any:
+                        kept: list[StoredFile] | None = None, field_sources: dict[str, str] | None = None) -> Any:
     """Run the online submission with the request's files (and those `kept` from a refused attempt), limited per
     client address; returns `Submitted`."""
     settings = services().settings
@@ -63,7 +63,7 @@ def submit_from_request(fields: dict[str, Any], key: str | None, pin: str | None
                            competent_unit=fields["competent_unit"], data=fields["data"],
                            files=uploads_from_request(), submission_key=key,
                            client=client_address(), pin=pin, kept=kept or [],
-                           result_delivery=fields.get("result_delivery"))
+                           result_delivery=fields.get("result_delivery"), field_sources=field_sources or {})
     limits = UploadLimits(settings.upload_max_bytes, settings.upload_max_files, settings.upload_max_files_per_document)
     return submit_online(request_uow(), sub, settings.upload_dir, limits, settings.submit_limit)
 

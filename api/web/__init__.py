@@ -25,21 +25,29 @@ def init_web(app: Flask, services: Runtime) -> None:
     init_pages(app)
     register_error_pages(app)
 
+    from .citizen import citizen_context, no_store_for_citizens
     from .views import (
         account,
         admin,
+        citizen_auth,
         dashboard,
         designer,
         incidents,
+        my_dossiers,
         notifications,
         officer,
+        officer_sso,
         payments,
         portal,
         portal_returns,
     )
 
     assert portal_returns.bp is portal.bp and payments.bp is portal.bp  # their routes are the portal's
+    assert my_dossiers.bp is citizen_auth.bp  # the signed-in citizen's pages
+    assert officer_sso.bp is account.bp  # officers' sign-in through the province's provider
+    app.context_processor(citizen_context)
+    app.after_request(no_store_for_citizens)
 
     for bp in (account.bp, portal.bp, officer.bp, designer.bp, dashboard.bp, notifications.bp, incidents.bp,
-               admin.bp):
+               admin.bp, citizen_auth.bp):
         app.register_blueprint(bp)

@@ -24,7 +24,7 @@ from .redirects import same_site_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 WEB_BLUEPRINTS = frozenset({"account", "portal", "officer", "designer", "dashboard", "notifications", "incidents",
-                            "admin"})
+                            "admin", "citizen_pages"})
 # Who sees which part of the site; the views check the same roles again.
 OFFICER_ROLES = ("reception", "specialist", "leader")
 DESIGNER_ROLES = ("designer", "reform_officer", "admin")

@@ -63,6 +63,8 @@ class OnlineSubmission:
     pin: str | None = None  # a PIN the caller can derive again (the portal ties it to the browser session)
     kept: list[StoredFile] = field(default_factory=list)  # files of a refused attempt the applicant keeps
     result_delivery: str | None = None  # applicants.DELIVERY: how the applicant wants the result
+    # applicant field -> its source ("vneid": the signed-in citizen's identity), checked by the caller
+    field_sources: dict[str, str] = field(default_factory=dict)
 
 
 class Refused(ValidationFailed):
@@ -195,6 +197,8 @@ def _register(uow: UnitOfWork, compiled: CompiledProcedure, sub: OnlineSubmissio
     unit = sub.competent_unit
     dossier, pin = online_dossier(uow, compiled, unit, applicant, data, pin=sub.pin, key=key,
                                   result_delivery=sub.result_delivery)
+    if sub.field_sources:  # counted as data re-used, like the counter's (service.Submission)
+        dossier.field_sources, dossier.reused_fields = dict(sub.field_sources), list(sub.field_sources)
     try:
         session.flush()
     except IntegrityError:  # the same key raced in from a second request, which has committed by now
@@ -215,6 +219,7 @@ def _register(uow: UnitOfWork, compiled: CompiledProcedure, sub: OnlineSubmissio
                after={"status": dossier.status},
                detail={"by": "applicant", "channel": "online", "version": compiled.version_id,
                        "result_delivery": sub.result_delivery,
+                       **({"field_sources": dict(sub.field_sources)} if sub.field_sources else {}),
                        "files": [{"document": f.document, "sha256": f.sha256, "size": f.size} for f in stored]})
     uow.commit()
     return Submitted(dossier, pin)

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from engine.dossiers.attachments import ACCEPTED_EXTENSIONS, StoredFile
 from engine.dossiers.codes import PIN_DIGITS
+from engine.dossiers.mine import vouched_fields
 from engine.dossiers.portal import Refused, catalogue
 from engine.dossiers.tracking import TooManyAttempts, rate, track
 from engine.errors import BadRequest, Conflict, NotFound, ValidationFailed
@@ -28,6 +29,7 @@ from ...operations import load_json
 from ...payments import payment_summary, platform_create, platform_origin
 from ...services import request_uow, services
 from ...views.portal_api import procedure_body, submit_from_request
+from ..citizen import current_citizen
 from ..form_errors import flat_errors, form_labels
 from ..formdata import declaration_from_form
 from ..pages import CONTENT_SECURITY_POLICY
@@ -35,6 +37,7 @@ from .kept_files import keep_token, kept_files
 
 bp = Blueprint("portal", __name__)
 APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
+BUSINESS_FIELDS = ("tax_code", "representative")  # shown only to a business signed in through VNeID
 RECEIPT = "portal_receipt"  # session key: the code and PIN, shown once
 
 
@@ -70,9 +73,12 @@ def _render_submit(p: dict[str, Any], values: dict[str, Any], data: dict[str, An
     offered: dict[str, list[dict[str, Any]]] = {}
     for f in kept or []:
         offered.setdefault(f.document, []).append({"name": f.file_name, "size": f.size, "token": keep_token(f)})
+    citizen = current_citizen()
     html = render_template("portal/submit.html", p=p, values=values, data=data, token=token, errors=errors,
                            data_errors=data_errors, labels=labels, wait_minutes=wait, bound=bound,
-                           bound_labels=[labels.get(k, k) for k in bound], kept=offered)
+                           bound_labels=[labels.get(k, k) for k in bound], kept=offered,
+                           vouched=set(citizen["claims"]) if citizen else set(),
+                           business=bool(citizen and citizen["kind"] == "business"))
     response = make_response(html, status)
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
@@ -98,10 +104,15 @@ def _session_pin(token: str) -> str | None:
 def submit(code: str) -> Response:
     uow = request_uow()
     p = procedure_body(current_version(uow.session, uow.cache, code))
-    if request.method == "GET":
-        return _render_submit(p, {}, {}, uuid.uuid4().hex)
+    citizen = current_citizen()
+    claims: dict[str, str] = citizen["claims"] if citizen else {}
+    if request.method == "GET":  # a signed-in citizen's identity fills in what it vouches for
+        return _render_submit(p, dict(claims), {}, uuid.uuid4().hex)
     form = request.form
-    values = {f: form.get(f"applicant_{f}", "").strip() for f in APPLICANT_FIELDS}
+    names = APPLICANT_FIELDS + (BUSINESS_FIELDS if claims.get("kind") == "business" else ())
+    values = {f: form.get(f"applicant_{f}", "").strip() for f in names}
+    # the identity's fields must come back as the identity gave them (read-only on the page; re-checked here)
+    sources, mismatched = vouched_fields(values, claims)
     values["competent_unit"] = form.get("competent_unit", "")
     values["result_delivery"] = form.get("result_delivery", "")[:16]
     token = form.get("submission_token", "")[:100] or uuid.uuid4().hex
@@ -115,11 +126,16 @@ def submit(code: str) -> Response:
         data = declaration_from_form(p["start_form"], form, set(applicant_bindings(p["start_form"] or {})))
     if not isinstance(data, dict):
         return _render_submit(p, values, {}, token, {"data": ["The declaration could not be read."]}, 400, kept=kept)
-    fields = {"procedure": code, "applicant": {k: v for k, v in values.items() if v and k in APPLICANT_FIELDS},
+    if mismatched:
+        return _render_submit(p, values, data, token, mismatched, 422, kept=kept)
+    applicant = {k: v for k, v in values.items() if v and k in names}
+    if claims.get("kind") == "business":
+        applicant["kind"] = "business"
+    fields = {"procedure": code, "applicant": applicant,
               "competent_unit": values["competent_unit"], "data": data,
               "result_delivery": values["result_delivery"] or None}
     try:
-        submitted = submit_from_request(fields, token, _session_pin(token), kept)
+        submitted = submit_from_request(fields, token, _session_pin(token), kept, sources)
     except Refused as exc:
         return _render_submit(p, values, data, token, flat_errors(exc.errors), 422, kept=exc.stored)
     except ValidationFailed as exc:
@@ -133,7 +149,7 @@ def submit(code: str) -> Response:
     # A replay from this session gets its PIN back from the engine: the receipt shows it once again.
     session[RECEIPT] = {"code": dossier.code, "pin": submitted.pin, "procedure": p["name"],
                         "unit": next((u.name for u in p["units"] if u.code == dossier.competent_unit), ""),
-                        "at": dossier.created_at.isoformat(),
+                        "at": dossier.created_at.isoformat(), "mine": citizen is not None,
                         "fee": dossier.fee_amount if owes(dossier) and platform_create() else 0}
     return redirect(url_for("portal.receipt"))
 

@@ -1,6 +1,6 @@
 """population look-ups: the log of questions to the national population database, and the right to ask
 
-Revision ID: 0025
+Revision ID: 0024
 Revises: 0023
 """
 from typing import Sequence, Union
@@ -10,7 +10,7 @@ from alembic import op
 
 from engine.store.db import JSONType, UTCDateTime
 
-revision: str = '0025'
+revision: str = '0024'
 down_revision: Union[str, Sequence[str], None] = '0023'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None

@@ -1,7 +1,7 @@
 """payment transactions: online payments of a dossier's fee through the national payment platform
 
-Revision ID: 0026
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 """
 from typing import Sequence, Union
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from engine.store.db import JSONType, UTCDateTime
 
-revision: str = '0026'
-down_revision: Union[str, Sequence[str], None] = '0023'
+revision: str = '0025'
+down_revision: Union[str, Sequence[str], None] = '0024'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,0 +1,37 @@
+""""Hồ sơ của tôi": the signed-in citizen's own dossiers, across channels and units, newest first, and each as the
+PIN tracking page shows it, without a PIN. Another person's dossier is not found (404)."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from engine.dossiers.mine import owned_dossiers, owned_view
+from engine.errors import NotFound
+
+from ...services import request_uow
+from ..citizen import current_citizen
+from .citizen_auth import bp, no_store
+
+
+@bp.get("/my-dossiers")
+def my_dossiers() -> Response:
+    citizen = current_citizen()
+    if citizen is None:
+        return redirect(url_for("citizen_pages.login", next=request.full_path.rstrip("?")), 303)
+    found = owned_dossiers(request_uow(), citizen["kind"], citizen["key"])
+    return no_store(render_template("portal/my_dossiers.html", dossiers=found))
+
+
+@bp.get("/my-dossiers/<code>")
+def my_dossier(code: str) -> Response:
+    citizen = current_citizen()
+    if citizen is None:
+        return redirect(url_for("citizen_pages.login", next=request.full_path.rstrip("?")), 303)
+    try:
+        view = owned_view(request_uow(), citizen["kind"], citizen["key"], code)
+    except NotFound:
+        return no_store(render_template("portal/my_dossiers.html", dossiers=None, missing=code[:40]), 404)
+    return no_store(render_template("portal/track.html", code=view.dossier.code, view=view, pin="", owned=True,
+                                    problem=None, rated=False, rating_errors={}, comment="", wait_minutes=None,
+                                    upload={"errors": {}, "note": ""}))
