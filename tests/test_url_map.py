@@ -491,6 +491,8 @@ TABLE: dict[str, Spec] = {
     "GET portal.procedure": Spec(public, page_get(f"/procedures/{HKD}")),
     "GET portal.submit": Spec(public, page_get(f"/procedures/{HKD}/submit")),
     "POST portal.submit": Spec(public, page_post(f"/procedures/{HKD}/submit")),  # allowed: 400, nothing in it
+    # for a citizen signed in with VNeID only (none of these users): 403 to every one of them
+    "POST portal.population_fill": Spec(nobody, page_post(f"/procedures/{HKD}/submit/population")),
     "GET portal.receipt": Spec(public, page_get("/receipt"), prepare=give_receipt),
     "GET portal.track_page": Spec(public, page_get("/track")),
     # VNeID is not configured here: a page saying so (409); the owner's pages send a visitor to sign in

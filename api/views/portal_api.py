@@ -55,15 +55,20 @@ def uploads_from_request() -> list[Upload]:
 
 
 def submit_from_request(fields: dict[str, Any], key: str | None, pin: str | None = None,
-                        kept: list[StoredFile] | None = None, field_sources: dict[str, str] | None = None) -> Any:
+                        kept: list[StoredFile] | None = None, field_sources: dict[str, str] | None = None,
+                        population: dict[str, Any] | None = None) -> Any:
     """Run the online submission with the request's files (and those `kept` from a refused attempt), limited per
-    client address; returns `Submitted`."""
+    client address; returns `Submitted`. `population` names the fields a signed-in citizen took from their own
+    look-up in the population database ({fields, lookup, subject}), which the engine checks."""
     settings = services().settings
+    proof = population or {}
     sub = OnlineSubmission(procedure=fields["procedure"], applicant=fields["applicant"],
                            competent_unit=fields["competent_unit"], data=fields["data"],
                            files=uploads_from_request(), submission_key=key,
                            client=client_address(), pin=pin, kept=kept or [],
-                           result_delivery=fields.get("result_delivery"), field_sources=field_sources or {})
+                           result_delivery=fields.get("result_delivery"), field_sources=field_sources or {},
+                           population_fields=tuple(proof.get("fields", ())), population_lookup=proof.get("lookup"),
+                           citizen_subject=proof.get("subject"))
     limits = UploadLimits(settings.upload_max_bytes, settings.upload_max_files, settings.upload_max_files_per_document)
     return submit_online(request_uow(), sub, settings.upload_dir, limits, settings.submit_limit)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from .applicants import DELIVERY, stamp_applicant
 from .attachments import ALL_FILES, StoredFile, Upload, UploadLimits, check_uploads
 from .codes import PIN_DIGITS, new_pin, next_code
 from .models import Attachment, Dossier
+from .population_claims import attach_dossier, check_population_claims
 from .service import Submitted, pin_digest, validate_declaration
 
 KEY_MAX = 100
@@ -65,6 +66,10 @@ class OnlineSubmission:
     result_delivery: str | None = None  # applicants.DELIVERY: how the applicant wants the result
     # applicant field -> its source ("vneid": the signed-in citizen's identity), checked by the caller
     field_sources: dict[str, str] = field(default_factory=dict)
+    # applicant fields the signed-in citizen took from the population database, proved by their own look-up
+    population_fields: tuple[str, ...] = ()
+    population_lookup: int | None = None
+    citizen_subject: str | None = None
 
 
 class Refused(ValidationFailed):
@@ -122,6 +127,13 @@ def submit_online(uow: UnitOfWork, sub: OnlineSubmission, upload_dir: Path, limi
     applicant, data, errors = check_online(uow, compiled, ApplicantIn(), sub.applicant, sub.competent_unit, sub.data)
     if sub.result_delivery is not None and sub.result_delivery not in DELIVERY:
         errors["result_delivery"] = [f"Must be one of: {', '.join(DELIVERY)}."]
+    if sub.population_fields and "applicant" not in errors:
+        try:
+            sources = check_population_claims(uow, applicant, sub.population_lookup, sub.population_fields,
+                                              citizen_subject=sub.citizen_subject)
+            sub = replace(sub, field_sources={**sub.field_sources, **sources})
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
     stored, file_errors, details = check_uploads(compiled.meta["documents"], sub.files, upload_dir, limits, sub.kept)
     if file_errors:
         errors["files"] = file_errors
@@ -215,6 +227,8 @@ def _register(uow: UnitOfWork, compiled: CompiledProcedure, sub: OnlineSubmissio
     session.add_all(Attachment(dossier_id=dossier.id, document=f.document, file_name=f.file_name,
                                content_type=f.content_type, size=f.size, sha256=f.sha256,
                                stored_path=f.stored_path, uploaded_at=now) for f in stored)
+    if sub.population_fields:
+        attach_dossier(uow, sub.population_lookup, dossier.code)
     uow.record(None, "submitted", "dossier", dossier.code, unit=unit, dossier_id=dossier.id,
                after={"status": dossier.status},
                detail={"by": "applicant", "channel": "online", "version": compiled.version_id,

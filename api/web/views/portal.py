@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from engine.dossiers.attachments import ACCEPTED_EXTENSIONS, StoredFile
 from engine.dossiers.codes import PIN_DIGITS
 from engine.dossiers.mine import vouched_fields
+from engine.dossiers.population import look_up_own
 from engine.dossiers.portal import Refused, catalogue
 from engine.dossiers.tracking import TooManyAttempts, rate, track
 from engine.errors import BadRequest, Conflict, NotFound, ValidationFailed
@@ -28,12 +29,14 @@ from ...integers import parse_int
 from ...operations import load_json
 from ...payments import payment_summary, platform_create, platform_origin
 from ...services import request_uow, services
+from ...views.population import fetch as population_fetch
 from ...views.portal_api import procedure_body, submit_from_request
 from ..citizen import current_citizen
 from ..form_errors import flat_errors, form_labels
 from ..formdata import declaration_from_form
 from ..pages import CONTENT_SECURITY_POLICY
 from .kept_files import keep_token, kept_files
+from .own_data import POPULATION_FILL, own_data, population_offered, remember_fill
 
 bp = Blueprint("portal", __name__)
 APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
@@ -74,10 +77,12 @@ def _render_submit(p: dict[str, Any], values: dict[str, Any], data: dict[str, An
     for f in kept or []:
         offered.setdefault(f.document, []).append({"name": f.file_name, "size": f.size, "token": keep_token(f)})
     citizen = current_citizen()
+    _, sources, fill = own_data(p["code"], citizen)
     html = render_template("portal/submit.html", p=p, values=values, data=data, token=token, errors=errors,
                            data_errors=data_errors, labels=labels, wait_minutes=wait, bound=bound,
                            bound_labels=[labels.get(k, k) for k in bound], kept=offered,
-                           vouched=set(citizen["claims"]) if citizen else set(),
+                           vouched=set(sources), sources=sources, population=fill,
+                           population_offered=population_offered(citizen),
                            business=bool(citizen and citizen["kind"] == "business"))
     response = make_response(html, status)
     if retry_after:
@@ -106,13 +111,18 @@ def submit(code: str) -> Response:
     p = procedure_body(current_version(uow.session, uow.cache, code))
     citizen = current_citizen()
     claims: dict[str, str] = citizen["claims"] if citizen else {}
-    if request.method == "GET":  # a signed-in citizen's identity fills in what it vouches for
-        return _render_submit(p, dict(claims), {}, uuid.uuid4().hex)
+    prefilled, _, fill = own_data(code, citizen)
+    if request.method == "GET":  # a signed-in citizen's identity (and own population data) fill in what they vouch for
+        return _render_submit(p, prefilled, {}, uuid.uuid4().hex)
     form = request.form
     names = APPLICANT_FIELDS + (BUSINESS_FIELDS if claims.get("kind") == "business" else ())
     values = {f: form.get(f"applicant_{f}", "").strip() for f in names}
-    # the identity's fields must come back as the identity gave them (read-only on the page; re-checked here)
-    sources, mismatched = vouched_fields(values, claims)
+    # the identity's fields must come back as the identity gave them (read-only on the page; re-checked here);
+    # those filled from the population database are proved by the citizen's own look-up instead
+    from_population = fill["applicant"] if fill else {}
+    sources, mismatched = vouched_fields(values, {k: v for k, v in claims.items() if k not in from_population})
+    proof = ({"fields": tuple(f for f, v in from_population.items() if values.get(f) == v),
+              "lookup": fill["lookup"], "subject": citizen["subject"]} if fill and citizen else None)
     values["competent_unit"] = form.get("competent_unit", "")
     values["result_delivery"] = form.get("result_delivery", "")[:16]
     token = form.get("submission_token", "")[:100] or uuid.uuid4().hex
@@ -135,7 +145,7 @@ def submit(code: str) -> Response:
               "competent_unit": values["competent_unit"], "data": data,
               "result_delivery": values["result_delivery"] or None}
     try:
-        submitted = submit_from_request(fields, token, _session_pin(token), kept, sources)
+        submitted = submit_from_request(fields, token, _session_pin(token), kept, sources, proof)
     except Refused as exc:
         return _render_submit(p, values, data, token, flat_errors(exc.errors), 422, kept=exc.stored)
     except ValidationFailed as exc:
@@ -143,6 +153,7 @@ def submit(code: str) -> Response:
     except TooManyAttempts as exc:
         return _render_submit(p, values, data, token, status=429, retry_after=exc.extra.get("retry_after"))
     dossier = submitted.dossier
+    session.pop(POPULATION_FILL, None)
     earlier = session.get(RECEIPT)
     if submitted.pin is None and isinstance(earlier, dict) and earlier.get("code") == dossier.code:
         return redirect(url_for("portal.receipt"))  # a double click: the first response's receipt still stands
@@ -152,6 +163,28 @@ def submit(code: str) -> Response:
                         "at": dossier.created_at.isoformat(), "mine": citizen is not None,
                         "fee": dossier.fee_amount if owes(dossier) and platform_create() else 0}
     return redirect(url_for("portal.receipt"))
+
+
+@bp.post("/procedures/<code>/submit/population")
+def population_fill(code: str) -> Response:
+    """The signed-in citizen asks for their own record in the population database to fill the declaration."""
+    uow = request_uow()
+    p = procedure_body(current_version(uow.session, uow.cache, code))
+    citizen = current_citizen()
+    problem, status = None, 200
+    if not population_offered(citizen):
+        problem, status = "not_offered", 403
+    else:
+        try:
+            answer = look_up_own(uow, citizen, population_fetch)
+        except NotFound:
+            problem, status = "not_found", 404
+        except (Conflict, ValidationFailed):  # the database could not answer, or the identity has no personal id
+            problem, status = "unavailable", 409
+    if problem:
+        return _render_submit(p, own_data(code, citizen)[0], {}, uuid.uuid4().hex, {"population": [problem]}, status)
+    remember_fill(code, citizen, answer)
+    return redirect(url_for("portal.submit", code=code), 303)
 
 
 @bp.get("/receipt")
