@@ -84,6 +84,12 @@ check() {
     if [ "${nodever%%.*}" -lt "$(node_minimum)" ]; then
       problems+=("The front-end build needs Node.js $(node_minimum) or newer; \`node\` is $nodever. Debian 12 and Ubuntu 24.04 ship a new enough one (apt-get install nodejs); elsewhere install Node.js $(node_minimum)+ from another source.")
     fi
+    # the tests' stand-in VNeID provider (npm oidc-provider 9) uses URL.parse: Node.js 20.18 or newer
+    local major=${nodever%%.*} minor
+    minor=${nodever#*.}; minor=${minor%%.*}
+    if [ "$mode" = test ] && { [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "${minor:-0}" -lt 18 ]; }; }; then
+      problems+=("The tests start a stand-in VNeID provider (npm oidc-provider) that needs Node.js 20.18 or newer; \`node\` is $nodever. Debian 13 and Ubuntu 24.04 ship one (apt-get install nodejs); on Debian 12 install Node.js 20 or 22 from another source (e.g. NodeSource) and run make test again.")
+    fi
   fi
   if ! have npm; then
     packages+=(npm) reasons+=("npm")
