@@ -9,9 +9,11 @@ from werkzeug.wrappers import Response
 from engine.dossiers.mine import owned_dossiers, owned_view
 from engine.errors import NotFound
 
+from ...payments import payment_summary
 from ...services import request_uow
 from ..citizen import current_citizen
 from .citizen_auth import bp, no_store
+from .portal import allow_pay_form
 
 
 @bp.get("/my-dossiers")
@@ -32,6 +34,8 @@ def my_dossier(code: str) -> Response:
         view = owned_view(request_uow(), citizen["kind"], citizen["key"], code)
     except NotFound:
         return no_store(render_template("portal/my_dossiers.html", dossiers=None, missing=code[:40]), 404)
-    return no_store(render_template("portal/track.html", code=view.dossier.code, view=view, pin="", owned=True,
-                                    problem=None, rated=False, rating_errors={}, comment="", wait_minutes=None,
-                                    upload={"errors": {}, "note": ""}))
+    payment = payment_summary(request_uow(), view.dossier)  # the fee and its online payment, as tracking shows
+    response = no_store(render_template("portal/track.html", code=view.dossier.code, view=view, pin="", owned=True,
+                                        problem=None, rated=False, rating_errors={}, comment="", wait_minutes=None,
+                                        upload={"errors": {}, "note": ""}, payment=payment))
+    return allow_pay_form(response) if payment and payment["online"] and payment["owed"] else response
