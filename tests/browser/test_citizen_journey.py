@@ -64,15 +64,13 @@ def test_a_citizen_signs_in_submits_pays_and_follows_the_dossier_the_officer_see
     expect(page.locator("[data-vouched]")).to_be_visible()
 
     # The address from the national population database (the lead's step on the submit page).
-    # TODO(lead): remove this guard once `button[data-population-fill]` lands on the submit page; the step must run.
-    if page.locator("button[data-population-fill]").count():
-        page.click("button[data-population-fill]")  # a small form: the page comes back with the address
-        address = page.locator("input[name=applicant_address]")
-        expect(address).to_have_value(AN_ADDRESS)  # (VNeID's stand-in account says another address)
-        page.wait_for_selector("[data-declaration][data-ready=true]")
-        expect(address).to_have_attribute("data-source", "population")
-        expect(page.locator("body")).to_contain_text("Từ CSDL quốc gia về dân cư")
-        assert [q["personal_id"] for q in population.queries] == [AN], population.queries
+    page.click("button[data-population-fill]")  # a small form: the page comes back with the address
+    address = page.locator("input[name=applicant_address]")
+    expect(address).to_have_value(AN_ADDRESS)  # (VNeID's stand-in account says another address)
+    page.wait_for_selector("[data-declaration][data-ready=true]")
+    expect(address).to_have_attribute("data-source", "population")
+    expect(page.locator("body")).to_contain_text("Từ CSDL quốc gia về dân cư")
+    assert [q["personal_id"] for q in population.queries] == [AN], population.queries
     page.select_option("select[name=competent_unit]", "CM-AX")
     fill_declaration(page, PATHS[GPXD]["start"])
     for document in ("don-de-nghi", "giay-to-quyen-su-dung-dat", "ban-ve-thiet-ke"):
@@ -114,9 +112,9 @@ def test_a_citizen_signs_in_submits_pays_and_follows_the_dossier_the_officer_see
         desk.wait_for_selector("[data-dossier-panel][data-status=received]")
 
         # 4. The officer sees the re-used data and the online payment (state, MaTraCuuTT, amount).
-        expect(desk.locator("[data-reused-fields]")).to_contain_text("id_number")
-        if population.queries:  # TODO(lead): unconditional with the population step above
-            expect(desk.locator("[data-field-sources=population]")).to_contain_text("Địa chỉ")
+        expect(desk.locator("[data-field-sources=vneid]")).to_contain_text("Số định danh cá nhân")
+        expect(desk.locator("[data-field-sources=population]")).to_contain_text("Địa chỉ")
+        expect(desk.locator("[data-field-sources=vneid]")).to_contain_text("Họ và tên")
         expect(desk.locator("[data-fee=paid]")).to_contain_text(FEE)
         payment = desk.locator(f"[data-payments] [data-payment='{tracking}']")
         expect(payment).to_have_attribute("data-state", "paid")
