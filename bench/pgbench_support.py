@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -19,12 +20,12 @@ from tests import pgserver  # noqa: E402
 
 
 @contextmanager
-def postgres_app(database: str) -> Iterator[Flask]:
+def postgres_app(database: str, **overrides: Any) -> Iterator[Flask]:
     server = pgserver.start(durable=True)
     try:
         url = server.create_database(database)
         upgrade(url)
-        app = create_app(Settings().with_overrides(database_url=url, secret_key="bench"))
+        app = create_app(Settings().with_overrides(database_url=url, secret_key="bench", **overrides))
         try:
             yield app
         finally:
