@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
+from connectors.settings import seconds
+
 CITIZEN = "MOTCUA_VNEID"
 OFFICER = "MOTCUA_OFFICER_OIDC"
 ENV = tuple(f"{CITIZEN}_{name}" for name in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "SCOPE", "ACR_VALUES",
@@ -38,17 +40,8 @@ class OidcSettings:
                    scope=env.get(f"{prefix}_SCOPE") or "openid profile",
                    acr_values=env.get(f"{prefix}_ACR_VALUES") or None,
                    redirect_uri=env.get(f"{prefix}_REDIRECT_URI") or None,
-                   timeout=_seconds(env.get(f"{prefix}_TIMEOUT"), 10.0),
+                   timeout=seconds(env.get(f"{prefix}_TIMEOUT"), 10.0),
                    username_claim=env.get(f"{prefix}_USERNAME_CLAIM") or "preferred_username")
 
     def with_timeout(self, seconds: float) -> OidcSettings:
         return replace(self, timeout=seconds)
-
-
-def _seconds(raw: str | None, default: float) -> float:
-    """A bad value is the default, not a crash of every process that reads the settings."""
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        return default
-    return value if value > 0 else default

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
+from connectors.settings import seconds
+
 ENV = ("MOTCUA_PAYMENT_URL", "MOTCUA_PAYMENT_SERVICE_CODE", "MOTCUA_PAYMENT_SECRET", "MOTCUA_PAYMENT_ACCOUNT",
        "MOTCUA_PAYMENT_BANK", "MOTCUA_PAYMENT_ACCOUNT_NAME", "MOTCUA_PAYMENT_RETURN_URL",
        "MOTCUA_PAYMENT_CALLBACK_URL", "MOTCUA_PUBLIC_URL", "MOTCUA_PAYMENT_TIMEOUT")
@@ -37,16 +39,7 @@ class PaymentSettings:
                    account_name=env.get("MOTCUA_PAYMENT_ACCOUNT_NAME") or "",
                    return_url=env.get("MOTCUA_PAYMENT_RETURN_URL") or f"{public}{RETURN_PATH}",
                    callback_url=env.get("MOTCUA_PAYMENT_CALLBACK_URL") or f"{public}{CALLBACK_PATH}",
-                   timeout=_seconds(env.get("MOTCUA_PAYMENT_TIMEOUT"), 10.0))
+                   timeout=seconds(env.get("MOTCUA_PAYMENT_TIMEOUT"), 10.0))
 
     def with_timeout(self, seconds: float) -> PaymentSettings:
         return replace(self, timeout=seconds)
-
-
-def _seconds(raw: str | None, default: float) -> float:
-    """A bad value is the default, not a crash of every process that reads the settings."""
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        return default
-    return value if value > 0 else default

@@ -24,10 +24,10 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from ..standin_http import JsonHandler
+from ..standin_http import JsonHandler, StandinServer
 from .protocol import local_stamp, rules, sign, verified
 
 MAX_BODY = 1024 * 1024
@@ -270,37 +270,15 @@ def _handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class StandinPayment:
+class StandinPayment(StandinServer):
     """A running stand-in; `url` is what MOTCUA_PAYMENT_URL should say."""
+
+    name = "payment"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, platform: Platform | None = None) -> None:
         self.platform = platform or Platform()
-        self.server = self._listen(host, port)
-        self.host, self.port = self.server.server_address[:2]
+        super().__init__(host, port, _handler(self.platform))
         self.platform.base_url = self.url
-        self.thread: threading.Thread | None = None
-
-    def _listen(self, host: str, port: int) -> ThreadingHTTPServer:
-        server = ThreadingHTTPServer((host, port), _handler(self.platform))
-        server.daemon_threads = True
-        return server
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def records_url(self) -> str:
-        return f"{self.url}/_records"
-
-    def start(self) -> StandinPayment:
-        self.thread = threading.Thread(target=self.server.serve_forever, name="payment-standin", daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     # --- what a test commands ----------------------------------------------------------------------------
     @property
@@ -341,13 +319,6 @@ class StandinPayment:
         sent = self.callbacks[index]
         return self.platform.post(sent["target"], sent["body"])
 
-    def down(self) -> None:
-        """Stop listening: connections are refused, as when the platform's host is down."""
-        self.stop()
-
-    def up(self) -> None:
-        self.server = self._listen(self.host, self.port)
-        self.start()
 
 
 def start(host: str = "127.0.0.1", port: int = 0, secret: str = "") -> StandinPayment:

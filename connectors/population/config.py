@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from connectors.settings import seconds
+
 ENV = ("MOTCUA_POPULATION_URL", "MOTCUA_POPULATION_TOKEN", "MOTCUA_POPULATION_TIMEOUT")
 
 
@@ -19,16 +21,7 @@ class PopulationSettings:
         env = os.environ if environ is None else environ
         return cls(url=(env.get("MOTCUA_POPULATION_URL") or "").rstrip("/") or None,
                    token=env.get("MOTCUA_POPULATION_TOKEN") or None,
-                   timeout=_seconds(env.get("MOTCUA_POPULATION_TIMEOUT"), 5.0))
+                   timeout=seconds(env.get("MOTCUA_POPULATION_TIMEOUT"), 5.0))
 
     def with_timeout(self, seconds: float) -> PopulationSettings:
         return PopulationSettings(self.url, self.token, seconds)
-
-
-def _seconds(raw: str | None, default: float) -> float:
-    """A bad value is the default, not a crash of every process that reads the settings."""
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        return default
-    return value if value > 0 else default

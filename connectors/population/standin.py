@@ -19,11 +19,11 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from ..standin_http import JsonHandler
+from ..standin_http import JsonHandler, StandinServer
 from .client import mapping
 
 PEOPLE = Path(__file__).resolve().parent / "standin_people.json"
@@ -123,23 +123,15 @@ def _handler(box: Registry) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class StandinPopulation:
+class StandinPopulation(StandinServer):
     """A running stand-in; `url` is what MOTCUA_POPULATION_URL should say."""
+
+    name = "population"
+    records_path = "/queries"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
         self.box = Registry(token=token, people=load_people())
-        self.server = ThreadingHTTPServer((host, port), _handler(self.box))
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name="population-standin", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    @property
-    def records_url(self) -> str:
-        return f"{self.url}/queries"
+        super().__init__(host, port, _handler(self.box))
 
     @property
     def queries(self) -> list[dict[str, Any]]:
@@ -153,13 +145,6 @@ class StandinPopulation:
             if delay is not None:
                 self.box.delay = delay
 
-    def start(self) -> StandinPopulation:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def start(host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> StandinPopulation:

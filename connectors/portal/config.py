@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from connectors.settings import seconds
+
 ENV = ("MOTCUA_PORTAL_URL", "MOTCUA_PORTAL_AUTH_PATH", "MOTCUA_PORTAL_CALL_PATH", "MOTCUA_PORTAL_USERNAME",
        "MOTCUA_PORTAL_PASSWORD", "MOTCUA_PORTAL_DSTCODE", "MOTCUA_PORTAL_UNIT", "MOTCUA_PORTAL_TIMEOUT",
        "MOTCUA_PORTAL_INBOUND_TOKEN")
@@ -33,18 +35,9 @@ class PortalSettings:
                    password=env.get("MOTCUA_PORTAL_PASSWORD") or "",
                    dstcode=env.get("MOTCUA_PORTAL_DSTCODE") or "",
                    unit=env.get("MOTCUA_PORTAL_UNIT") or "",
-                   timeout=_seconds(env.get("MOTCUA_PORTAL_TIMEOUT"), 10.0),
+                   timeout=seconds(env.get("MOTCUA_PORTAL_TIMEOUT"), 10.0),
                    inbound_token=env.get("MOTCUA_PORTAL_INBOUND_TOKEN") or None)
 
     def with_timeout(self, seconds: float) -> PortalSettings:
         return PortalSettings(self.url, self.auth_path, self.call_path, self.username, self.password, self.dstcode,
                               self.unit, seconds, self.inbound_token)
-
-
-def _seconds(raw: str | None, default: float) -> float:
-    """A bad value is the default, not a crash of every process that reads the settings."""
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        return default
-    return value if value > 0 else default

@@ -24,11 +24,11 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from ..standin_http import JsonHandler
+from ..standin_http import JsonHandler, StandinServer
 from .fieldcheck import problem
 
 MAX_BODY = 4 * 1024 * 1024
@@ -233,36 +233,14 @@ def _handler(portal: Portal) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class StandinPortal:
+class StandinPortal(StandinServer):
     """A running stand-in; `url` is what MOTCUA_PORTAL_URL should say."""
+
+    name = "portal"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, portal: Portal | None = None) -> None:
         self.portal = portal or Portal()
-        self.server = self._listen(host, port)
-        self.host, self.port = self.server.server_address[:2]
-        self.thread: threading.Thread | None = None
-
-    def _listen(self, host: str, port: int) -> ThreadingHTTPServer:
-        server = ThreadingHTTPServer((host, port), _handler(self.portal))
-        server.daemon_threads = True
-        return server
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def records_url(self) -> str:
-        return f"{self.url}/_records"
-
-    def start(self) -> StandinPortal:
-        self.thread = threading.Thread(target=self.server.serve_forever, name="portal-standin", daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(host, port, _handler(self.portal))
 
     # --- what a test commands ----------------------------------------------------------------------------
     @property
@@ -294,15 +272,6 @@ class StandinPortal:
     def slow(self, seconds: float) -> None:
         with self.portal.lock:
             self.portal.delay = seconds
-
-    def down(self) -> None:
-        """Stop listening: connections are refused, as when the portal's host is down."""
-        self.stop()
-
-    def up(self) -> None:
-        """Listen again on the same port."""
-        self.server = self._listen(self.host, self.port)
-        self.start()
 
     def forward(self, target: str, token: str, records: list[dict[str, Any]]) -> tuple[int, Any]:
         return forward(target, token, records)

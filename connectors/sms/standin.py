@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from ..standin_http import JsonHandler
+from ..standin_http import JsonHandler, StandinServer
 
 MAX_BODY = 64 * 1024
 
@@ -76,32 +76,21 @@ def _handler(box: Mailbox) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class StandinSms:
+class StandinSms(StandinServer):
     """A running stand-in; `url` is what MOTCUA_SMS_URL should say."""
+
+    name = "sms"
+    records_path = "/messages"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
         self.box = Mailbox(token=token)
-        self.server = ThreadingHTTPServer((host, port), _handler(self.box))
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name="sms-standin", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(host, port, _handler(self.box))
 
     @property
     def messages(self) -> list[dict[str, Any]]:
         with self.box.lock:
             return list(self.box.messages)
 
-    def start(self) -> StandinSms:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def start(host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> StandinSms:
