@@ -5,37 +5,25 @@ the name from the identity; an address changed on the way is not claimed; the da
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from connectors.identity.standin import StandinProvider
 from connectors.population.standin import StandinPopulation
-from connectors.population.standin import start as start_standin
 from engine.dossiers.models import Dossier, PopulationLookup
 from engine.dossiers.population import CITIZEN_PURPOSE
 from engine.store.models import AuditEntry
 
 from .identity_provider import AN
 from .test_identity import SUBMIT, csrf, form_fields, post_submit, sign_in
+from .test_population import standin as standin
 from .test_portal import GPXD
 from .test_portal import portal_app as portal_app
 
-TOKEN = "khoa-dan-cu-cong-dan"
 PERMANENT = "Số 25 đường Phan Ngọc Hiển, phường An Xuyên, tỉnh Cà Mau"  # the stand-in's record of AN
 
-
-@pytest.fixture
-def population(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandinPopulation]:
-    server = start_standin(token=TOKEN)
-    monkeypatch.setenv("MOTCUA_POPULATION_URL", server.url)
-    monkeypatch.setenv("MOTCUA_POPULATION_TOKEN", TOKEN)
-    monkeypatch.setenv("MOTCUA_POPULATION_TIMEOUT", "1")
-    yield server
-    server.stop()
 
 
 def fill(client: Any) -> Any:
@@ -43,10 +31,10 @@ def fill(client: Any) -> Any:
 
 
 def test_the_citizen_fills_the_address_from_the_population_database(portal_app: Flask, vneid: StandinProvider,
-                                                                    population: StandinPopulation) -> None:
+                                                                    standin: StandinPopulation) -> None:
     anonymous = portal_app.test_client()
     assert "data-population-fill" not in anonymous.get(SUBMIT).get_data(as_text=True)  # for signed-in citizens
-    assert fill(anonymous).status_code == 403 and not population.queries
+    assert fill(anonymous).status_code == 403 and not standin.queries
     client = portal_app.test_client()
     sign_in(client, AN, SUBMIT)
     assert "data-population-fill" in client.get(SUBMIT).get_data(as_text=True)
@@ -57,7 +45,7 @@ def test_the_citizen_fills_the_address_from_the_population_database(portal_app: 
     assert re.search(rf'name="applicant_address" value="{PERMANENT}"[^>]*readonly data-source="population"', html)
     assert re.search(r'name="applicant_name" value="Nguyễn Văn An"[^>]*data-source="vneid"', html)
     assert "data-population-filled" in html and "1990-05-12" in html
-    [asked] = population.queries
+    [asked] = standin.queries
     assert asked["purpose"] == CITIZEN_PURPOSE and asked["personal_id"] == AN
     with portal_app.extensions["motcua"].session_factory() as session:
         row = session.scalars(select(PopulationLookup)).one()
@@ -76,7 +64,7 @@ def test_the_citizen_fills_the_address_from_the_population_database(portal_app: 
 
 
 def test_an_address_changed_on_the_way_is_not_claimed_and_a_database_down_fills_nothing(
-        portal_app: Flask, vneid: StandinProvider, population: StandinPopulation) -> None:
+        portal_app: Flask, vneid: StandinProvider, standin: StandinPopulation) -> None:
     client = portal_app.test_client()
     sign_in(client, AN, SUBMIT)
     fill(client)
@@ -87,7 +75,7 @@ def test_an_address_changed_on_the_way_is_not_claimed_and_a_database_down_fills_
         dossier = session.scalars(select(Dossier)).one()
         assert "address" not in (dossier.field_sources or {}) and dossier.field_sources["name"] == "vneid"
 
-    population.set_mode("fail")
+    standin.set_mode("fail")
     refused = fill(client)
     html = refused.get_data(as_text=True)
     assert refused.status_code == 409 and "data-population-error" in html and "Traceback" not in html

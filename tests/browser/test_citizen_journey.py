@@ -20,10 +20,9 @@ from connectors.population.standin import start as start_population
 from engine.config import PROJECT_ROOT
 
 from ..identity_provider import AN
-from ..test_flow import PATHS
 from .conftest import login
 from .test_payment import platform as platform  # the stand-in payment platform, Motcua configured for it
-from .test_portal import GPXD, fill_declaration, pdf
+from .test_portal import GPXD, send_gpxd
 
 pytestmark = pytest.mark.browser
 PEOPLE = json.loads((PROJECT_ROOT / "connectors" / "population" / "standin_people.json").read_text(encoding="utf-8"))
@@ -71,13 +70,7 @@ def test_a_citizen_signs_in_submits_pays_and_follows_the_dossier_the_officer_see
     expect(address).to_have_attribute("data-source", "population")
     expect(page.locator("body")).to_contain_text("Từ CSDL quốc gia về dân cư")
     assert [q["personal_id"] for q in population.queries] == [AN], population.queries
-    page.select_option("select[name=competent_unit]", "CM-AX")
-    fill_declaration(page, PATHS[GPXD]["start"])
-    for document in ("don-de-nghi", "giay-to-quyen-su-dung-dat", "ban-ve-thiet-ke"):
-        page.set_input_files(f"input[name='file:{document}']", pdf(f"{document}.pdf"))
-    page.click("[data-send]")
-    page.wait_for_selector("[data-receipt]")
-    code = page.inner_text("[data-code]")
+    code = send_gpxd(page)
     expect(page.locator("[data-in-my-dossiers]")).to_contain_text("Hồ sơ của tôi")
 
     # 2. Paid online: the platform's own page, "Thanh toán", back on Motcua once its signed callback arrived.

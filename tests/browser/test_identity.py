@@ -13,8 +13,7 @@ from connectors.identity.standin import StandinProvider
 from engine.dossiers.models import Dossier
 
 from ..identity_provider import AN
-from ..test_flow import PATHS
-from .test_portal import GPXD, fill_declaration, pdf
+from .test_portal import GPXD, send_gpxd
 
 pytestmark = pytest.mark.browser
 
@@ -35,13 +34,7 @@ def test_a_citizen_signs_in_with_vneid_submits_prefilled_and_finds_it_in_my_doss
     assert name.input_value() == "Nguyễn Văn An" and name.get_attribute("readonly") is not None
     assert page.input_value("input[name=applicant_id_number]") == AN
     expect(page.locator("[data-vouched]")).to_be_visible()
-    page.select_option("select[name=competent_unit]", "CM-AX")
-    fill_declaration(page, PATHS[GPXD]["start"])
-    for document in ("don-de-nghi", "giay-to-quyen-su-dung-dat", "ban-ve-thiet-ke"):
-        page.set_input_files(f"input[name='file:{document}']", pdf(f"{document}.pdf"))
-    page.click("[data-send]")
-    page.wait_for_selector("[data-receipt]")
-    code = page.inner_text("[data-code]")
+    code = send_gpxd(page)
     assert len(page.inner_text("[data-pin]")) == 8  # the PIN stays, for tracking without signing in
 
     page.click("[data-in-my-dossiers] a")

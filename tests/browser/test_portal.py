@@ -181,3 +181,15 @@ def test_past_the_hourly_limit_the_page_says_so_and_keeps_the_typed_data(page: A
         with live_server.services().session_factory() as session:
             session.execute(delete(LookupFailure).where(LookupFailure.key == "submit:127.0.0.1"))
             session.commit()
+
+
+def send_gpxd(page: Any) -> str:
+    """On the construction permit's submit page: choose the unit, fill the declaration, attach the three required
+    documents, send; the dossier code on the receipt."""
+    page.select_option("select[name=competent_unit]", "CM-AX")
+    fill_declaration(page, PATHS[GPXD]["start"])
+    for document in ("don-de-nghi", "giay-to-quyen-su-dung-dat", "ban-ve-thiet-ke"):
+        page.set_input_files(f"input[name='file:{document}']", pdf(f"{document}.pdf"))
+    page.click("[data-send]")
+    page.wait_for_selector("[data-receipt]")
+    return page.inner_text("[data-code]")
