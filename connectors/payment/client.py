@@ -8,10 +8,9 @@ Errors are `PaymentError` (`answered`: the platform answered at all; the health 
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from typing import Any
+
+from connectors.http import Unreachable, exchange
 
 from .config import PaymentSettings
 from .protocol import CallbackError, create_body, created, outcome, read_callback, rules, sign, verified
@@ -39,21 +38,17 @@ class PaymentClient:
         self.settings = settings
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        request = urllib.request.Request(f"{self.settings.url}{path}", data=json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/json", "Accept": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:
-                raw = response.read(MAX_ANSWER)
-        except urllib.error.HTTPError as exc:
-            raise PaymentError(f"the payment platform answered {exc.code}", answered=True) from None
-        except TimeoutError:
-            raise PaymentError(f"the payment platform did not answer within {self.settings.timeout:g} s") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise PaymentError(f"the payment platform could not be reached: {getattr(exc, 'reason', exc)}") from None
-        try:
-            answer = json.loads(raw)
-        except ValueError:
-            raise PaymentError("the payment platform's answer is not JSON", answered=True) from None
+            status, answer = exchange("POST", f"{self.settings.url}{path}", body, {}, self.settings.timeout,
+                                      MAX_ANSWER)
+        except Unreachable as exc:
+            if exc.timed_out:
+                raise PaymentError(f"the payment platform did not answer within {self.settings.timeout:g} s") from None
+            raise PaymentError(f"the payment platform could not be reached: {exc}") from None
+        if not 200 <= status < 300:
+            raise PaymentError(f"the payment platform answered {status}", answered=True)
+        if answer is None:
+            raise PaymentError("the payment platform's answer is not JSON", answered=True)
         if not isinstance(answer, dict):
             raise PaymentError("the payment platform's answer is not a JSON object", answered=True)
         return answer

@@ -7,15 +7,14 @@ answer: down, slow, refused). The remote field names and codes are data (mapping
 
 from __future__ import annotations
 
-import json
 import tomllib
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from connectors.http import Unreachable, exchange
 
 from .config import PopulationSettings
 
@@ -104,22 +103,11 @@ class PopulationClient:
         self.settings = settings
 
     def _request(self, method: str, path: str, body: dict[str, str] | None = None) -> tuple[int, Any]:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.settings.token:
-            headers["Authorization"] = f"Bearer {self.settings.token}"
-        data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.settings.url}{path}", data=data, method=method, headers=headers)
+        headers = {"Authorization": f"Bearer {self.settings.token}"} if self.settings.token else {}
         try:
-            with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:
-                status, raw = response.status, response.read(MAX_ANSWER)
-        except urllib.error.HTTPError as exc:
-            status, raw = exc.code, exc.read(MAX_ANSWER) if exc.fp else b""
-        except (urllib.error.URLError, OSError) as exc:  # refused, reset, timed out
+            return exchange(method, f"{self.settings.url}{path}", body, headers, self.settings.timeout, MAX_ANSWER)
+        except Unreachable as exc:  # refused, reset, timed out
             raise PopulationError(f"the population database could not be reached: {exc}") from None
-        try:
-            return status, json.loads(raw or b"null")
-        except ValueError:
-            return status, None
 
     def look_up(self, personal_id: str, asker: Asker) -> Person:
         rules = mapping()

@@ -12,12 +12,11 @@ Errors are `PortalError`; its `permanent` says whether retrying can help (the ou
 
 from __future__ import annotations
 
-import json
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import Any
+
+from connectors.http import Unreachable, exchange
 
 from .config import PortalSettings
 from .mapping import MappingError, dossier_record, load, progress_record
@@ -71,28 +70,22 @@ class PortalClient:
 
     # --- transport ---------------------------------------------------------------------------------------
     def _post(self, path: str, body: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.settings.dstcode:
-            headers["dstcode"] = self.settings.dstcode
-        request = urllib.request.Request(f"{self.settings.url}{path}", data=json.dumps(body).encode(),
-                                         method="POST", headers=headers)
+        seconds = timeout or self.settings.timeout
+        headers = {"dstcode": self.settings.dstcode} if self.settings.dstcode else {}
         try:
-            with urllib.request.urlopen(request, timeout=timeout or self.settings.timeout) as response:
-                raw = response.read(MAX_ANSWER)
-        except urllib.error.HTTPError as exc:
-            if exc.code in (401, 403):  # the adapter's way of refusing a session
-                return {"error_code": exc.code, "message": f"the portal answered {exc.code} (session)"}
+            status, answer = exchange("POST", f"{self.settings.url}{path}", body, headers, seconds, MAX_ANSWER)
+        except Unreachable as exc:
+            if exc.timed_out:
+                raise PortalError(f"the portal did not answer within {seconds:g} s") from None
+            raise PortalError(f"the portal could not be reached: {exc}") from None
+        if status in (401, 403):  # the adapter's way of refusing a session
+            return {"error_code": status, "message": f"the portal answered {status} (session)"}
+        if not 200 <= status < 300:
             # 5xx, 408, 429: the portal is unwell, a later try may pass; another 4xx refuses the request itself
-            transient = exc.code >= 500 or exc.code in (408, 429)
-            raise PortalError(f"the portal answered {exc.code}", permanent=not transient, answered=True) from None
-        except TimeoutError:
-            raise PortalError(f"the portal did not answer within {timeout or self.settings.timeout:g} s") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise PortalError(f"the portal could not be reached: {getattr(exc, 'reason', exc)}") from None
-        try:
-            answer = json.loads(raw)
-        except ValueError:
-            raise PortalError("the portal's answer is not JSON", answered=True) from None
+            transient = status >= 500 or status in (408, 429)
+            raise PortalError(f"the portal answered {status}", permanent=not transient, answered=True)
+        if answer is None:
+            raise PortalError("the portal's answer is not JSON", answered=True)
         if not isinstance(answer, dict):
             raise PortalError("the portal's answer is not a JSON object", answered=True)
         return answer
