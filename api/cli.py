@@ -24,7 +24,7 @@ from engine.time.calendar_store import load_file_overrides
 
 from .catalogue_cli import add_commands as add_catalogue_commands
 from .connectors_cli import cmd_connectors_check, cmd_standin, start_standins
-from .payments import payment_detail
+from .job_wiring import wired_job_context
 from .portal_cli import add_commands as add_portal_commands
 from .procedures_cli import acting
 from .procedures_cli import add_commands as add_procedure_commands
@@ -44,24 +44,6 @@ def _session(settings: Settings):  # type: ignore[no-untyped-def]
 
 def _uow(settings: Settings) -> UnitOfWork:
     return Runtime.from_settings(settings).uow()
-
-
-def _job_context(settings: Settings):  # type: ignore[no-untyped-def]
-    from connectors.sms.client import sender_from_env
-    from engine.scheduling.scheduler import job_context
-
-    runtime = Runtime.from_settings(settings)
-    sms = sender_from_env()
-    return job_context(settings, runtime.uow, runtime.clock, sms=sms.send if sms else None, portal=_portal_push(),
-                       payment_detail=payment_detail())
-
-
-def _portal_push():  # type: ignore[no-untyped-def]
-    try:  # the portal connector (connectors/portal/); without it (or MOTCUA_PORTAL_URL) the messages wait
-        from connectors.portal.client import pusher_from_env
-    except ImportError:
-        return None
-    return pusher_from_env()
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
@@ -279,7 +261,7 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
 
     print("scheduler running (timers, escalation sweep, outbox delivery, count folding); Ctrl-C stops it",
           flush=True)
-    return build_scheduler(settings, _job_context(settings)).serve(stop, still_wanted)
+    return build_scheduler(settings, wired_job_context(settings)).serve(stop, still_wanted)
 
 
 def build_parser() -> argparse.ArgumentParser:
