@@ -6,7 +6,7 @@ JSON and no join."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +69,13 @@ def applicant_facts(code: str, applicant: Mapping[str, Any]) -> ApplicantFacts:
     key = key if isinstance(key, str) and key else None
     parts = [code, applicant.get("name"), applicant.get("representative"), key]
     return ApplicantFacts(str(kind), key, fold(" ".join(p for p in parts if isinstance(p, str) and p))[:SEARCH_CHARS])
+
+
+def record_sources(dossier: Any, reused: Sequence[str], sources: Mapping[str, str]) -> None:
+    """The applicant data that was not typed: `reused` from earlier dossiers, `sources` field -> "vneid" |
+    "population". Each joins reused_fields, which the data re-use figure counts."""
+    dossier.reused_fields = list(dict.fromkeys([*reused, *sources])) or None
+    dossier.field_sources = {**dict.fromkeys(reused, "motcua"), **sources} if sources else None
 
 
 def stamp_applicant(dossier: Any) -> None:

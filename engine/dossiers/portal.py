@@ -210,7 +210,7 @@ def _register(uow: UnitOfWork, compiled: CompiledProcedure, sub: OnlineSubmissio
     dossier, pin = online_dossier(uow, compiled, unit, applicant, data, pin=sub.pin, key=key,
                                   result_delivery=sub.result_delivery)
     if sub.field_sources:  # counted as data re-used, like the counter's (service.Submission)
-        dossier.field_sources, dossier.reused_fields = dict(sub.field_sources), list(sub.field_sources)
+        applicants.record_sources(dossier, (), sub.field_sources)
     try:
         session.flush()
     except IntegrityError:  # the same key raced in from a second request, which has committed by now

@@ -28,7 +28,7 @@ from engine.time.deadlines import dossier_due
 
 from .access import may_see_dossier, may_see_task, may_work_task
 from .actions import OPEN_STATUSES, available_actions
-from .applicants import stamp_applicant
+from .applicants import record_sources, stamp_applicant
 from .attachments import AttachmentRef, attachments_of
 from .codes import new_pin, next_code
 from .models import Dossier, Escalation, TaskRecord
@@ -109,11 +109,9 @@ def open_dossier(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
         pin_hash=pin_digest(uow.pin_secret, code, pin), fee_amount=fee_for(compiled.meta, sub.channel),
         created_by=actor.user_id, created_at=now, updated_at=now, paused_seconds=0, supplement_count=0,
         result_delivery=sub.result_delivery,
-        reused_fields=list(dict.fromkeys([*sub.reused_fields, *sub.field_sources])) or None,
-        field_sources=({**dict.fromkeys(sub.reused_fields, "motcua"), **sub.field_sources}
-                       if sub.field_sources else None),
         received_documents=list(sub.received_documents) if sub.received_documents is not None else None,
     )
+    record_sources(dossier, sub.reused_fields, sub.field_sources)
     stamp_applicant(dossier)
     session.add(dossier)
     try:
@@ -124,8 +122,8 @@ def open_dossier(uow: UnitOfWork, actor: Actor, sub: Submission) -> Submitted:
     detail: dict[str, Any] = {"channel": sub.channel, "version": compiled.version_id}
     if sub.result_delivery:
         detail["result_delivery"] = sub.result_delivery
-    if sub.reused_fields or sub.field_sources:
-        detail["reused_fields"] = list(dict.fromkeys([*sub.reused_fields, *sub.field_sources]))
+    if dossier.reused_fields:
+        detail["reused_fields"] = list(dossier.reused_fields)
     if sub.field_sources:
         detail["field_sources"] = dict(sub.field_sources)
     uow.record(actor, "submitted", "dossier", dossier.code, unit=dossier.reception_unit, dossier_id=dossier.id,
