@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from engine.errors import Conflict
 from engine.store.db import Base, UTCDateTime
 from engine.store.uow import UnitOfWork
 
@@ -33,8 +34,11 @@ class RenderedDocument(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class DocumentDamaged(Exception):
+class DocumentDamaged(Conflict):
     """A stored document's file is missing or its bytes no longer have the recorded hash."""
+
+    title = "Stored document damaged"
+    code = "document-damaged"
 
 
 def document_store_dir() -> Path:
