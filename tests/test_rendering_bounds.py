@@ -31,7 +31,7 @@ def listener() -> Iterator[tuple[str, list[str]]]:
     seen: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             seen.append(self.path)
             self.send_response(200)
             self.send_header("Content-Type", "image/png")
