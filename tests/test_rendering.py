@@ -23,6 +23,7 @@ from .conftest import Api
 from .pdf_support import A4, is_pdfa_2b, read_pdf
 from .test_flow import PATHS, run_to_end, submit
 from .test_inbox import make_officer
+from .test_officer_pages import signed_in
 
 HKD = "ho-kinh-doanh"
 
@@ -47,7 +48,9 @@ def assert_pdfa_a4(pdf: bytes, landscape: bool = False) -> Any:
 def stored(app: Flask, sha256: str) -> tuple[RenderedDocument, bytes, list[AuditEntry]]:
     runtime = app.extensions["motcua"]
     with runtime.uow() as uow:
-        doc = uow.session.scalars(select(RenderedDocument).where(RenderedDocument.sha256 == sha256)).one()
+        doc = uow.session.scalars(select(RenderedDocument).where(RenderedDocument.sha256 == sha256)
+                                  .order_by(RenderedDocument.id.desc())).first()
+        assert doc is not None
         audit = list(uow.session.scalars(select(AuditEntry).where(AuditEntry.entity == "document",
                                                                   AuditEntry.entity_id == str(doc.id))))
         uow.session.expunge_all()
@@ -75,6 +78,14 @@ def test_form_01_as_pdf_a(app: Flask) -> None:
     assert [(a.action, a.detail["kind"], a.detail["sha256"]) for a in audit] == [
         ("document_rendered", "receipt", doc.sha256)]
 
+    # the HTML form and the officer's dossier page link to the PDF
+    html = api.get(f"/dossiers/{code}/documents/receipt", "tiepnhan").get_data(as_text=True)
+    assert f'href="/api/v1/dossiers/{code}/documents/receipt.pdf"' in html
+    page, _ = signed_in(app, "tiepnhan")
+    dossier_page = page.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert f'/api/v1/dossiers/{code}/documents/receipt.pdf" download data-document-pdf="receipt"' in dossier_page
+    assert 'data-document-pdf="result"' not in dossier_page  # no result before the dossier is processed
+
     # another commune's officer learns nothing; an unknown form is a 404 too
     assert api.get(f"/dossiers/{code}/documents/receipt.pdf", "tt_spec").status_code == 404
     assert api.get(f"/dossiers/{code}/documents/nothing.pdf", "tiepnhan").status_code == 404
@@ -87,6 +98,9 @@ def test_result_document_from_the_procedure_template(app: Flask) -> None:
     code = submit(api, HKD)["code"]
     run_to_end(api, HKD, code)
 
+    page, _ = signed_in(app, "lanhdao")
+    assert f'/api/v1/dossiers/{code}/documents/result.pdf" download data-document-pdf="result"' in \
+        page.get(f"/dossiers/{code}").get_data(as_text=True)
     resp = api.get(f"/dossiers/{code}/documents/result.pdf", "lanhdao")
     assert resp.status_code == 200, resp.get_data(as_text=True)
     body = resp.get_data()
@@ -115,6 +129,11 @@ def test_register_as_landscape_pdf(app: Flask) -> None:
     make_officer(app, "tt_spec", [("CM-TT", "specialist")])
     api = Api(app.test_client())
     codes = [submit(api, HKD)["code"] for _ in range(2)]
+    page, _ = signed_in(app, "chuyenvien")
+    register_page = page.get("/register?unit=CM-AX").get_data(as_text=True)
+    assert 'data-export="register-pdf"' in register_page and "/register/export.pdf?unit=CM-AX" in register_page
+    from_page = page.get("/register/export.pdf?unit=CM-AX")
+    assert from_page.status_code == 200 and from_page.mimetype == "application/pdf"
     resp = api.get("/dossiers/export.pdf?unit=CM-AX", "chuyenvien")
     assert resp.status_code == 200, resp.get_data(as_text=True)
     facts = assert_pdfa_a4(resp.get_data(), landscape=True)
