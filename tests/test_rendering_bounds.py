@@ -74,6 +74,8 @@ def test_the_vendored_fonts_are_served_and_nothing_else_is_needed() -> None:
     ("{% for i in range(100000) %}{% for j in range(100000) %}xxxxxxxxxx{% endfor %}{% endfor %}", "too-large"),
     # a reasonable HTML that lays out hundreds of pages
     ('{% for i in range(210) %}<div style="break-after: page">{{ i }}</div>{% endfor %}', "too-large"),
+    # a value too large for the child's address space (MOTCUA_RENDER_MEMORY_MB)
+    ("{% set x = 'a' * 2000000000 %}{{ x|length }}", "memory-limit"),
     ("{{ 1 // 0 }}", "template-error"),
     ("{{ nothing.here }}", "template-error"),
     ("{{ ''.__class__.__mro__ }}", "template-error"),  # the sandbox refuses

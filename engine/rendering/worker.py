@@ -72,7 +72,7 @@ def render(job: dict[str, Any]) -> bytes:
     root = Path(job["documents_dir"]).resolve()
     try:
         html = render_html(job)
-    except Refused:
+    except (Refused, MemoryError):
         raise
     except Exception as exc:  # a Jinja error in the template: the reason, not the library's text, goes out
         raise Refused("template-error") from exc
