@@ -1,4 +1,4 @@
-"""Writes a rendered form 01 and result to MOTCUA_RENDER_SAMPLES (a folder) when that variable is set: the pictures
+"""Writes a rendered form 01, result and register to MOTCUA_RENDER_SAMPLES (a folder) when that variable is set: the pictures
 the issue's closing note describes. Skipped otherwise."""
 
 from __future__ import annotations
@@ -24,3 +24,5 @@ def test_write_samples(app: Flask) -> None:
     (folder / "form01.pdf").write_bytes(api.get(f"/dossiers/{code}/documents/receipt.pdf", "tiepnhan").get_data())
     run_to_end(api, HKD, code)
     (folder / "result.pdf").write_bytes(api.get(f"/dossiers/{code}/documents/result.pdf", "lanhdao").get_data())
+    submit(api, HKD)
+    (folder / "register.pdf").write_bytes(api.get("/dossiers/export.pdf?unit=CM-AX", "chuyenvien").get_data())
