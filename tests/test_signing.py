@@ -17,7 +17,7 @@ from connectors.trust_services.demo_pki import AUTHORITY, CENTRE, LEADER, make_d
 from engine.signing import pades
 from engine.signing.manifest import sign_detached, verify_detached
 from engine.signing.pades import accept_uploaded, finish_external, prepare_external, seal
-from engine.signing.problems import MESSAGES_VI, SignatureRefused
+from engine.signing.problems import MESSAGES_VI, SignatureRefused, SigningUnavailable
 from engine.signing.validate import validate
 
 from .pki_support import RunningPki, plugin_sign, small_pdf
@@ -171,6 +171,25 @@ def test_finish_refuses_a_wrong_signature_value_and_a_broken_state(demo_pki: Run
         with pytest.raises(SignatureRefused) as refused:
             finish_external(state, b"x" * 256, demo_pki.settings())
         assert refused.value.code == "invalid_state"
+
+
+def test_revoked_leader_is_refused_when_finishing_and_a_down_tsa_is_unavailable(demo_pki: RunningPki,
+                                                                               original: bytes) -> None:
+    _, cert, chain = demo_pki.key_and_chain(demo_pki.leader_revoked_p12)
+    prepared = prepare_external(original, cert, chain, demo_pki.settings(), reason=REASON, location=PLACE)
+    signature = demo_pki.sign_digest(prepared.data_to_be_signed, demo_pki.leader_revoked_p12)
+    with pytest.raises(SignatureRefused) as refused:
+        finish_external(prepared.state, signature, demo_pki.settings())
+    assert refused.value.code == "revoked"
+    demo_pki.standin.down()
+    try:
+        with pytest.raises(SigningUnavailable) as unavailable:
+            seal(original, demo_pki.settings(timeout=1.0), reason=REASON, location=PLACE)
+        with pytest.raises(SigningUnavailable):
+            sign_detached(b"manifest", demo_pki.settings(timeout=1.0))
+    finally:
+        demo_pki.standin.up()
+    assert "thử lại" in unavailable.value.message_vi
 
 
 # --- problems -------------------------------------------------------------------------------------------------

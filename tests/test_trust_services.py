@@ -12,7 +12,7 @@ from api.web.i18n import SOURCES
 from connectors.registry import get
 from connectors.trust_services.checks import check
 from connectors.trust_services.standin import start
-from engine.signing.problems import MESSAGES_VI, SignatureRefused, message_vi
+from engine.signing.problems import MESSAGES_VI, UNAVAILABLE_VI, SignatureRefused, message_vi
 
 from .pki_support import RunningPki
 
@@ -69,5 +69,6 @@ def test_every_problem_has_vietnamese_and_english() -> None:
         english = {m.id: m.string for m in read_po(fh) if m.id}
     for code, sentence in MESSAGES_VI.items():
         assert english.get(sentence), code
+    assert english.get(UNAVAILABLE_VI)
     assert SignatureRefused("no-such-code").code == "invalid"
     assert message_vi(None) == MESSAGES_VI["invalid"]

@@ -15,6 +15,29 @@ _cache: dict[tuple[str, float, str], Any] = {}
 _lock = threading.Lock()
 
 
+def _signer_class() -> type:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from pyhanko.sign.signers import SimpleSigner
+
+    class UnitSigner(SimpleSigner):  # type: ignore[misc]
+        """pyHanko's SimpleSigner parses and checks the key again for every signature (~0.2 s for RSA 2048); the
+        unit key is parsed once per process."""
+
+        _pyca: Any = None
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+            if mechanism != "rsassa_pkcs1v15" or digest_algorithm.lower() != "sha256":
+                return bytes(super().sign_raw(data, digest_algorithm))
+            if self._pyca is None:
+                self._pyca = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+            assert isinstance(self._pyca, rsa.RSAPrivateKey)
+            return self._pyca.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+    return UnitSigner
+
+
 def load_unit_signer(settings: SigningSettings) -> Any:
     """The PKCS#12 signer (for the PKCS#11 path use `unit_signer_session`)."""
     from pyhanko.sign.signers import SimpleSigner
@@ -28,10 +51,13 @@ def load_unit_signer(settings: SigningSettings) -> Any:
     with _lock:
         found = _cache.get(key)
         if found is None:
-            found = SimpleSigner.load_pkcs12_data(path.read_bytes(), other_certs=(),
-                                                  passphrase=settings.unit_password.encode() or None)
-            if found is None:
-                raise SigningNotConfigured(f"{path}: not a PKCS#12 file, or a wrong password")
+            try:
+                loaded = SimpleSigner.load_pkcs12_data(path.read_bytes(), other_certs=(),
+                                                       passphrase=settings.unit_password.encode() or None)
+            except ValueError as exc:
+                raise SigningNotConfigured(f"{path}: not a PKCS#12 file, or a wrong password") from exc
+            found = _signer_class()(signing_cert=loaded.signing_cert, signing_key=loaded.signing_key,
+                                    cert_registry=loaded.cert_registry)
             _cache.clear()
             _cache[key] = found
         return found

@@ -8,6 +8,7 @@ from typing import Any
 
 from .config import SigningSettings
 from .keys import unit_signer_session
+from .problems import refusal_or_unavailable
 from .validate import SignatureReport, _name, _problem_of_cms
 
 MD = "sha256"
@@ -24,7 +25,10 @@ def sign_detached(data: bytes, settings: SigningSettings) -> bytes:
                                                          timestamper=timestamper)
             return bytes(found.dump())
 
-    return asyncio.run(sign())
+    try:
+        return asyncio.run(sign())
+    except Exception as exc:
+        raise refusal_or_unavailable(exc) from exc
 
 
 def _broken(problem: str, cert: Any = None) -> SignatureReport:

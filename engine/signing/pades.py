@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Any, TypeVar
 
-from .config import SigningSettings
+from .config import SigningNotConfigured, SigningSettings
 from .keys import unit_signer_session
-from .problems import SignatureRefused
+from .problems import SignatureRefused, refusal_or_unavailable
 from .validate import SignatureReport, count_revisions, validate
 
 MD = "sha256"
@@ -39,7 +39,13 @@ class PreparedSignature:
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
+    """The coroutine's result; a failure is SignatureRefused (the certificate) or SigningUnavailable (the network)."""
+    try:
+        return asyncio.run(coro)
+    except (SignatureRefused, SigningNotConfigured):
+        raise
+    except Exception as exc:
+        raise refusal_or_unavailable(exc) from exc
 
 
 def _metadata(field_name: str, reason: str, location: str, **extra: Any) -> Any:

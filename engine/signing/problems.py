@@ -17,6 +17,8 @@ MESSAGES_VI: dict[str, str] = {
     "not_incremental": "Tệp tải lên không phải là văn bản gốc được ký thêm đúng một chữ ký số.",
     "invalid_state": "Phiên ký số không còn hợp lệ, vui lòng ký lại.",
 }
+UNAVAILABLE_VI = ("Không kết nối được dịch vụ chứng thực chữ ký số (dấu thời gian, kiểm tra chứng thư); "
+                  "vui lòng thử lại sau.")
 
 
 def message_vi(code: str | None) -> str:
@@ -34,3 +36,28 @@ class SignatureRefused(Exception):
 
 def message(code: str) -> str:
     return message_vi(code)
+
+
+class SigningUnavailable(RuntimeError):
+    """The time-stamping authority or the OCSP/CRL servers did not answer (or the token): try again later."""
+
+    message_vi = UNAVAILABLE_VI
+
+
+def refusal_or_unavailable(exc: BaseException) -> Exception:
+    """What a failure while signing means: the certificate is refused (revoked, unknown CA, expired), or the trust
+    services were not reachable. Looks through the chain of causes pyHanko wraps its validator's errors in."""
+    from pyhanko_certvalidator import errors
+
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            break
+        if isinstance(seen, errors.RevokedError):
+            return SignatureRefused("revoked")
+        if isinstance(seen, (errors.ExpiredError, errors.NotYetValidError)):
+            return SignatureRefused("expired")
+        if isinstance(seen, errors.PathBuildingError) and not isinstance(seen, errors.CertificateFetchError):
+            return SignatureRefused("unknown_ca")
+        seen = seen.__cause__ or seen.__context__
+    return SigningUnavailable(f"{type(exc).__name__}: {exc}"[:300])

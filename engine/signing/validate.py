@@ -127,7 +127,7 @@ def _validate_here(pdf: bytes, settings: SigningSettings) -> ValidationReport:
     regular = [e for e in embedded if e.sig_object_type != "/DocTimeStamp"]
     if not regular:
         return ValidationReport(False, "no_signature", revisions=revisions)
-    context_kwargs = _context_kwargs(reader, settings)
+    context_kwargs = _context_kwargs(reader)
     reports = [asyncio.run(_one(e, settings, context_kwargs)) for e in regular]
     timestamps_intact = all(_timestamp_intact(e, settings, context_kwargs) for e in embedded
                             if e.sig_object_type == "/DocTimeStamp")
@@ -136,18 +136,21 @@ def _validate_here(pdf: bytes, settings: SigningSettings) -> ValidationReport:
     return ValidationReport(problem is None, problem, reports, revisions=revisions)
 
 
-def _context_kwargs(reader: Any, settings: SigningSettings) -> dict[str, Any]:
+def _context_kwargs(reader: Any) -> dict[str, Any]:
     """The DSS's certificates and revocation answers (the file's long-term validation data), when there is one."""
+    from asn1crypto import crl, ocsp
+    from pyhanko.pdf_utils.decode_limits import DecodePurpose
     from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 
     try:
         dss = DocumentSecurityStore.read_dss(reader)
-        context = dss.as_validation_context({})
-        return {"other_certs": list(dss.load_certs()), "ocsps": list(context.revinfo_manager.ocsps),
-                "crls": list(context.revinfo_manager.crls)}
+        return {"other_certs": list(dss.load_certs()),
+                "ocsps": [ocsp.OCSPResponse.load(ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE))
+                          for ref in dss.ocsps],
+                "crls": [crl.CertificateList.load(ref.get_object().read_data(DecodePurpose.CRL)) for ref in dss.crls]}
     except NoDSSFoundError:
         return {}
-    except Exception:
+    except Exception:  # a damaged DSS: validate as if there were none (online)
         return {}
 
 
