@@ -80,7 +80,8 @@ def unit_signer_session(settings: SigningSettings) -> Iterator[Any]:
                                   token_criteria=TokenCriteria(label=settings.pkcs11_token),
                                   user_pin=settings.pkcs11_pin)
     try:
-        yield PKCS11Signer(session, key_label=settings.pkcs11_key_label, cert_label=settings.pkcs11_key_label)
+        yield PKCS11Signer(session, key_label=settings.pkcs11_key_label, cert_label=settings.pkcs11_key_label,
+                           other_certs_to_pull=None)  # None: every certificate on the token (the chain)
     finally:
         session.close()
 
