@@ -219,6 +219,28 @@ def test_unknown_ca_is_unknown_ca_and_refused(demo_pki: RunningPki, original: by
     assert refused.value.code == "unknown_ca"
 
 
+def test_expired_leader_is_expired_and_refused(demo_pki: RunningPki, original: bytes) -> None:
+    uploaded = plugin_sign(original, demo_pki.leader_expired_p12, demo_pki.tsa_url)
+    assert validate(uploaded, demo_pki.settings()).problem == "expired"
+    with pytest.raises(SignatureRefused) as refused:
+        accept_uploaded(original, uploaded, demo_pki.settings())
+    assert refused.value.code == "expired"
+
+
+def test_content_changed_in_a_later_revision_is_changed(demo_pki: RunningPki, sealed: bytes) -> None:
+    """The signed bytes are intact, but a revision appended after the seal draws over the page."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(BytesIO(sealed))
+    overlay = writer.add_object(generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 700 Td (SUA DOI) Tj ET"))
+    writer.add_stream_to_page(0, overlay)
+    out = BytesIO()
+    writer.write(out)
+    report = validate(out.getvalue(), demo_pki.settings())
+    assert report.problem == "changed" and report.signatures[0].intact
+
+
 def test_plugin_upload_of_the_original_plus_one_signature_is_accepted(demo_pki: RunningPki,
                                                                       original: bytes) -> None:
     uploaded = plugin_sign(original, demo_pki.leader_p12, demo_pki.tsa_url)

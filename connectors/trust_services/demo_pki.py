@@ -1,14 +1,15 @@
 """A demonstration public-key infrastructure for development and the tests: a root and an issuing CA, the unit's
 organisation certificate (its seal), the leader's personal certificate, a second leader certificate that is
-revoked, a time-stamping authority and an OCSP responder; plus an unknown root and a signer under it, for negative
-tests. Keys are made with `cryptography` (RSA 2048), certificates by certomancer from the configuration below.
+revoked and a third that expired yesterday, a time-stamping authority and an OCSP responder; plus an unknown root
+and a signer under it, for negative tests. Keys are made with `cryptography` (RSA 2048), certificates by
+certomancer from the configuration below.
 
 The certificates name the stand-in (standin.py) in their OCSP (AIA) and CRL distribution point URLs, so the port it
 listens on is part of them: `make_demo_pki(folder, port)` keeps the keys and certificates in `folder` and reuses
 them while they are valid for that port, and re-issues the certificates (same keys) when the port changes.
 
-Files: root.pem, trust.pem (the trusted roots), unit.p12, leader.p12, leader-revoked.p12, unknown-ca.p12 (password
-"motcua-demo"), and the certificates as PEM (unit.pem, leader.pem, ...)."""
+Files: root.pem, trust.pem (the trusted roots), unit.p12, leader.p12, leader-revoked.p12, leader-expired.p12,
+unknown-ca.p12 (password "motcua-demo"), and the certificates as PEM (unit.pem, leader.pem, ...)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ PROVINCE = "Cà Mau"
 AUTHORITY = "Ủy ban nhân dân phường An Xuyên"
 CENTRE = "Trung tâm Phục vụ hành chính công phường An Xuyên"
 LEADER = "Lê Minh Lãnh Đạo"  # the seeded user lanhdao (api/cli.py)
-KEYS = ("root", "interm", "ocsp", "tsa", "unit", "leader", "leader-revoked", "unknown-root", "unknown-signer")
+KEYS = ("root", "interm", "ocsp", "tsa", "unit", "leader", "leader-revoked", "leader-expired", "unknown-root",
+        "unknown-signer")
 CA_YEARS, LEAF_YEARS = 10, 2
 META = "pki.json"
 
@@ -77,6 +79,10 @@ class DemoPki:
         return self.path("leader-revoked.p12")
 
     @property
+    def leader_expired_p12(self) -> Path:  # valid until yesterday
+        return self.path("leader-expired.p12")
+
+    @property
     def unknown_ca_p12(self) -> Path:
         return self.path("unknown-ca.p12")
 
@@ -120,7 +126,8 @@ def make_demo_pki(folder: Path, port: int = 0) -> DemoPki:
     return pki
 
 
-_OUTPUTS = ("root.pem", "trust.pem", "unit.p12", "leader.p12", "leader-revoked.p12", "unknown-ca.p12", "unit.pem")
+_OUTPUTS = ("root.pem", "trust.pem", "unit.p12", "leader.p12", "leader-revoked.p12", "leader-expired.p12",
+            "unknown-ca.p12", "unit.pem")
 
 
 def _make_keys(folder: Path) -> None:
@@ -152,12 +159,13 @@ def _issue(pki: DemoPki) -> None:
 
         return bytes(asn1_pem.armor("CERTIFICATE", der))
 
-    for label in ("root", "interm", "ocsp", "tsa", "unit", "leader", "leader-revoked"):
+    for label in ("root", "interm", "ocsp", "tsa", "unit", "leader", "leader-revoked", "leader-expired"):
         pki.path(f"{label}.pem").write_bytes(pem(arch, label))
     pki.path("trust.pem").write_bytes(pem(arch, "root"))
     pki.path("unknown-root.pem").write_bytes(pem(unknown, "unknown-root"))
     for found, label, chain in ((arch, "unit", ("interm", "root")), (arch, "leader", ("interm", "root")),
                                 (arch, "leader-revoked", ("interm", "root")),
+                                (arch, "leader-expired", ("interm", "root")),
                                 (unknown, "unknown-signer", ("unknown-root",))):
         name = "unknown-ca" if label == "unknown-signer" else label
         pki.path(f"{name}.p12").write_bytes(_pkcs12(pki, found, label, chain, password))
@@ -206,6 +214,7 @@ def _config(url: str, generated_at: datetime) -> dict[str, Any]:
                              "common-name": AUTHORITY},
                     "leader": {**person, "locality-name": PROVINCE, "common-name": LEADER},
                     "leader-revoked": {**person, "locality-name": PROVINCE, "common-name": LEADER},
+                    "leader-expired": {**person, "locality-name": PROVINCE, "common-name": LEADER},
                 },
                 "certs": {
                     "root": {"subject": "root", "issuer": "root", "validity": ca,
@@ -225,6 +234,9 @@ def _config(url: str, generated_at: datetime) -> dict[str, Any]:
                                        "extensions": [signer_usage],
                                        "revocation": {"revoked-since": _stamp(generated_at - timedelta(minutes=1)),
                                                       "reason": "key_compromise"}},
+                    "leader-expired": {"subject": "leader-expired", "issuer": "interm", "extensions": [signer_usage],
+                                       "validity": {"valid-from": _stamp(start - timedelta(days=365)),
+                                                    "valid-to": _stamp(start)}},
                 },
                 "services": {
                     "ocsp": {"interm": {"for-issuer": "interm", "responder-cert": "ocsp", "signing-key": "ocsp"}},
