@@ -82,6 +82,9 @@ def test_demo_pki_is_made_quickly_kept_and_reissued_for_another_port(tmp_path: P
     started = time.monotonic()
     again = make_demo_pki(tmp_path, 40001)
     assert time.monotonic() - started < 0.5 and again == pki and pki.path("unit.pem").read_bytes() == unit
+    assert make_demo_pki(tmp_path) == pki  # no port: whichever it was made for
+    with pytest.raises(ValueError):
+        make_demo_pki(tmp_path / "empty")  # the first time, the certificates need the stand-in's port
     keys = sorted((p.name, p.read_bytes()) for p in (tmp_path / "keys").iterdir())
     moved = make_demo_pki(tmp_path, 40002)
     assert moved.port == 40002 and pki.path("unit.pem").read_bytes() != unit  # OCSP/CRL URLs name the new port

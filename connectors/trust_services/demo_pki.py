@@ -119,6 +119,8 @@ def make_demo_pki(folder: Path, port: int = 0) -> DemoPki:
     if found is not None and (port in (0, found.port)) and found.valid_to > now + timedelta(days=30) and all(
             found.path(name).exists() for name in _OUTPUTS):
         return found
+    if not port and found is None:
+        raise ValueError(f"{folder}: no demo PKI yet; make it for the port its stand-in listens on")
     pki = DemoPki(folder, port or (found.port if found else 0), now)
     _make_keys(folder / "keys")
     _issue(pki)

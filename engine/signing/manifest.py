@@ -4,6 +4,7 @@ unit key, with a signature time stamp, and checked the same way as a PDF signatu
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC
 from typing import Any
 
 from .config import SigningSettings
@@ -67,8 +68,9 @@ def verify_detached(data: bytes, cms: bytes, settings: SigningSettings) -> Signa
         return _broken("invalid", cert)
     stamp = status.timestamp_validity
     names = _name(cert)
+    signed_at = stamp.timestamp if stamp is not None else status.signer_reported_dt
     return SignatureReport("", names["cn"], names["o"], names["unit"], format(cert.serial_number, "X"),
-                           stamp.timestamp if stamp is not None else status.signer_reported_dt, stamp is not None,
+                           signed_at.astimezone(UTC) if signed_at is not None else None, stamp is not None,
                            bool(status.intact and status.valid), bool(status.intact), bool(status.trusted),
                            bool(status.revoked), _problem_of_cms(status, stamp))
 

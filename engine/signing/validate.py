@@ -8,7 +8,7 @@ import multiprocessing
 import resource
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
 
@@ -207,6 +207,7 @@ async def _one_with(embedded: Any, settings: SigningSettings, context_kwargs: di
                                False, False, "invalid", int(getattr(embedded, "signed_revision", -1)))
     stamp = status.timestamp_validity
     signed_at = stamp.timestamp if stamp is not None else status.signer_reported_dt
+    signed_at = signed_at.astimezone(UTC) if signed_at is not None and signed_at.tzinfo else signed_at
     intact = bool(status.intact and status.valid)
     covers_whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     return SignatureReport(
