@@ -170,6 +170,10 @@ def test_finish_refuses_a_wrong_signature_value_and_a_broken_state(demo_pki: Run
     with pytest.raises(SignatureRefused) as refused:
         finish_external(prepared.state, wrong_key, demo_pki.settings())
     assert refused.value.code == "invalid" and refused.value.message_vi == MESSAGES_VI["invalid"]
+    for cert in (b"", b"garbage", b"0\x82\x01"):
+        with pytest.raises(SignatureRefused) as refused:
+            prepare_external(original, cert, chain, demo_pki.settings(), reason=REASON, location=PLACE)
+        assert refused.value.code == "invalid"
     for state in (b"", b"not json", json.dumps({"v": 99}).encode(), b'{"v": 1}'):
         with pytest.raises(SignatureRefused) as refused:
             finish_external(state, b"x" * 256, demo_pki.settings())

@@ -89,10 +89,13 @@ def prepare_external(pdf: bytes, signer_cert_der: bytes, chain_der: list[bytes],
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    cert = x509.Certificate.load(signer_cert_der)
-    chain = [x509.Certificate.load(der) for der in chain_der]
-    external = signers.ExternalSigner(cert, SimpleCertificateStore.from_certs([cert, *chain]),
-                                      signature_value=cert.public_key.byte_size)
+    try:  # the certificate comes from the remote signing service: untrusted bytes
+        cert = x509.Certificate.load(signer_cert_der)
+        chain = [x509.Certificate.load(der) for der in chain_der]
+        external = signers.ExternalSigner(cert, SimpleCertificateStore.from_certs([cert, *chain]),
+                                          signature_value=cert.public_key.byte_size)
+    except Exception as exc:
+        raise SignatureRefused("invalid") from exc
 
     async def prepare() -> PreparedSignature:
         pdf_signer = signers.PdfSigner(_metadata(field_name, reason, location), signer=external)
@@ -191,7 +194,10 @@ def accept_uploaded(original: bytes, uploaded: bytes, settings: SigningSettings)
     report = validate(uploaded, settings)
     if report.problem in ("not_pdf", "no_signature"):
         raise SignatureRefused(report.problem)
-    before = count_revisions(original)
+    try:
+        before = count_revisions(original)
+    except Exception as exc:
+        raise SignatureRefused("not_incremental") from exc
     if report.revisions != before + 1:
         raise SignatureRefused("not_incremental")
     added = [s for s in report.signatures if s.revision == before]
