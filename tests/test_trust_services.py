@@ -3,6 +3,7 @@ stand-in's settings for `motcua serve --standins`, and the problem codes' senten
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,29 @@ def test_stand_in_reuses_its_port_and_gives_the_settings(tmp_path: Path) -> None
         assert again.port == port and again.env() == env
     finally:
         again.stop()
+
+
+def test_serve_with_standins_sets_the_signing_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`motcua serve --standins` with no unit key: the demo PKI's stand-in runs and its MOTCUA_SIGNING_* reach the
+    web and scheduler children through the environment."""
+    import connectors.registry
+    import connectors.trust_services.standin as standin_module
+    from api.connectors_cli import start_standins
+
+    _use(monkeypatch, {})
+    monkeypatch.setattr(standin_module, "DEFAULT_FOLDER", tmp_path)
+    monkeypatch.setattr(connectors.registry, "all_connectors", lambda: [get("trust_services")])
+    monkeypatch.delenv("MOTCUA_TRUST_SERVICES_URL", raising=False)
+    started: list[object] = []
+    real_start = standin_module.start
+    monkeypatch.setattr(standin_module, "start", lambda *a, **k: started.append(real_start(*a, **k)) or started[-1])
+    try:
+        start_standins()
+        assert os.environ["MOTCUA_SIGNING_UNIT_PKCS12"] == str(tmp_path / "unit.p12")
+        assert get("trust_services").configured() and check().status == "ok"
+    finally:
+        for running in started:
+            running.stop()  # type: ignore[attr-defined]
 
 
 def test_every_problem_has_vietnamese_and_english() -> None:

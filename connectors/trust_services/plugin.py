@@ -5,13 +5,14 @@ var/pki and sets the MOTCUA_SIGNING_* variables (`env()`) for the children."""
 from __future__ import annotations
 
 from ..registry import Connector
+from . import standin
 from .checks import check, configured
 from .config import ENV
-from .standin import StandinTrustServices, start
+from .standin import StandinTrustServices
 
 
 def start_for_development(host: str = "127.0.0.1", port: int = 0) -> StandinTrustServices:
-    return start(host, port)
+    return standin.start(host, port)
 
 
 PLUGIN = Connector(name="trust_services", title="Dịch vụ chứng thực chữ ký số (trust services: TSA, OCSP)",
