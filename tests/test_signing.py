@@ -141,6 +141,23 @@ def test_sealed_file_validates_offline_from_its_embedded_revocation_data(demo_pk
         demo_pki.standin.up()
 
 
+def test_sealed_file_stays_valid_after_its_certificates_expire(demo_pki: RunningPki, sealed: bytes,
+                                                               original: bytes) -> None:
+    """Three years on, the unit's and the TSA's certificates (two years) have expired: the seal is checked as of
+    its time stamp with the file's own validation data, offline. A signature without them is not valid then."""
+    from datetime import UTC, datetime, timedelta
+
+    later = datetime.now(UTC) + timedelta(days=3 * 365)
+    demo_pki.standin.down()
+    try:
+        report = validate(sealed, demo_pki.settings(timeout=1.0), at=later)
+        unstamped = validate(plugin_sign(original, demo_pki.leader_p12), demo_pki.settings(timeout=1.0), at=later)
+    finally:
+        demo_pki.standin.up()
+    assert report.ok, report
+    assert not unstamped.ok and unstamped.problem in ("expired", "invalid")
+
+
 # --- a leader's signature made elsewhere (remote signing) ----------------------------------------------------
 def test_prepare_and_finish_external_signature(demo_pki: RunningPki, original: bytes, leader_signed: bytes) -> None:
     _, cert, chain = demo_pki.key_and_chain(demo_pki.leader_p12)

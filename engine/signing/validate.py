@@ -44,13 +44,15 @@ class ValidationReport:
     revisions: int = 0
 
 
-def validate(pdf: bytes, settings: SigningSettings) -> ValidationReport:
-    """Every signature of `pdf` checked against the trusted roots (revocation: the file's DSS, else OCSP/CRL)."""
+def validate(pdf: bytes, settings: SigningSettings, *, at: datetime | None = None) -> ValidationReport:
+    """Every signature of `pdf` checked against the trusted roots (revocation: the file's DSS, else OCSP/CRL), at
+    `at` (default now). A time-stamped signature whose certificate has expired since is checked again as of its
+    time stamp with the file's own validation data (long-term validation)."""
     if len(pdf) > settings.verify_max_bytes:
         return ValidationReport(False, "invalid", detail="too_large")
     if b"%PDF-" not in pdf[:1024]:
         return ValidationReport(False, "not_pdf")
-    return _in_child(_validate_here, pdf, settings)
+    return _in_child(_validate_here, pdf, settings, at)
 
 
 def count_revisions(pdf: bytes) -> int:
@@ -76,7 +78,7 @@ def _mp() -> Any:
         return _context
 
 
-def _child(connection: Any, job: Any, pdf: bytes, settings: SigningSettings) -> None:
+def _child(connection: Any, job: Any, pdf: bytes, settings: SigningSettings, at: datetime | None) -> None:
     try:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
         seconds = int(settings.validate_timeout) + 1
@@ -84,7 +86,7 @@ def _child(connection: Any, job: Any, pdf: bytes, settings: SigningSettings) -> 
     except (ValueError, OSError):
         pass
     try:
-        result: Any = job(pdf, settings)
+        result: Any = job(pdf, settings, at)
     except MemoryError:
         result = ValidationReport(False, "invalid", detail="too_complex")
     except Exception:
@@ -93,10 +95,10 @@ def _child(connection: Any, job: Any, pdf: bytes, settings: SigningSettings) -> 
     connection.close()
 
 
-def _in_child(job: Any, pdf: bytes, settings: SigningSettings) -> ValidationReport:
+def _in_child(job: Any, pdf: bytes, settings: SigningSettings, at: datetime | None) -> ValidationReport:
     context = _mp()
     receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sending, job, pdf, settings), daemon=True)
+    process = context.Process(target=_child, args=(sending, job, pdf, settings, at), daemon=True)
     process.start()
     sending.close()
     try:
@@ -113,7 +115,7 @@ def _in_child(job: Any, pdf: bytes, settings: SigningSettings) -> ValidationRepo
         process.join(5)
 
 
-def _validate_here(pdf: bytes, settings: SigningSettings) -> ValidationReport:
+def _validate_here(pdf: bytes, settings: SigningSettings, at: datetime | None = None) -> ValidationReport:
     import asyncio
 
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -128,7 +130,7 @@ def _validate_here(pdf: bytes, settings: SigningSettings) -> ValidationReport:
     if not regular:
         return ValidationReport(False, "no_signature", revisions=revisions)
     context_kwargs = _context_kwargs(reader)
-    reports = [asyncio.run(_one(e, settings, context_kwargs)) for e in regular]
+    reports = [asyncio.run(_one(e, settings, context_kwargs, at)) for e in regular]
     timestamps_intact = all(_timestamp_intact(e, settings, context_kwargs) for e in embedded
                             if e.sig_object_type == "/DocTimeStamp")
     problems = [r.problem for r in reports if r.problem] + ([] if timestamps_intact else ["changed"])
@@ -178,17 +180,23 @@ def _name(cert: Any) -> dict[str, str]:
             "unit": text("organizational_unit_name") or text("locality_name")}
 
 
-async def _one(embedded: Any, settings: SigningSettings, context_kwargs: dict[str, Any]) -> SignatureReport:
+async def _one(embedded: Any, settings: SigningSettings, context_kwargs: dict[str, Any],
+               at: datetime | None) -> SignatureReport:
     """The file's own validation data first (offline: a sealed result stays valid without the CA's servers), then,
-    when that does not settle it, with OCSP/CRL fetched."""
-    report = await _one_with(embedded, settings, context_kwargs, fetching=False) if context_kwargs else None
+    when that does not settle it, with OCSP/CRL fetched; then (expired, stale) as of the signature's time stamp."""
+    report = await _one_with(embedded, settings, context_kwargs, fetching=False, moment=at) if context_kwargs \
+        else None
     if report is None or report.problem not in (None, "changed", "revoked"):
-        report = await _one_with(embedded, settings, context_kwargs, fetching=True)
+        report = await _one_with(embedded, settings, context_kwargs, fetching=at is None, moment=at)
+    if report.problem in ("expired", "invalid") and report.timestamped and report.signed_at and context_kwargs:
+        then = await _one_with(embedded, settings, {**context_kwargs, "retroactive_revinfo": True}, fetching=False,
+                               moment=report.signed_at)
+        report = then if then.problem is None else report
     return report
 
 
 async def _one_with(embedded: Any, settings: SigningSettings, context_kwargs: dict[str, Any], *,
-                    fetching: bool) -> SignatureReport:
+                    fetching: bool, moment: datetime | None) -> SignatureReport:
     from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
@@ -200,8 +208,8 @@ async def _one_with(embedded: Any, settings: SigningSettings, context_kwargs: di
         return SignatureReport(field_name, "", "", "", "", None, False, False, False, False, False, "invalid")
     try:
         status = await async_validate_pdf_signature(
-            embedded, signer_validation_context=settings.validation_context(fetching=fetching, **context_kwargs),
-            ts_validation_context=settings.validation_context(fetching=fetching, **context_kwargs))
+            embedded, signer_validation_context=_validation_context(settings, context_kwargs, fetching, moment),
+            ts_validation_context=_validation_context(settings, context_kwargs, fetching, moment))
     except Exception:
         return SignatureReport(field_name, names["cn"], names["o"], names["unit"], serial, None, False, False, False,
                                False, False, "invalid", int(getattr(embedded, "signed_revision", -1)))
@@ -215,6 +223,15 @@ async def _one_with(embedded: Any, settings: SigningSettings, context_kwargs: di
         signed_at=signed_at, timestamped=stamp is not None, intact=intact, covers_whole=covers_whole,
         trusted=bool(status.trusted), revoked=bool(status.revoked), problem=_problem(status, stamp),
         revision=int(embedded.signed_revision))
+
+
+def _validation_context(settings: SigningSettings, context_kwargs: dict[str, Any], fetching: bool,
+                        moment: datetime | None) -> Any:
+    kwargs = dict(context_kwargs)
+    if not fetching:  # the validator needs the lists, even empty, to know there is nothing to fetch
+        kwargs.setdefault("crls", [])
+        kwargs.setdefault("ocsps", [])
+    return settings.validation_context(fetching=fetching, moment=moment, **kwargs)
 
 
 def _problem(status: Any, stamp: Any) -> str | None:
