@@ -120,12 +120,12 @@ def test_rejected_at_the_phone_goes_back_to_the_leader_with_the_reason(live: Liv
 
 def test_a_revoked_leader_certificate_is_refused(live: Live) -> None:
     code = approve(live.api)
-    tx = _start_remote(live, code, "tatca")  # the stand-in holds the revoked certificate for this leader
-    live.signing.confirm(tx)
-    live.run_job()
-    found = live.result(code, "tatca")
-    assert found["state"] == "awaiting_leader" and found["error"], found
-    assert "result_signature_refused" in _actions(live, code) and "result_issued" not in _actions(live, code)
+    # the stand-in holds the revoked certificate for this leader: refused before the phone is asked
+    resp = live.api.post(f"/dossiers/{code}/result/remote-signing", "tatca")
+    assert resp.status_code == 409 and resp.get_json()["reason"] == "revoked", resp.get_json()
+    assert "thu hồi" in resp.get_json()["message_vi"]
+    assert live.signing.pending() == [] and live.result(code, "tatca")["state"] == "awaiting_leader"
+    assert "result_signing_requested" not in _actions(live, code)
 
 
 def test_the_webhook_needs_the_services_hmac_and_then_finishes_the_signature(live: Live) -> None:
