@@ -368,6 +368,7 @@ TABLE: dict[str, Spec] = {
     # the register: officers, their units (another's unit is a 404, as its dossiers are); other roles 403
     "GET dossiers.register": Spec(DOSSIER_READERS, api_get("/dossiers?unit={target}"), hides=True),
     "GET dossiers.register_export": Spec(DOSSIER_READERS, api_get("/dossiers/export.csv?unit={target}"), hides=True),
+    "GET rendered.register_pdf": Spec(DOSSIER_READERS, api_get("/dossiers/export.pdf?unit={target}"), hides=True),
     "GET portal_sync.state": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/portal-sync"), hides=True),
     "POST portal_sync.resend_one": Spec(scoped("leader"), api_send("POST", "/dossiers/{code}/portal-sync"),
                                         hides=True),
@@ -378,6 +379,8 @@ TABLE: dict[str, Spec] = {
                                                    lambda w, who, t: {"amount": 1000}),
                                undo=resume_payment, hides=True),
     "GET lifecycle.document": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/documents/receipt"), hides=True),
+    "GET rendered.document_pdf": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/documents/receipt.pdf"),
+                                      hides=True),
     # the result document (engine/results): no result is asked for on the targets, so reading a PDF is 409 and
     # signing 409 (or 400 with no file) for a leader of the unit; nobody signs the webhook
     "GET results.read_result": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/result"), hides=True),
@@ -543,6 +546,7 @@ TABLE: dict[str, Spec] = {
     "GET officer.counter_print": Spec(scoped("reception"), page_get("/counter/done/{code}/print"), hides=True),
     "GET officer.register": Spec(DOSSIER_READERS, page_get("/register?unit={target}"), hides=True),
     "GET officer.register_export": Spec(DOSSIER_READERS, page_get("/register/export.csv?unit={target}"), hides=True),
+    "GET officer.register_pdf": Spec(DOSSIER_READERS, page_get("/register/export.pdf?unit={target}"), hides=True),
     "POST officer.dossier_action": Spec(LIFECYCLE, page_post("/dossiers/{code}/actions/require_payment",
                                                              lambda w, who, t: {"amount": "1000"}),
                                         undo=resume_payment, hides=True),
