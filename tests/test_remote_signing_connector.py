@@ -24,8 +24,6 @@ from connectors.remote_signing.protocol import webhook_verified
 from connectors.remote_signing.standin import StandinRemoteSigning, start
 from connectors.trust_services.demo_pki import LEADER, PASSWORD
 
-from .pki_support import demo_pki as demo_pki
-
 
 @pytest.fixture
 def service(demo_pki: Any) -> Iterator[StandinRemoteSigning]:

@@ -20,7 +20,6 @@ from engine.results.models import ResultDocument
 from engine.store.models import AuditEntry
 from engine.sync.models import PortalMessage
 
-from .pki_support import demo_pki as demo_pki  # the session's trust services (Part S)
 from .pki_support import plugin_sign, small_pdf
 from .results_support import WEBHOOK_SECRET, Live, approve
 from .results_support import live as live  # the fixture

@@ -14,7 +14,6 @@ from connectors.remote_signing.standin import StandinRemoteSigning, start
 from connectors.trust_services.demo_pki import PASSWORD
 
 from ..conftest import Api
-from ..pki_support import demo_pki as demo_pki
 from ..results_support import WEBHOOK_SECRET, approve
 from .conftest import login
 
