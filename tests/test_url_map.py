@@ -381,6 +381,16 @@ TABLE: dict[str, Spec] = {
     "GET lifecycle.document": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/documents/receipt"), hides=True),
     "GET rendered.document_pdf": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/documents/receipt.pdf"),
                                       hides=True),
+    # the result document (engine/results): no result is asked for on the targets, so reading a PDF is 409 and
+    # signing 409 (or 400 with no file) for a leader of the unit; nobody signs the webhook
+    "GET results.read_result": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/result"), hides=True),
+    "GET results.result_draft": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/result/draft.pdf"), hides=True),
+    "GET results.result_signed": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/result/signed.pdf"), hides=True),
+    "POST results.sign_remotely": Spec(scoped("leader"), api_send("POST", "/dossiers/{code}/result/remote-signing"),
+                                       hides=True),
+    "POST results.upload_signed": Spec(scoped("leader"), api_send("POST", "/dossiers/{code}/result/signed"),
+                                       hides=True),
+    "POST results.signing_callback": Spec(nobody, api_send("POST", "/signing/callback")),
     "GET organisation.history": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/history"), hides=True),
     "GET portal_api.download_attachment": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/attachments/{attachment}"),
                                                hides=True),
