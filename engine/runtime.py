@@ -59,4 +59,5 @@ class Runtime:
                           clock=self.clock, audit_keys=self.audit_keys, checkpoint_file=s.audit_checkpoint_file,
                           code_pattern=s.dossier_code_pattern, code_prefix=s.dossier_code_prefix,
                           pin_secret=s.secret_key, scripts=self.scripts,
-                          observers=(CitizenMessages(s.public_url), *((PortalSync(),) if s.portal_sync else ())))
+                          observers=(CitizenMessages(s.public_url),
+                                     *((PortalSync(s.public_url),) if s.portal_sync else ())))

@@ -21,10 +21,12 @@ from engine.dossiers.models import Dossier
 from engine.dossiers.tracking import authorised
 from engine.errors import Conflict, NotFound
 from engine.rendering.store import RenderedDocument
+from engine.results.models import ResultDocument
 from engine.results.service import issued_result, result_pdf
 from engine.store.uow import UnitOfWork
 
 DOWNLOADED = "result_downloaded"
+ISSUED = "issued"  # ResultDocument.state of a signed result given out
 TOKEN_CHARS = 32
 
 
@@ -54,9 +56,20 @@ def issued_sha256(uow: UnitOfWork, dossier: Dossier) -> str | None:
     return document.sha256 if document is not None else None
 
 
-def result_path(uow: UnitOfWork, dossier: Dossier) -> str | None:
+def issued_sha256_unflushed(uow: UnitOfWork, dossier: Dossier) -> str | None:
+    """As `issued_sha256`, for a unit-of-work observer that runs before the flush: the result's state may have
+    changed in this transaction only (the row is read by its dossier, and its state looked at as it will be
+    committed)."""
+    rows = list(uow.session.scalars(select(ResultDocument).where(ResultDocument.dossier_id == dossier.id)))
+    rows += [r for r in uow.session.new if isinstance(r, ResultDocument) and r.dossier_id == dossier.id]
+    found = next((r for r in rows if r.state == ISSUED and r.signed_id is not None), None)
+    document = uow.session.get(RenderedDocument, found.signed_id) if found is not None else None
+    return document.sha256 if document is not None else None
+
+
+def result_path(uow: UnitOfWork, dossier: Dossier, *, unflushed: bool = False) -> str | None:
     """/results/<code>/<token>.pdf for the issued result, or None."""
-    sha = issued_sha256(uow, dossier)
+    sha = issued_sha256_unflushed(uow, dossier) if unflushed else issued_sha256(uow, dossier)
     return None if sha is None else f"/results/{dossier.code}/{result_token(uow.pin_secret, dossier.code, sha)}.pdf"
 
 

@@ -218,7 +218,8 @@ def _track_page(code: str = "", view: Any = None, pin: str = "", problem: str | 
     payment = payment_summary(request_uow(), view.dossier) if view is not None else None
     download = result_url(view.dossier) if view is not None else None  # the PIN look-up's session proof
     html = render_template("portal/track.html", code=code, view=view, pin=pin, problem=problem, rated=rated,
-                           payment=payment, result_url=download, rating_errors=rating_errors or {}, comment=comment, upload=upload,
+                           payment=payment, result_url=download, rating_errors=rating_errors or {}, comment=comment,
+                           upload=upload,
                            wait_minutes=math.ceil(retry_after / 60) if retry_after else None)
     response = make_response(html, status)
     if payment and payment["online"] and payment["owed"]:

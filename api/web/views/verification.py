@@ -20,6 +20,7 @@ from ...views.verification import verification_of
 from .portal import bp
 from .result_access import may_download, pdf_response
 
+
 def _page(result: dict[str, Any] | None = None, problem: str | None = None, code: str = "", status: int = 200,
           retry_after: int | None = None) -> Response:
     html = render_template("portal/verify.html", result=result, problem=problem, code=code,
