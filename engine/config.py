@@ -126,9 +126,6 @@ class Settings:
         "MOTCUA_UPLOAD_DIR", PROJECT_ROOT / "var" / "uploads")))
     upload_max_bytes: int = field(default_factory=lambda: int(float(os.environ.get(
         "MOTCUA_UPLOAD_MAX_MB", "10")) * 1024 * 1024))
-    # a document uploaded to the public verification page (/verify, POST /api/v1/verifications)
-    verify_max_bytes: int = field(default_factory=lambda: int(float(os.environ.get(
-        "MOTCUA_VERIFY_MAX_MB", "20")) * 1024 * 1024))
     # a whole online submission (every document's files together); JSON bodies keep their own 1 MB limit
     request_max_bytes: int = field(default_factory=lambda: int(float(os.environ.get(
         "MOTCUA_REQUEST_MAX_MB", "60")) * 1024 * 1024))

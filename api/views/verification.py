@@ -13,20 +13,20 @@ from engine.verification.upload import read_bounded
 from ..clients import client_address
 from ..operations import operation, respond
 from ..schemas import verification as schemas
-from ..services import request_uow, services
+from ..services import request_uow
 
 bp = Blueprint("verification", __name__)
 
 
 def verification_of(files: dict, form: dict) -> dict:  # type: ignore[type-arg]
     """Shared with the page: the uploaded `file`, or else the dossier's issued result by `code` and `pin`."""
-    settings = services().settings
+    signing = SigningSettings.from_env()  # MOTCUA_SIGNING_* and MOTCUA_VERIFY_MAX_MB
     storage = files.get("file")
     code, pin = (form.get("code") or "").strip()[:40], (form.get("pin") or "").strip()[:20]
     if (storage is None or not storage.filename) and code:
-        return verify_issued(request_uow(), code, pin, client_address(), SigningSettings.from_env())
-    data = read_bounded(storage.stream if storage is not None else None, settings.verify_max_bytes)
-    return verify_upload(data, settings.verify_max_bytes, SigningSettings.from_env())
+        return verify_issued(request_uow(), code, pin, client_address(), signing)
+    data = read_bounded(storage.stream if storage is not None else None, signing.verify_max_bytes)
+    return verify_upload(data, signing.verify_max_bytes, signing)
 
 
 @bp.post("/verifications")

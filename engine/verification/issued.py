@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -20,11 +21,12 @@ from engine.dossiers.mine import owned_dossier
 from engine.dossiers.models import Dossier
 from engine.dossiers.tracking import authorised
 from engine.errors import Conflict, NotFound
-from engine.rendering.store import RenderedDocument
+from engine.rendering.store import DocumentDamaged, RenderedDocument
 from engine.results.models import ResultDocument
 from engine.results.service import issued_result, result_pdf
 from engine.store.uow import UnitOfWork
 
+log = logging.getLogger(__name__)
 DOWNLOADED = "result_downloaded"
 ISSUED = "issued"  # ResultDocument.state of a signed result given out
 TOKEN_CHARS = 32
@@ -82,10 +84,19 @@ def citizen_hash(uow: UnitOfWork, kind: str, key: str) -> str:
     return hmac.new(f"citizen:{uow.pin_secret}".encode(), f"{kind}|{key}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _deliver(uow: UnitOfWork, dossier: Dossier, who: str) -> IssuedFile:
-    pdf = result_pdf(uow, dossier)
+def _issued_pdf(uow: UnitOfWork, dossier: Dossier) -> bytes:
+    try:
+        pdf = result_pdf(uow, dossier)
+    except DocumentDamaged:  # the stored file is gone or altered: logged, and answered as no result at all
+        log.exception("the issued result of %s cannot be read", dossier.code)
+        pdf = None
     if pdf is None:
         raise NoIssuedResult(f"dossier {dossier.code} has no electronic result yet")
+    return pdf
+
+
+def _deliver(uow: UnitOfWork, dossier: Dossier, who: str) -> IssuedFile:
+    pdf = _issued_pdf(uow, dossier)
     uow.record(None, DOWNLOADED, "dossier", dossier.code, dossier_id=dossier.id, unit=dossier.competent_unit,
                detail={"by": who, "sha256": hashlib.sha256(pdf).hexdigest()})
     uow.commit()
@@ -94,10 +105,7 @@ def _deliver(uow: UnitOfWork, dossier: Dossier, who: str) -> IssuedFile:
 
 def pdf_by_pin(uow: UnitOfWork, code: str, pin: str | None, client: str) -> bytes:
     """The issued PDF to verify (no download: nothing is recorded but a failed look-up)."""
-    pdf = result_pdf(uow, authorised(uow, code, pin, client))
-    if pdf is None:
-        raise NoIssuedResult(f"dossier {code[:100]} has no electronic result yet")
-    return pdf
+    return _issued_pdf(uow, authorised(uow, code, pin, client))
 
 
 def by_pin(uow: UnitOfWork, code: str, pin: str | None, client: str) -> IssuedFile:

@@ -11,11 +11,12 @@ from flask import make_response, render_template, request
 from werkzeug.wrappers import Response
 
 from engine.errors import NotFound
+from engine.signing.config import SigningSettings
 from engine.store.throttle import TooManyAttempts
 from engine.verification.issued import NoIssuedResult, by_link, tracked
 from engine.verification.upload import UnreadableUpload
 
-from ...services import request_uow, services
+from ...services import request_uow
 from ...views.verification import verification_of
 from .portal import bp
 from .result_access import may_download, pdf_response
@@ -24,7 +25,7 @@ from .result_access import may_download, pdf_response
 def _page(result: dict[str, Any] | None = None, problem: str | None = None, code: str = "", status: int = 200,
           retry_after: int | None = None) -> Response:
     html = render_template("portal/verify.html", result=result, problem=problem, code=code,
-                           max_mb=services().settings.verify_max_bytes / 1024 / 1024,
+                           max_mb=SigningSettings.from_env().verify_max_bytes / 1024 / 1024,
                            wait_minutes=math.ceil(retry_after / 60) if retry_after else None)
     response = make_response(html, status)
     response.headers["Cache-Control"] = "no-store"
