@@ -114,6 +114,12 @@ class Result(_Strict):
     # the leader's step that approves the result, and when its data says "approved" (engine/results)
     sign_step = fields.String(load_default=None, validate=validate.Regexp(PROCESS_ID_PATTERN))
     approved_when = fields.String(load_default=None, validate=[validate.Length(min=1, max=500), _expression])
+    # the result document (engine/rendering/result.py): a Jinja template in the package, the symbol after the
+    # number ("Số: 12/GCN-HKD"), the signer's title (lines split by "\n") and the issuing body, when not the unit
+    template = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\.html$"))
+    number_symbol = fields.String(validate=validate.Length(max=40))
+    signer_title = fields.String(validate=validate.Length(max=200))
+    issuer = fields.String(validate=validate.Length(max=300))
 
 
 class LegalDocumentRef(_Strict):

@@ -21,6 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser
 
 from engine.errors import InvalidPackage, Problem
+from engine.rendering.templates import check_result_template
 
 from .forms import FormDefinition, check_form
 from .metadata import METADATA_FILE, parse_metadata
@@ -153,6 +154,7 @@ def compile_package(package: ProcedurePackage) -> CompiledProcedure:
     if sign_step and sign_step not in compiled.steps:
         problems.append(Problem("metadata-invalid", f"{METADATA_FILE}: result.sign_step: '{sign_step}' is not a "
                                 "user task of the process", file=METADATA_FILE, field="result.sign_step"))
+    problems.extend(check_result_template(package.files, meta))
     if problems:
         raise InvalidPackage(problems)
     return compiled
