@@ -11,7 +11,7 @@ from alembic import op
 from engine.store.db import UTCDateTime
 
 revision: str = '0027'
-down_revision: Union[str, Sequence[str], None] = '0025'
+down_revision: Union[str, Sequence[str], None] = '0026'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
