@@ -119,3 +119,12 @@ def seal_and_issue(open_uow: OpenUow, row_id: int, settings: SigningSettings) ->
                    after={"state": ISSUED}, detail={"sha256": doc.sha256, "number": row.number})
         uow.commit()
     return True
+
+
+def render_requested(open_uow: OpenUow, dossier_code: str) -> bool:
+    """Right after the approval commits (the API's and the page's completion call it): the draft at once, so the
+    leader need not wait for the job's next run. False when there was nothing to render or it failed."""
+    with open_uow() as uow:
+        row_id = uow.session.scalar(select(ResultDocument.id).join(Dossier, Dossier.id == ResultDocument.dossier_id)
+                                    .where(Dossier.code == dossier_code[:40], ResultDocument.state == RENDERING))
+    return row_id is not None and render_draft(open_uow, row_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from engine.errors import Conflict, MotcuaError
+from engine.errors import Conflict, ValidationFailed
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.signing.config import SigningSettings
@@ -21,10 +21,15 @@ from .service import check_leader, document, result_of
 NOT_THE_LEADER = "Chứng thư số dùng để ký không mang tên lãnh đạo đang đăng nhập."
 
 
-class SignatureNotAccepted(MotcuaError):
-    status = 422
+class SignatureNotAccepted(ValidationFailed):
+    """422: the upload is refused; `reason` is the code, `message_vi` the sentence the leader reads."""
+
     title = "Signature not accepted"
     code = "signature-refused"
+
+    def __init__(self, detail: str, reason: str, message_vi: str) -> None:
+        super().__init__(detail, {"file": [message_vi]})
+        self.extra.update(reason=reason, message_vi=message_vi)
 
 
 def _plain(name: str) -> str:

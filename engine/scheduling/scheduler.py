@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 from engine.config import Settings
 from engine.payments.reconcile import Detail, reconcile
 from engine.people.signin import KNOWN_FOR, KNOWN_PREFIX
+from engine.results.job import run_results
+from engine.results.remote import Remote
 from engine.store.throttle import purge
 from engine.store.uow import UnitOfWork
 from engine.sync.delivery import deliver as deliver_portal
@@ -44,7 +46,7 @@ from .timers import fire_timers
 
 log = logging.getLogger(__name__)
 
-JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge", "checkpoint", "portal", "payments")
+JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge", "checkpoint", "portal", "payments", "results")
 COUNTER_LIFE = timedelta(days=1)  # the longest throttle window, but the sign-in's known addresses
 PURGE_INTERVAL = 3600.0
 # After this many failures in a row a job logs one line per failure instead of a whole traceback.
@@ -63,18 +65,19 @@ class JobContext:
     portal_backoff_max: float = 300.0
     payment_detail: Detail | None = None  # the payment connector's detail (None: nothing to reconcile)
     payment_pending: timedelta = timedelta(minutes=15)  # how long a transaction waits before it is asked about
+    remote_signing: Remote | None = None  # the remote signing service (None: only the plugin upload signs)
 
 
 def job_context(settings: Settings, uow: Callable[[], UnitOfWork], clock: Clock,
                 sms: Callable[[str, str], None] | None = None,
                 portal: Callable[[dict[str, Any]], None] | None = None,
-                payment_detail: Detail | None = None) -> JobContext:
+                payment_detail: Detail | None = None, remote_signing: Remote | None = None) -> JobContext:
     """What the jobs use: units of work opened by the process's runtime, the delivery channels (the SMS
     connector's send and the portal connector's push, handed in by the entry point), the clock."""
     channels = Channels(settings.smtp_host, settings.smtp_port, settings.smtp_sender, sms=sms)
     return JobContext(uow, channels, settings.webhook_url, clock, f"{socket.gethostname()}:{os.getpid()}",
                       portal=portal, portal_backoff_max=settings.portal_sync_backoff_max,
-                      payment_detail=payment_detail,
+                      payment_detail=payment_detail, remote_signing=remote_signing,
                       payment_pending=timedelta(minutes=settings.payment_pending_minutes))
 
 
@@ -127,9 +130,13 @@ def _payments(ctx: JobContext) -> tuple[int, float]:
     return done.asked, done.max_lag_seconds
 
 
+def _results(ctx: JobContext) -> tuple[int, float]:
+    return run_results(ctx.uow, ctx.remote_signing).items, 0.0  # renderer, service, TSA outside transactions
+
+
 WORK: dict[str, Callable[[JobContext], tuple[int, float]]] = {
     "timers": _timers, "sweep": _sweep, "delivery": _delivery, "counts": _counts, "purge": _purge,
-    "checkpoint": _checkpoint, "portal": _portal, "payments": _payments}
+    "checkpoint": _checkpoint, "portal": _portal, "payments": _payments, "results": _results}
 
 
 @dataclass(frozen=True)
@@ -143,7 +150,8 @@ def jobs_from(settings: Settings) -> list[Job]:
     intervals = {"timers": settings.timer_interval, "sweep": settings.sweep_interval,
                  "delivery": settings.delivery_interval, "counts": settings.counts_interval,
                  "purge": PURGE_INTERVAL, "checkpoint": settings.audit_checkpoint_interval,
-                 "portal": settings.portal_sync_interval, "payments": settings.payment_reconcile_interval}
+                 "portal": settings.portal_sync_interval, "payments": settings.payment_reconcile_interval,
+                 "results": settings.results_interval}
     return [Job(name, intervals[name], WORK[name]) for name in JOB_NAMES]
 
 
@@ -292,6 +300,10 @@ def job_portal() -> int:
 
 def job_payments() -> int:
     return _LATEST["default"].run_now("payments")
+
+
+def job_results() -> int:
+    return _LATEST["default"].run_now("results")
 
 
 def job_health(session: Session, grace: timedelta) -> list[heartbeats.JobHealth]:
