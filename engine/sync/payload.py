@@ -9,6 +9,7 @@ from the database, and are named by stable keys rather than by ids they do not h
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -20,11 +21,13 @@ from engine.dossiers.actions import ACTIONS
 from engine.dossiers.models import Attachment, Dossier, SupplementRequest, TaskRecord
 from engine.people.models import Membership, Unit, User
 from engine.store.uow import UnitOfWork
-from engine.verification.issued import result_path
 
 RESULT_STATUSES = ("processed", "returned")  # a result exists from then on
 ROLE_ORDER = ("leader", "specialist", "reception")  # the title shown when an officer holds several roles
 SUPPLEMENT_RECEIVED = ("submitted", "accepted")  # SupplementRequest.state the portal calls "received"
+# the path of the dossier's issued electronic result (/results/<code>/<token>.pdf), or None: handed in by the
+# runtime (engine/verification/issued.py), as this area sits below the results
+ResultLink = Callable[[UnitOfWork, Dossier], "str | None"]
 
 
 @cache
@@ -88,10 +91,11 @@ def _documents(uow: UnitOfWork, dossier: Dossier, names: dict[str, str]) -> list
              "document_code": a.document, "deleted": False, "url": None} for a in rows]
 
 
-def _results(uow: UnitOfWork, meta: dict[str, Any], dossier: Dossier, public_url: str) -> list[dict[str, Any]]:
+def _results(uow: UnitOfWork, meta: dict[str, Any], dossier: Dossier, public_url: str,
+             result_link: ResultLink | None) -> list[dict[str, Any]]:
     """The result, once there is one; with the link to the signed PDF once it is issued electronically (a
-    capability URL naming that very file: engine/verification/issued.py)."""
-    path = result_path(uow, dossier, unflushed=True)
+    capability URL naming that very file)."""
+    path = result_link(uow, dossier) if result_link is not None else None
     if dossier.status not in RESULT_STATUSES and path is None:
         return []
     url = f"{public_url.rstrip('/')}{path}" if path else None
@@ -140,7 +144,7 @@ def _progress(uow: UnitOfWork, dossier: Dossier, entry: dict[str, Any]) -> dict[
 
 
 def build(uow: UnitOfWork, dossier: Dossier, entry: dict[str, Any], updating: bool,
-          public_url: str = "") -> dict[str, Any]:
+          public_url: str = "", result_link: ResultLink | None = None) -> dict[str, Any]:
     """The message for `dossier` whose last change in this transaction is the audit `entry`; links are absolute
     from `public_url` (MOTCUA_PUBLIC_URL)."""
     meta = uow.cache.get(uow.session, dossier.procedure_version_id).meta
@@ -161,7 +165,7 @@ def build(uow: UnitOfWork, dossier: Dossier, entry: dict[str, Any], updating: bo
             "unit": {"code": dossier.competent_unit, "name": competent.name if competent is not None else None},
             "note": dossier.fee_exemption_reason or "",
             "fees": _fees(meta, dossier), "documents": _documents(uow, dossier, names),
-            "results": _results(uow, meta, dossier, public_url), "supplements": _supplements(uow, dossier),
+            "results": _results(uow, meta, dossier, public_url, result_link), "supplements": _supplements(uow, dossier),
         },
         "progress": _progress(uow, dossier, entry),
     }

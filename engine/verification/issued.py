@@ -75,6 +75,11 @@ def result_path(uow: UnitOfWork, dossier: Dossier, *, unflushed: bool = False) -
     return None if sha is None else f"/results/{dossier.code}/{result_token(uow.pin_secret, dossier.code, sha)}.pdf"
 
 
+def unflushed_result_path(uow: UnitOfWork, dossier: Dossier) -> str | None:
+    """`result_path` for the portal sync's observer (engine/sync/queue.py), which runs before the flush."""
+    return result_path(uow, dossier, unflushed=True)
+
+
 def has_issued(uow: UnitOfWork, dossier: Dossier) -> bool:
     return issued_sha256(uow, dossier) is not None
 
