@@ -109,6 +109,20 @@ def test_hostile_uploads_get_an_answer_never_a_5xx(app: Flask, monkeypatch: pyte
     assert answer.status_code == 422 and answer.get_json()["type"].endswith("file-too-large")
     answer = verify(client, b"%PDF-1.7\n" + b"0" * (100 * 1024 * 1024))  # over the request limit: 413
     assert answer.status_code == 413 and answer.mimetype == "application/problem+json"
+    # the page alike: an answer in Vietnamese, never a 5xx
+    from io import BytesIO
+    pages, token = page_client(app)
+    for form, status, words in (
+            ({}, 422, "Hãy chọn tệp PDF, hoặc nhập mã hồ sơ và mã PIN."),
+            ({"file": (BytesIO(b""), "rong.pdf")}, 422, "Tệp rỗng"),
+            ({"file": (BytesIO(b"%PDF-1.7\n" + b"0" * (1024 * 1024 + 10)), "lon.pdf")}, 422, "Tệp lớn hơn 1 MB."),
+            ({"file": (BytesIO(b"%PDF-1.4\n" + b"<<" * 100_000), "bom.pdf")}, 200, "data-headline"),
+            ({"code": "CM-AX-000000-00001"}, 422, "Hãy nhập mã hồ sơ và mã PIN."),
+            ({"code": "x" * 5000, "pin": "y" * 5000}, 404, "Không tìm thấy hồ sơ"),
+            ({"file": (BytesIO(b"%PDF-1.7\n" + b"0" * (100 * 1024 * 1024)), "rat-lon.pdf")}, 413, "413")):
+        shown = pages.post("/verify", data={"csrf_token": token, **form}, content_type="multipart/form-data")
+        assert shown.status_code == status and words in shown.get_data(as_text=True), (status, words)
+        assert "Traceback" not in shown.get_data(as_text=True)
 
 
 def page_client(app: Flask) -> tuple[FlaskClient, str]:

@@ -3,7 +3,11 @@ answer (200, ok=false and the problem), not an error; bad input (no file, empty,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Blueprint, request
+from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from engine.signing.config import SigningSettings
@@ -18,7 +22,7 @@ from ..services import request_uow
 bp = Blueprint("verification", __name__)
 
 
-def verification_of(files: dict, form: dict) -> dict:  # type: ignore[type-arg]
+def verification_of(files: Mapping[str, FileStorage], form: Mapping[str, str]) -> dict[str, Any]:
     """Shared with the page: the uploaded `file`, or else the dossier's issued result by `code` and `pin`."""
     signing = SigningSettings.from_env()  # MOTCUA_SIGNING_* and MOTCUA_VERIFY_MAX_MB
     storage = files.get("file")
