@@ -4,6 +4,7 @@ with its signers' names, a copy with one byte changed is reported as changed aft
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -25,8 +26,15 @@ def signed(demo_pki: Any) -> Iterator[bytes]:
     with pytest.MonkeyPatch.context() as env:
         for name, value in demo_pki.env().items():
             env.setenv(name, value)
-        leader = sign_with(minimal_pdf(), demo_pki.leader_p12, demo_pki.tsa_url, "LeaderSignature")
-        yield seal(leader, SigningSettings.from_env(demo_pki.env()), reason="Ban hành kết quả", location="Cà Mau")
+
+        def make() -> bytes:
+            leader = sign_with(minimal_pdf(), demo_pki.leader_p12, demo_pki.tsa_url, "LeaderSignature")
+            return seal(leader, SigningSettings.from_env(demo_pki.env()), reason="Ban hành kết quả",
+                        location="Cà Mau")
+
+        # pyHanko runs its own event loop: not in this thread, where Playwright's already runs
+        with ThreadPoolExecutor(1) as pool:
+            yield pool.submit(make).result()
 
 
 def upload(page: Any, pdf: bytes) -> None:
