@@ -17,8 +17,8 @@ PLUGINS: dict[str, str] = {
     "payment": "connectors.payment.plugin:PLUGIN",
     "identity": "connectors.identity.plugin:PLUGIN",
     "officer_oidc": "connectors.officer_oidc.plugin:PLUGIN",
-    "remote_signing": "connectors.remote_signing.plugin:PLUGIN",
     "trust_services": "connectors.trust_services.plugin:PLUGIN",
+    "remote_signing": "connectors.remote_signing.plugin:PLUGIN",
 }
 
 

@@ -173,12 +173,6 @@ class Settings:
     payment_callback_window: int = field(default_factory=lambda: int(os.environ.get(
         "MOTCUA_PAYMENT_CALLBACK_WINDOW", "3600")))
 
-    # documents as PDF (engine/rendering/): where rendered PDFs are kept (content-addressed), and the bounds of one
-    # render (a child process: seconds, address space)
-    document_store_dir: Path = field(default_factory=lambda: Path(os.environ.get(
-        "MOTCUA_DOCUMENT_STORE_DIR", PROJECT_ROOT / "var" / "documents")))
-    render_timeout: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_RENDER_TIMEOUT", "30")))
-    render_memory_mb: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_RENDER_MEMORY_MB", "1024")))
     # result documents (engine/results/): how often the scheduler's `results` job renders drafts, asks the remote
     # signing service about pending requests and seals what the leader signed
     results_interval: float = field(default_factory=lambda: float(os.environ.get(
@@ -186,6 +180,12 @@ class Settings:
     # render the result's draft in the request that approved it (1: the leader signs at once; 0: the job does)
     results_render_at_once: bool = field(default_factory=lambda: os.environ.get(
         "MOTCUA_RESULTS_RENDER_AT_ONCE", "1") != "0")
+    # documents as PDF (engine/rendering/): where rendered PDFs are kept (content-addressed), and the bounds of one
+    # render (a child process: seconds, address space)
+    document_store_dir: Path = field(default_factory=lambda: Path(os.environ.get(
+        "MOTCUA_DOCUMENT_STORE_DIR", PROJECT_ROOT / "var" / "documents")))
+    render_timeout: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_RENDER_TIMEOUT", "30")))
+    render_memory_mb: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_RENDER_MEMORY_MB", "1024")))
 
     def with_overrides(self, **overrides: object) -> Settings:
         values = {f: getattr(self, f) for f in self.__dataclass_fields__}

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from engine.errors import BadRequest, Conflict, NotFound
+from engine.errors import BadRequest, Conflict
 from engine.results.job import finish_signed, poll
 from engine.results.models import PENDING
 from engine.results.plugin import accept_signed_upload
 from engine.results.remote import start_remote
-from engine.results.service import document, result_of, summary
+from engine.results.service import check_leader, document, result_of, summary
 from engine.signing.config import SigningSettings
 
 from ..auth import current_actor, login_required
@@ -50,8 +50,8 @@ def _pdf(code: str, which: str) -> Response:
     doc_id = None if row is None else row.draft_id if which == "draft" else (
         row.signed_id if row.state == "issued" else None)
     found = document(uow, doc_id)
-    if found is None:
-        raise NotFound(f"dossier {code} has no {which} result PDF")
+    if found is None:  # the dossier is the caller's to see: only the document is not there (yet)
+        raise Conflict(f"dossier {code} has no {which} result PDF (yet)", state=row.state if row else None)
     doc, data = found
     name = f"{dossier.code}-{'du-thao' if which == 'draft' else 'ket-qua'}.pdf"
     return Response(data, mimetype="application/pdf", headers={
@@ -62,7 +62,8 @@ def _pdf(code: str, which: str) -> Response:
 @bp.get("/dossiers/<code>/result/draft.pdf")
 @login_required(*OFFICER_ROLES)
 @operation("The rendered draft of the result (PDF/A), as the leader signs it (the browser plugin signs this file).",
-           tag="results", responses={200: "application/pdf", 404: "no draft yet, or not in your units"})
+           tag="results", responses={200: "application/pdf", 404: "unknown dossier, or not in your units",
+                                     409: "no draft yet"})
 def result_draft(code: str) -> Response:
     return _pdf(code, "draft")
 
@@ -71,18 +72,25 @@ def result_draft(code: str) -> Response:
 @login_required(*OFFICER_ROLES)
 @operation("The issued result: signed by the leader (LeaderSignature) and sealed by the unit (UnitSeal), "
            "PAdES with time stamps and revocation data.", tag="results",
-           responses={200: "application/pdf", 404: "not issued yet, or not in your units"})
+           responses={200: "application/pdf", 404: "unknown dossier, or not in your units", 409: "not issued yet"})
 def result_signed(code: str) -> Response:
     return _pdf(code, "signed")
 
 
+def _leader_of(code: str) -> None:
+    """404 outside the caller's units, 403 for an officer there who is not a leader of the competent unit."""
+    dossier, _ = result_of(request_uow(), current_actor(), code)
+    check_leader(current_actor(), dossier)
+
+
 @bp.post("/dossiers/<code>/result/remote-signing")
-@login_required("leader")
+@login_required(*OFFICER_ROLES)
 @operation("The leader signs remotely: the draft's digest is sent to the remote signing service and the leader "
            "confirms on the phone; poll GET /dossiers/{code}/result (the job, or the webhook, finishes it).",
            tag="results", responses={202: schemas.RemoteSigningOut(), 403: "not a leader of the competent unit",
                                      404: "unknown dossier", 409: "not awaiting the leader, or the service is down"})
 def sign_remotely(code: str) -> Response:
+    _leader_of(code)
     remote = remote_signing()
     if remote is None:
         raise Conflict("no remote signing service is configured (MOTCUA_REMOTE_SIGNING_URL)",
@@ -93,7 +101,7 @@ def sign_remotely(code: str) -> Response:
 
 
 @bp.post("/dossiers/<code>/result/signed")
-@login_required("leader")
+@login_required(*OFFICER_ROLES)
 @operation("The browser-plugin flow: the draft signed on the leader's computer, uploaded as multipart/form-data "
            "`file`. Accepted only as the draft plus one valid signature, trusted, unrevoked, in the leader's name; "
            "then sealed by the unit and issued.", tag="results",
@@ -102,6 +110,7 @@ def sign_remotely(code: str) -> Response:
                       422: "the signature is refused (`reason`: changed, revoked, unknown_ca, not_incremental, "
                            "not_the_leader, ...)"})
 def upload_signed(code: str) -> Response:
+    _leader_of(code)
     if (request.content_length or 0) > MAX_UPLOAD:
         return problem(413, "request-entity-too-large", "Request entity too large",
                        f"the signed file is larger than {MAX_UPLOAD // (1024 * 1024)} MB")

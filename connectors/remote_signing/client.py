@@ -121,12 +121,14 @@ class RemoteSigningClient:
     def health(self) -> bool:
         """The service answers; True when it says it is a stand-in."""
         try:
-            _, answer = exchange("POST", f"{self.settings.url}{rules()['certificate_path']}",
+            status, answer = exchange("POST", f"{self.settings.url}{rules()['certificate_path']}",
                                  named("certificate_request", {**self._credentials(), "user_id": "-",
                                                                "serial_number": "", "transaction_id": "-"}),
                                  {}, self.settings.timeout, MAX_ANSWER)
         except Unreachable as exc:
             raise RemoteSigningError(f"the signing service could not be reached: {exc}") from None
+        if status in (401, 403):
+            raise RemoteSigningError("the signing service refused Motcua's sp_id / sp_password", answered=True)
         return isinstance(answer, dict) and answer.get("standin") is True
 
 

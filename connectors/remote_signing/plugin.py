@@ -14,17 +14,17 @@ from .checks import check, configured
 from .config import CALLBACK_PATH, ENV
 from .standin import StandinRemoteSigning, start
 
+DEMO_FOLDER = Path(__file__).resolve().parents[2] / "var" / "pki"  # development only (connectors/trust_services)
 DEMO_PASSWORD = "motcua-demo"
 DEMO_ACCOUNTS = {"lanhdao": "leader.p12", "lanhdao-thuhoi": "leader-revoked.p12"}
 
 
 def start_for_development(host: str = "127.0.0.1", port: int = 0) -> StandinRemoteSigning:
-    try:
-        from connectors.trust_services.demo_pki import make_demo_pki
-    except ImportError:
-        raise RuntimeError("the demo PKI (connectors/trust_services) is not installed") from None
-    folder = Path(os.environ.get("MOTCUA_DEMO_PKI_DIR") or "var/pki")
-    make_demo_pki(folder)
+    """The stand-in with the leaders' keys of the demo PKI, which the trust_services stand-in (started before
+    this one: the registry's order) made under var/pki."""
+    folder = DEMO_FOLDER
+    if not (folder / "leader.p12").exists():
+        raise RuntimeError(f"no demo PKI in {folder}: start the trust_services stand-in first")
     if not os.environ.get("MOTCUA_REMOTE_SIGNING_WEBHOOK_SECRET"):
         os.environ["MOTCUA_REMOTE_SIGNING_WEBHOOK_SECRET"] = secrets.token_urlsafe(24)
     accounts = {user: (folder / name, DEMO_PASSWORD) for user, name in DEMO_ACCOUNTS.items()

@@ -233,7 +233,8 @@ def _handler(service: Service) -> type[BaseHTTPRequestHandler]:
             if not isinstance(body, dict):
                 return self._answer(400, {"status_code": 4005, "message": "Nội dung không phải JSON hợp lệ"})
             if not service.credentials_ok(body):
-                return self._answer(401, {"status_code": 4001, "message": "Sai sp_id hoặc sp_password"})
+                return self._answer(401, {"status_code": 4001, "message": "Sai sp_id hoặc sp_password",
+                                          "standin": True})
             r = rules()
             found = _status_path().match(self.path)
             if found:

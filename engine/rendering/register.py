@@ -37,7 +37,8 @@ def render_register_pdf(uow_factory: UowFactory, renderer: DocumentRenderer, act
         unit = uow.session.get(Unit, query.unit) if query.unit else None
         context = {"doc": {"kind": "register", "number": "07", "title": "Sổ theo dõi hồ sơ"},
                    "columns": [vi for vi, _ in COLUMNS], "rows": rows,
-                   "unit_name": unit.name if unit else None, "place": unit.name if unit else None, "now": uow.clock().astimezone(LOCAL_TZ),
+                   "unit_name": unit.name if unit else None, "place": unit.name if unit else None,
+                   "now": uow.clock().astimezone(LOCAL_TZ),
                    "period": {"from": query.received.start,
                               "to": query.received.end}}
         html = renderer.env.get_template(TEMPLATE).render(**context)

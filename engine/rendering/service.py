@@ -37,6 +37,8 @@ def _keep(uow_factory: UowFactory, actor: Actor | None, actor_id: int | None, do
                    detail={"kind": kind, "sha256": doc.sha256, "size": doc.size,
                            **({"actor_id": actor_id} if actor is None and actor_id else {})})
         uow.commit()
+        uow.session.refresh(doc)
+        uow.session.expunge(doc)  # plain data from here: leaving the unit of work (a rollback) expires nothing
     return doc
 
 

@@ -1,2 +1,1 @@
-"""The result document's lifecycle: requested when the leader approves, rendered, signed by the leader (remote or
-browser plugin), sealed by the unit, issued."""
+"""The result document's lifecycle: requested on approval, rendered, signed by the leader, sealed, issued."""

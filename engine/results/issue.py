@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from engine.dossiers.models import Dossier
 from engine.people.models import Unit
-from engine.rendering.pdf import template_to_pdf
-from engine.rendering.result import result_context, template_sources
+from engine.rendering.service import render_result
 from engine.rendering.store import store_document
 from engine.signing.config import SigningSettings
 from engine.signing.pades import seal
@@ -47,17 +46,17 @@ def failed(open_uow: OpenUow, row_id: int, state: str, error: str) -> None:
 
 
 def render_draft(open_uow: OpenUow, row_id: int) -> bool:
-    """rendering -> awaiting_leader: the result's PDF from the procedure's template, with its number."""
+    """rendering -> awaiting_leader: the result's PDF from the procedure's template, with its number (Part R's
+    render_result: context read, rendered outside any transaction, stored and audited `result_rendered`)."""
     with open_uow() as uow:
         row = uow.session.get(ResultDocument, row_id)
         if row is None or row.state != RENDERING:
             return False
         dossier = uow.session.get(Dossier, row.dossier_id)
         assert dossier is not None
-        context = result_context(uow, dossier, number=row.number)
-    sources, name = template_sources(context)
+        code, number = dossier.code, row.number
     try:
-        pdf = template_to_pdf(sources, name, context, title=str(context["result"]["name"]))
+        doc = render_result(open_uow, code, None, number=number)
     except Exception as exc:  # RenderFailed (a bad template, a limit): kept for the officer, tried again
         failed(open_uow, row_id, RENDERING, getattr(exc, "detail", None) or type(exc).__name__)
         return False
@@ -65,12 +64,9 @@ def render_draft(open_uow: OpenUow, row_id: int) -> bool:
         row = locked(uow, row_id)
         if row is None or row.state != RENDERING:
             return False
-        doc = store_document(uow, row.dossier_id, "result", pdf, None)
         row.state, row.draft_id, row.error, row.attempts, row.updated_at = AWAITING, doc.id, None, 0, uow.clock()
-        dossier = uow.session.get(Dossier, row.dossier_id)
-        uow.record(None, "result_rendered", "result", dossier.code if dossier else None, dossier_id=row.dossier_id,
-                   unit=dossier.competent_unit if dossier else None, after={"state": AWAITING},
-                   detail={"kind": "result", "sha256": doc.sha256, "number": row.number})
+        uow.record(None, "result_ready", "result", code, dossier_id=row.dossier_id, before={"state": RENDERING},
+                   after={"state": AWAITING}, detail={"sha256": doc.sha256, "number": row.number})
         uow.commit()
     return True
 

@@ -20,6 +20,7 @@ from engine.signing.pades import finish_external, prepare_external
 from engine.signing.problems import SignatureRefused, message_vi
 from engine.signing.validate import validate
 
+from .certificates import check_certificate
 from .issue import REASON, OpenUow, failed, keep_leader_signed, locked, place
 from .models import AWAITING, PENDING, ResultDocument
 from .service import check_leader, document, result_of
@@ -67,10 +68,11 @@ def start_remote(open_uow: OpenUow, actor: Actor, code: str, remote: Remote, set
                            state=row.state if row else None)
         found = document(uow, row.draft_id)
         assert found is not None
-        row_id, location, number = row.id, place(uow, dossier), row.number
+        row_id, location, number, unit = row.id, place(uow, dossier), row.number, dossier.competent_unit
     tx = f"{code[:60]}-{secrets.token_hex(6)}"
     try:  # no transaction open: the service's time is not the database's
         cert, chain, serial = remote.certificate(actor.username, tx)
+        check_certificate(cert, chain, settings)  # revoked or unknown: refused before the phone is asked
         prepared = prepare_external(found[1], cert, chain, settings, reason=REASON, location=location)
         remote.sign(actor.username, tx, f"Ký kết quả giải quyết hồ sơ {code}, số {number}", serial,
                     prepared.data_to_be_signed, code)
@@ -79,6 +81,9 @@ def start_remote(open_uow: OpenUow, actor: Actor, code: str, remote: Remote, set
                                  reason=str(exc)[:300]) from None
     except SignatureRefused as exc:
         raise Conflict("the leader's certificate cannot sign", reason=exc.code, message_vi=exc.message_vi) from None
+    except Exception as exc:  # OCSP or CRL unreachable, a certificate the library cannot read: not now
+        raise SigningUnavailable("the leader's certificate could not be checked now", reason=type(exc).__name__,
+                                 message_vi=message_vi("invalid")) from None
     with open_uow() as uow:
         row = locked(uow, row_id)
         if row is None or row.state != AWAITING:
@@ -87,7 +92,7 @@ def start_remote(open_uow: OpenUow, actor: Actor, code: str, remote: Remote, set
         row.state, row.remote_transaction, row.remote_state = PENDING, tx, prepared.state
         row.remote_requested_at, row.leader_id, row.error, row.attempts = now, actor.user_id, None, 0
         row.updated_at = now
-        uow.record(actor, "result_signing_requested", "result", code, unit=dossier.competent_unit,
+        uow.record(actor, "result_signing_requested", "result", code, unit=unit,
                    dossier_id=row.dossier_id, before={"state": AWAITING}, after={"state": PENDING},
                    detail={"transaction": tx})
         uow.commit()

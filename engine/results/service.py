@@ -65,3 +65,9 @@ def summary(uow: UnitOfWork, actor: Actor, dossier: Dossier, row: ResultDocument
             "remote_requested_at": row.remote_requested_at, "may_sign": may_sign(actor, dossier),
             "links": {"draft": f"{base}/draft.pdf" if row.draft_id else None,
                       "pdf": f"{base}/signed.pdf" if signed else None}}
+
+
+def result_card(uow: UnitOfWork, actor: Actor, dossier: Dossier) -> dict[str, Any] | None:
+    """The officer dossier page's "Kết quả giải quyết" card (None: no result asked for)."""
+    row = uow.session.scalars(select(ResultDocument).where(ResultDocument.dossier_id == dossier.id)).first()
+    return summary(uow, actor, dossier, row) if row is not None else None

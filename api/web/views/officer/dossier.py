@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from engine.dossiers.lifecycle import FeeUnpaid, perform
 from engine.errors import ValidationFailed
 from engine.payments.service import transactions_of
+from engine.results.service import result_card
 from engine.scheduling.incidents import VIEWER_ROLES, list_incidents
 from engine.sync.state import may_resend, states_of
 
@@ -41,7 +42,8 @@ def _render(code: str, status: int = 200, failed: str | None = None, errors: dic
     return render_template("officer/dossier.html", failed=failed, errors=errors or {}, incidents=incidents,
                            posted=request.form if failed else {}, portal_sync=sync,
                            portal_may_resend=may_resend(actor, panel["dossier"]),
-                           payments=transactions_of(uow, panel["dossier"]), **panel), status
+                           payments=transactions_of(uow, panel["dossier"]),
+                           result=result_card(uow, actor, panel["dossier"]), **panel), status
 
 
 @bp.get("/dossiers/<code>")
