@@ -11,6 +11,9 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 RUN useradd --create-home --uid 10001 motcua
+# WeasyPrint (official documents as PDF/A) loads Pango and HarfBuzz's subsetter
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    libharfbuzz-subset0 && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md ./
 COPY engine ./engine
@@ -26,7 +29,7 @@ ENV MOTCUA_PROCESSES_DIR=/app/processes MOTCUA_FORMS_DIR=/app/forms MOTCUA_DOCUM
     MOTCUA_CALENDAR_FILE=/app/config/calendar.toml MOTCUA_ORGANISATION_FILE=/app/config/organisation.toml \
     MOTCUA_HOST=0.0.0.0
 # the audit checkpoints' volume (docker-compose.yml) takes this directory's owner when first created
-RUN mkdir -p /app/var/audit && chown -R motcua /app/var
+RUN mkdir -p /app/var/audit /app/var/documents && chown -R motcua /app/var
 USER motcua
 EXPOSE 8000
 CMD ["sh", "-c", "motcua db upgrade && motcua procedures load && motcua calendar load && motcua org load && exec motcua serve"]

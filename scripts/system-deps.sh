@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The system programs that `make run` and `make test` need, checked before anything else runs.
 #
-#   scripts/system-deps.sh run      Python 3.11+ with venv, Node.js and npm (the front-end bundles)
+#   scripts/system-deps.sh run      Python 3.11+ with venv, Node.js and npm (the front-end bundles), Pango and
+#                                   HarfBuzz's subsetter (WeasyPrint: documents as PDF/A)
 #   scripts/system-deps.sh test     the same, plus PostgreSQL's server programs, Chromium and libatomic
 #   scripts/system-deps.sh python   Python 3.11+ with venv only (make lint, make bench)
 #
@@ -47,6 +48,10 @@ have() { command -v "$1" >/dev/null 2>&1; }
 pg_program() {  # PATH first, then Debian's versioned folders, as tests/pgserver.py looks
   have "$1" && return 0
   compgen -G "/usr/lib/postgresql/*/bin/$1" >/dev/null
+}
+
+lib_found() {  # a shared library by its soname, where Debian and Ubuntu put them
+  compgen -G "/usr/lib/*/$1" >/dev/null || compgen -G "/lib/*/$1" >/dev/null || [ -e "/usr/lib/$1" ]
 }
 
 chromium_found() {  # as tests/browser/conftest.py looks
@@ -98,6 +103,10 @@ check() {
   if [ "$need_node" = 1 ] && [ ! -e /etc/ssl/certs/ca-certificates.crt ]; then
     packages+=(ca-certificates) reasons+=("CA certificates (npm's HTTPS)")
   fi
+  # WeasyPrint (official documents as PDF/A) loads Pango and HarfBuzz's font subsetter at run time
+  lib_found libpango-1.0.so.0 || { packages+=(libpango-1.0-0) reasons+=("Pango (WeasyPrint, documents as PDF)"); }
+  lib_found libpangoft2-1.0.so.0 || { packages+=(libpangoft2-1.0-0) reasons+=("PangoFT2 (WeasyPrint)"); }
+  lib_found libharfbuzz-subset.so.0 || { packages+=(libharfbuzz-subset0) reasons+=("HarfBuzz subset (WeasyPrint's fonts)"); }
   [ "$mode" = run ] && return 0
 
   if ! pg_program initdb || ! pg_program pg_ctl; then
