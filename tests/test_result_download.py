@@ -26,7 +26,6 @@ from engine.sync.models import PortalMessage
 from engine.time.clock import LOCAL_TZ
 
 from .conftest import Api
-from .pki_support import demo_pki as demo_pki
 from .test_flow import run_to_end, submit
 from .test_officer_pages import signed_in
 from .test_portal_connector import portal as portal

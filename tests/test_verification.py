@@ -22,7 +22,6 @@ from engine.signing.config import SigningSettings
 from engine.signing.pades import seal
 
 from .conftest import Api
-from .pki_support import demo_pki as demo_pki
 from .test_flow import run_to_end, submit
 from .verification_support import issue, minimal_pdf, sign_with, tampered
 

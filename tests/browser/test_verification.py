@@ -14,7 +14,6 @@ from connectors.trust_services.demo_pki import CENTRE, LEADER
 from engine.signing.config import SigningSettings
 from engine.signing.pades import seal
 
-from ..pki_support import demo_pki as demo_pki
 from ..verification_support import minimal_pdf, sign_with, tampered
 
 pytestmark = pytest.mark.browser
