@@ -31,12 +31,11 @@ from engine.dossiers.overdue import overdue_when_open
 from engine.errors import ValidationFailed
 from engine.payments.models import PAID, PaymentTransaction
 from engine.people.actors import Actor
-from engine.results.models import ResultDocument
+from engine.results.models import ISSUED, ResultDocument
 from engine.store.uow import UnitOfWork
 from engine.time.clock import LOCAL_TZ
 
 GROUPS = ("none", "unit", "procedure", "month")
-ISSUED = "issued"  # ResultDocument.state of a result signed and given out
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,12 @@ from engine.dossiers.models import Dossier
 from engine.dossiers.tracking import authorised
 from engine.errors import Conflict, NotFound
 from engine.rendering.store import DocumentDamaged, RenderedDocument
-from engine.results.models import ResultDocument
+from engine.results.models import ISSUED, ResultDocument
 from engine.results.service import issued_result, result_pdf
 from engine.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 DOWNLOADED = "result_downloaded"
-ISSUED = "issued"  # ResultDocument.state of a signed result given out
 TOKEN_CHARS = 32
 
 
