@@ -26,6 +26,7 @@ from engine.store.uow import UnitOfWork
 from engine.sync.queue import PortalSync
 from engine.time.calendar_store import CalendarProvider, read_calendar_file
 from engine.time.clock import Clock, system_clock
+from engine.verification.issued import unflushed_result_path
 
 
 @dataclass
@@ -61,4 +62,4 @@ class Runtime:
                           code_pattern=s.dossier_code_pattern, code_prefix=s.dossier_code_prefix,
                           pin_secret=s.secret_key, scripts=self.scripts,
                           observers=(ResultRequests(), CitizenMessages(s.public_url),
-                                     *((PortalSync(),) if s.portal_sync else ())))
+                                     *((PortalSync(s.public_url, unflushed_result_path),) if s.portal_sync else ())))

@@ -91,7 +91,8 @@ def test_figures_match_the_hand_computed_set(app_factory: Any) -> None:
         "dissatisfied": 1}
     assert march["rates"] == {"on_time": 50.0, "late": 50.0, "online": 16.67, "online_payment": 50.0,
                               "average_rating": 2.0, "satisfaction": 16.67,  # 100 - (50 + 33.33)
-                              "digitisation": 0.0, "data_reuse": 0.0}  # no file kept, no data reused in this set
+                              "digitisation": 0.0, "data_reuse": 0.0,  # no file kept, no data reused in this set
+                              "electronic_results": 0.0}  # nor any result issued electronically
 
     by_procedure = {g["key"]: g for g in figures(api, start="2026-03-01", end="2026-04-01", group_by="procedure")}
     assert by_procedure["ho-kinh-doanh"]["received"] == 5 and by_procedure["gpxd-nha-o"]["received"] == 1

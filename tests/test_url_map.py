@@ -481,6 +481,8 @@ TABLE: dict[str, Spec] = {
     "POST payments.callback": Spec(nobody, api_send("POST", "/payments/callback", lambda w, who, t: {})),
     "GET public.public_dossier": Spec(public, lambda w, who, t: w.call(
         who, "GET", f"/public/dossiers/{w.targets[t].code}", headers={"X-Dossier-Pin": w.targets[t].pin})),
+    # the public verification: no file is bad input (422), for anyone
+    "POST verification.verify": Spec(public, api_send("POST", "/verifications")),
     "POST public.public_rating": Spec(public, api_send(  # allowed: 409, not returned yet
         "POST", "/public/dossiers/{code}/rating", lambda w, who, t: {"pin": w.targets[t].pin, "rating": 3})),
     "POST citizen.public_supplement": Spec(public, lambda w, who, t: w.call(  # allowed: 409, nothing is asked
@@ -518,6 +520,8 @@ TABLE: dict[str, Spec] = {
     "GET citizen_pages.my_dossiers": Spec(public, page_get("/my-dossiers")),
     "GET citizen_pages.my_dossier": Spec(public, lambda w, who, t: w.page(who, "GET",
                                                                          f"/my-dossiers/{w.targets[t].code}")),
+    "GET citizen_pages.my_result": Spec(public, lambda w, who, t: w.page(who, "GET",  # to VNeID sign-in
+                                                                       f"/my-dossiers/{w.targets[t].code}/result")),
     "POST portal.track_page": Spec(public, page_post("/track", lambda w, who, t: {
         "code": w.targets[t].code, "pin": w.targets[t].pin})),
     "POST portal.rating": Spec(public, page_post("/track/rating", lambda w, who, t: {
@@ -529,6 +533,12 @@ TABLE: dict[str, Spec] = {
         "code": w.targets[t].code, "pin": w.targets[t].pin})),  # no platform configured here
     "GET portal.payment_return": Spec(public, page_get("/payments/return?MaTraCuuTT=KHONG-CO")),
     "GET portal.pin_page": Spec(public, page_get("/track/pin")),
+    "GET portal.verify_page": Spec(public, page_get("/verify")),
+    "POST portal.verify_page": Spec(public, page_post("/verify", lambda w, who, t: {  # allowed: 409, no result
+        "code": w.targets[t].code, "pin": w.targets[t].pin})),
+    # the signed result: only for a browser that gave the PIN, with a result issued; the portal's link by its token
+    "GET portal.tracked_result": Spec(nobody, page_get("/track/result/{code}")),
+    "GET portal.result_link": Spec(nobody, page_get("/results/{code}/0123456789abcdef0123456789abcdef.pdf")),
     "POST portal.pin_page": Spec(public, page_post("/track/pin", lambda w, who, t: {"code": w.targets[t].code}),
                                  undo=restore_pin),
     "GET officer.inbox": Spec(roles(*OFFICERS), page_get("/inbox")),

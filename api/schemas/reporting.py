@@ -34,6 +34,8 @@ class FiguresOut(Schema):
                                                         "their documents (a file attached)"})
     reused = fields.Integer(metadata={"description": "received in the period with applicant data reused "
                                                      "from earlier dossiers"})
+    electronic_results = fields.Integer(metadata={"description": "processed in the period whose result was issued "
+                                                                 "electronically, signed (rate: over processed)"})
     ratings = fields.Integer()
     dissatisfied = fields.Integer()
     rates = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))

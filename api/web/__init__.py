@@ -40,9 +40,11 @@ def init_web(app: Flask, services: Runtime) -> None:
         payments,
         portal,
         portal_returns,
+        verification,
     )
 
     assert portal_returns.bp is portal.bp and payments.bp is portal.bp  # their routes are the portal's
+    assert verification.bp is portal.bp
     assert my_dossiers.bp is citizen_auth.bp  # the signed-in citizen's pages
     assert officer_sso.bp is account.bp  # officers' sign-in through the province's provider
     app.context_processor(citizen_context)

@@ -177,6 +177,8 @@ FIGURE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("rates.digitisation", "Tỷ lệ số hóa hồ sơ (%)", "Digitisation rate (%)"),
     ("reused", "Hồ sơ tái sử dụng dữ liệu", "Dossiers with data reused"),
     ("rates.data_reuse", "Tỷ lệ tái sử dụng dữ liệu (%)", "Data reuse rate (%)"),
+    ("electronic_results", "Kết quả điện tử", "Electronic results"),
+    ("rates.electronic_results", "Tỷ lệ kết quả điện tử (%)", "Electronic result rate (%)"),
     ("ratings", "Lượt đánh giá", "Ratings"),
     ("dissatisfied", "Không hài lòng", "Dissatisfied"),
     ("rates.average_rating", "Điểm đánh giá trung bình", "Average rating"),

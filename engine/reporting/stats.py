@@ -11,7 +11,9 @@ For a period [start, end) of local dates:
 - digitisation (the national index's group "digitisation of dossiers and results"), over the dossiers received
   in the period: those whose documents are kept as digital copies (files attached, and every paper recorded as
   handed in at the counter or by post has its copy: scanned at the counter, sent online), and those whose
-  applicant data was reused from earlier dossiers instead of asked again (`reused_fields` not empty).
+  applicant data was reused from earlier dossiers instead of asked again (`reused_fields` not empty); and, over
+  the dossiers processed in the period, those whose result was issued electronically (an issued, signed
+  result document: engine/results), the electronic results.
 Satisfaction = 100 - (late % + dissatisfied-rating %), the national index's formula.
 """
 
@@ -29,6 +31,7 @@ from engine.dossiers.overdue import overdue_when_open
 from engine.errors import ValidationFailed
 from engine.payments.models import PAID, PaymentTransaction
 from engine.people.actors import Actor
+from engine.results.models import ISSUED, ResultDocument
 from engine.store.uow import UnitOfWork
 from engine.time.clock import LOCAL_TZ
 
@@ -60,6 +63,7 @@ class Figures:
     paid_online: int = 0
     digitised: int = 0
     reused: int = 0
+    electronic_results: int = 0
     ratings: int = 0
     dissatisfied: int = 0
     rating_sum: int = 0
@@ -77,6 +81,7 @@ class Figures:
             "online_payment": pct(self.paid_online, self.paid),
             "digitisation": pct(self.digitised, self.received),
             "data_reuse": pct(self.reused, self.received),
+            "electronic_results": pct(self.electronic_results, self.processed),
             "average_rating": round(self.rating_sum / self.ratings, 2) if self.ratings else None,
             "satisfaction": None if late_pct is None and dislike_pct is None else
             round(100.0 - (late_pct or 0.0) - (dislike_pct or 0.0), 2),
@@ -173,10 +178,11 @@ def compute(uow: UnitOfWork, actor: Actor, query: StatsQuery) -> list[Figures]:
         ("received", "online", "supplement_requests", "digitised", "reused"))
     finished_day, due_day = _local_date(Dossier.processed_at, dialect), _local_date(Dossier.due_at, dialect)
     late = or_(Dossier.processed_at > Dossier.due_at, Dossier.supplement_count > 1)
+    electronic = exists().where(ResultDocument.dossier_id == Dossier.id, ResultDocument.state == ISSUED)
     add(grouped(Dossier.processed_at, [in_period(Dossier.processed_at)], func.count(),
                 _count(and_(~late, finished_day < due_day)), _count(and_(~late, finished_day >= due_day)),
-                _count(late)),
-        ("processed", "early", "on_time", "late"))
+                _count(late), _count(electronic)),
+        ("processed", "early", "on_time", "late", "electronic_results"))
     add(grouped(Dossier.received_at, [Dossier.received_at < end, Dossier.received_at.is_not(None),
                                       or_(Dossier.finished_at.is_(None), Dossier.finished_at >= end)],
                 _count(~overdue_when_open(as_of)), _count(overdue_when_open(as_of))),

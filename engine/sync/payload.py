@@ -9,6 +9,7 @@ from the database, and are named by stable keys rather than by ids they do not h
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,9 @@ from engine.store.uow import UnitOfWork
 RESULT_STATUSES = ("processed", "returned")  # a result exists from then on
 ROLE_ORDER = ("leader", "specialist", "reception")  # the title shown when an officer holds several roles
 SUPPLEMENT_RECEIVED = ("submitted", "accepted")  # SupplementRequest.state the portal calls "received"
+# the path of the dossier's issued electronic result (/results/<code>/<token>.pdf), or None: handed in by the
+# runtime (engine/verification/issued.py), as this area sits below the results
+ResultLink = Callable[[UnitOfWork, Dossier], "str | None"]
 
 
 @cache
@@ -87,10 +91,15 @@ def _documents(uow: UnitOfWork, dossier: Dossier, names: dict[str, str]) -> list
              "document_code": a.document, "deleted": False, "url": None} for a in rows]
 
 
-def _results(meta: dict[str, Any], dossier: Dossier) -> list[dict[str, Any]]:
-    if dossier.status not in RESULT_STATUSES:
+def _results(uow: UnitOfWork, meta: dict[str, Any], dossier: Dossier, public_url: str,
+             result_link: ResultLink | None) -> list[dict[str, Any]]:
+    """The result, once there is one; with the link to the signed PDF once it is issued electronically (a
+    capability URL naming that very file)."""
+    path = result_link(uow, dossier) if result_link is not None else None
+    if dossier.status not in RESULT_STATUSES and path is None:
         return []
-    return [{"id": f"{dossier.code}-KQ", "name": meta["result"]["name"], "document_code": None, "url": None}]
+    url = f"{public_url.rstrip('/')}{path}" if path else None
+    return [{"id": f"{dossier.code}-KQ", "name": meta["result"]["name"], "document_code": None, "url": url}]
 
 
 def _supplements(uow: UnitOfWork, dossier: Dossier) -> list[dict[str, Any]]:
@@ -134,8 +143,10 @@ def _progress(uow: UnitOfWork, dossier: Dossier, entry: dict[str, Any]) -> dict[
             "legal_due_at": iso(task.due_at if task is not None else dossier.due_at)}
 
 
-def build(uow: UnitOfWork, dossier: Dossier, entry: dict[str, Any], updating: bool) -> dict[str, Any]:
-    """The message for `dossier` whose last change in this transaction is the audit `entry`."""
+def build(uow: UnitOfWork, dossier: Dossier, entry: dict[str, Any], updating: bool,
+          public_url: str = "", result_link: ResultLink | None = None) -> dict[str, Any]:
+    """The message for `dossier` whose last change in this transaction is the audit `entry`; links are absolute
+    from `public_url` (MOTCUA_PUBLIC_URL)."""
     meta = uow.cache.get(uow.session, dossier.procedure_version_id).meta
     names = {d["code"]: d["name"] for d in meta.get("documents", [])}
     competent = uow.session.get(Unit, dossier.competent_unit) if dossier.competent_unit else None
@@ -154,7 +165,7 @@ def build(uow: UnitOfWork, dossier: Dossier, entry: dict[str, Any], updating: bo
             "unit": {"code": dossier.competent_unit, "name": competent.name if competent is not None else None},
             "note": dossier.fee_exemption_reason or "",
             "fees": _fees(meta, dossier), "documents": _documents(uow, dossier, names),
-            "results": _results(meta, dossier), "supplements": _supplements(uow, dossier),
+            "results": _results(uow, meta, dossier, public_url, result_link), "supplements": _supplements(uow, dossier),
         },
         "progress": _progress(uow, dossier, entry),
     }

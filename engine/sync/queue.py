@@ -19,7 +19,7 @@ from engine.dossiers.models import Dossier
 from engine.store.uow import UnitOfWork
 
 from .models import PortalMessage
-from .payload import build, excluded_actions
+from .payload import ResultLink, build, excluded_actions
 
 RESENT = "portal_resent"
 
@@ -36,9 +36,11 @@ def _latest_entries(entries: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     return latest
 
 
-def queue_message(uow: UnitOfWork, dossier: Dossier, entry: dict[str, Any], now: datetime) -> PortalMessage:
+def queue_message(uow: UnitOfWork, dossier: Dossier, entry: dict[str, Any], now: datetime,
+                  public_url: str = "", result_link: ResultLink | None = None) -> PortalMessage:
     sent_before = uow.session.scalar(select(exists().where(PortalMessage.dossier_id == dossier.id)))
-    message = PortalMessage(dossier_id=dossier.id, payload=build(uow, dossier, entry, bool(sent_before)),
+    payload = build(uow, dossier, entry, bool(sent_before), public_url, result_link)
+    message = PortalMessage(dossier_id=dossier.id, payload=payload,
                             action=entry["action"], state="pending", attempts=0, next_attempt_at=now,
                             created_at=now)
     uow.session.add(message)
@@ -47,10 +49,14 @@ def queue_message(uow: UnitOfWork, dossier: Dossier, entry: dict[str, Any], now:
 
 @dataclass(frozen=True)
 class PortalSync:
-    """The unit-of-work observer; the runtime adds it unless MOTCUA_PORTAL_SYNC=0."""
+    """The unit-of-work observer; the runtime adds it unless MOTCUA_PORTAL_SYNC=0, with the site's public address
+    (the result's link is absolute) and how to find the issued result's link."""
+
+    public_url: str = ""
+    result_link: ResultLink | None = None  # the issued result's path (engine/verification/issued.py)
 
     def __call__(self, uow: UnitOfWork, entries: list[dict[str, Any]]) -> None:
         for dossier_id, entry in _latest_entries(entries).items():
             dossier = uow.session.get(Dossier, dossier_id)
             if dossier is not None:
-                queue_message(uow, dossier, entry, entry["at"])
+                queue_message(uow, dossier, entry, entry["at"], self.public_url, self.result_link)

@@ -37,6 +37,7 @@ from ..formdata import declaration_from_form
 from ..pages import CONTENT_SECURITY_POLICY
 from .kept_files import keep_token, kept_files
 from .own_data import POPULATION_FILL, own_data, population_offered, remember_fill
+from .result_access import remember_tracked, result_url
 
 bp = Blueprint("portal", __name__)
 APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
@@ -215,8 +216,10 @@ def _track_page(code: str = "", view: Any = None, pin: str = "", problem: str | 
     upload = {"errors": {}, "note": "", "accept": ACCEPTED_EXTENSIONS, "max_bytes": settings.upload_max_bytes,
               **(upload or {})}
     payment = payment_summary(request_uow(), view.dossier) if view is not None else None
+    download = result_url(view.dossier) if view is not None else None  # the PIN look-up's session proof
     html = render_template("portal/track.html", code=code, view=view, pin=pin, problem=problem, rated=rated,
-                           payment=payment, rating_errors=rating_errors or {}, comment=comment, upload=upload,
+                           payment=payment, result_url=download, rating_errors=rating_errors or {}, comment=comment,
+                           upload=upload,
                            wait_minutes=math.ceil(retry_after / 60) if retry_after else None)
     response = make_response(html, status)
     if payment and payment["online"] and payment["owed"]:
@@ -233,11 +236,13 @@ def _too_many(code: str, exc: TooManyAttempts) -> Response:
 
 def _lookup(code: str, pin: str) -> tuple[Any, Response | None]:
     try:
-        return track(request_uow(), code, pin, client_address()), None
+        view = track(request_uow(), code, pin, client_address())
     except NotFound:
         return None, _track_page(code, problem="not-found", status=404)
     except TooManyAttempts as exc:
         return None, _too_many(code, exc)
+    remember_tracked(view.dossier.code)
+    return view, None
 
 
 @bp.route("/track", methods=["GET", "POST"])
