@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.archive.config import ArchiveSettings
+from engine.archive.service import Archiver, run_archive
 from engine.config import Settings
 from engine.payments.reconcile import Detail, reconcile
 from engine.people.signin import KNOWN_FOR, KNOWN_PREFIX
@@ -44,7 +46,8 @@ from .timers import fire_timers
 
 log = logging.getLogger(__name__)
 
-JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge", "checkpoint", "portal", "payments")
+JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge", "checkpoint", "portal", "payments",
+             "archive")
 COUNTER_LIFE = timedelta(days=1)  # the longest throttle window, but the sign-in's known addresses
 PURGE_INTERVAL = 3600.0
 # After this many failures in a row a job logs one line per failure instead of a whole traceback.
@@ -63,19 +66,20 @@ class JobContext:
     portal_backoff_max: float = 300.0
     payment_detail: Detail | None = None  # the payment connector's detail (None: nothing to reconcile)
     payment_pending: timedelta = timedelta(minutes=15)  # how long a transaction waits before it is asked about
+    archiver: Archiver | None = None  # packs ended dossiers (None: the archive job waits)
 
 
 def job_context(settings: Settings, uow: Callable[[], UnitOfWork], clock: Clock,
                 sms: Callable[[str, str], None] | None = None,
                 portal: Callable[[dict[str, Any]], None] | None = None,
-                payment_detail: Detail | None = None) -> JobContext:
+                payment_detail: Detail | None = None, archiver: Archiver | None = None) -> JobContext:
     """What the jobs use: units of work opened by the process's runtime, the delivery channels (the SMS
     connector's send and the portal connector's push, handed in by the entry point), the clock."""
     channels = Channels(settings.smtp_host, settings.smtp_port, settings.smtp_sender, sms=sms)
     return JobContext(uow, channels, settings.webhook_url, clock, f"{socket.gethostname()}:{os.getpid()}",
                       portal=portal, portal_backoff_max=settings.portal_sync_backoff_max,
                       payment_detail=payment_detail,
-                      payment_pending=timedelta(minutes=settings.payment_pending_minutes))
+                      payment_pending=timedelta(minutes=settings.payment_pending_minutes), archiver=archiver)
 
 
 def _timers(ctx: JobContext) -> tuple[int, float]:
@@ -127,9 +131,15 @@ def _payments(ctx: JobContext) -> tuple[int, float]:
     return done.asked, done.max_lag_seconds
 
 
+def _archive(ctx: JobContext) -> tuple[int, float]:
+    done = run_archive(ctx.uow, ctx.archiver)  # rendered and signed outside transactions, recorded one by one
+    return done.made + done.purged, done.max_lag_seconds
+
+
 WORK: dict[str, Callable[[JobContext], tuple[int, float]]] = {
     "timers": _timers, "sweep": _sweep, "delivery": _delivery, "counts": _counts, "purge": _purge,
-    "checkpoint": _checkpoint, "portal": _portal, "payments": _payments}
+    "checkpoint": _checkpoint, "portal": _portal, "payments": _payments,
+    "archive": _archive}
 
 
 @dataclass(frozen=True)
@@ -143,7 +153,8 @@ def jobs_from(settings: Settings) -> list[Job]:
     intervals = {"timers": settings.timer_interval, "sweep": settings.sweep_interval,
                  "delivery": settings.delivery_interval, "counts": settings.counts_interval,
                  "purge": PURGE_INTERVAL, "checkpoint": settings.audit_checkpoint_interval,
-                 "portal": settings.portal_sync_interval, "payments": settings.payment_reconcile_interval}
+                 "portal": settings.portal_sync_interval, "payments": settings.payment_reconcile_interval,
+                 "archive": ArchiveSettings.from_env().interval}
     return [Job(name, intervals[name], WORK[name]) for name in JOB_NAMES]
 
 
@@ -292,6 +303,10 @@ def job_portal() -> int:
 
 def job_payments() -> int:
     return _LATEST["default"].run_now("payments")
+
+
+def job_archive() -> int:
+    return _LATEST["default"].run_now("archive")
 
 
 def job_health(session: Session, grace: timedelta) -> list[heartbeats.JobHealth]:
