@@ -1,0 +1,1 @@
+"""Official documents as PDF/A: rendering (bounded), storage with their hash, and the result document."""
