@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from engine.config import Settings
 from engine.dossiers.documents import DocumentRenderer
 from engine.dossiers.models import Dossier
 from engine.errors import NotFound
@@ -170,3 +171,11 @@ def run_archive(open_uow: Callable[[], UnitOfWork], archiver: Archiver | None) -
         raise error
     purged = purge_expired(open_uow, archiver.settings.directory, archiver.settings.batch)
     return Run(made, failed, purged, lag)
+
+
+def archiver_for(settings: Settings) -> Archiver:
+    """The archiver of this process: MOTCUA_ARCHIVE_* and the unit's signing settings (MOTCUA_SIGNING_*)."""
+    from engine.signing.config import SigningSettings
+
+    return Archiver(ArchiveSettings.from_env(), settings.upload_dir, settings.documents_dir,
+                    SigningSettings.from_env())

@@ -11,7 +11,6 @@ import orjson
 
 from engine.signing.manifest import verify_detached
 from engine.signing.validate import validate
-
 from engine.time.clock import LOCAL_TZ
 
 from .package import FORMAT, MANIFEST, PATH_RE, SIGNATURE, sha256
