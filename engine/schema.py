@@ -16,5 +16,5 @@ from engine.work import models as work
 
 metadata = Base.metadata
 
-__all__ = ["archive", "dossiers", "metadata", "payments", "people", "procedures", "reform", "scheduling", "store", "sync", "time",
-           "work"]
+__all__ = ["archive", "dossiers", "metadata", "payments", "people", "procedures", "reform", "scheduling", "store",
+           "sync", "time", "work"]

@@ -68,7 +68,8 @@ def list_packages(uow: UnitOfWork, expired: bool = False, limit: int = 1000) -> 
 def mark_verified(uow: UnitOfWork, digest: str) -> str | None:
     """A package that verified: its row (found by the .zip's hash) records when. The dossier's code, or None
     when the file is no package of this database."""
-    found = uow.session.execute(select(ArchivePackage, Dossier.code).join(Dossier, Dossier.id == ArchivePackage.dossier_id)
+    found = uow.session.execute(select(ArchivePackage, Dossier.code)
+                                .join(Dossier, Dossier.id == ArchivePackage.dossier_id)
                                 .where(ArchivePackage.sha256 == digest)).first()
     if found is None:
         return None
