@@ -13,7 +13,6 @@ from engine.archive.config import ArchiveSettings
 from engine.archive.package import sha256
 from engine.archive.reading import list_packages, mark_verified
 from engine.archive.service import archiver_for, make_for
-from engine.archive.verify import verify_package
 from engine.archive.zipsafe import NotAPackage
 from engine.config import Settings
 from engine.dossiers.models import Dossier
@@ -26,6 +25,7 @@ log = logging.getLogger(__name__)
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from engine.archive.verify import verify_package
     from engine.signing.config import SigningSettings
 
     archive = ArchiveSettings.from_env()

@@ -23,7 +23,6 @@ from engine.dossiers.models import Dossier
 from engine.errors import NotFound
 from engine.people.actors import Actor
 from engine.rendering.pdf import html_to_pdf
-from engine.signing.manifest import sign_detached
 from engine.store.uow import UnitOfWork
 
 from .config import ArchiveSettings
@@ -111,6 +110,8 @@ def make_for(open_uow: Callable[[], UnitOfWork], archiver: Archiver, dossier_id:
 
 
 def _package(contents: Contents, archiver: Archiver, now: Any, keep_until: Any) -> bytes:
+    from engine.signing.manifest import sign_detached  # pyHanko loads when a package is made, not with the app
+
     files = dict(contents.files)
     for path, html in contents.documents.items():
         files[path] = html_to_pdf(html)
