@@ -187,13 +187,9 @@ def test_tampered_packages_fail_with_their_message(env: Flask, tmp_path: Path, d
         assert status == 1 and message in out and "KHÔNG hợp lệ" in out, (name, out)
 
     # a forger who re-hashes the manifest and signs it with a certificate of an unknown CA
-    from engine.signing.config import SigningSettings
     from engine.signing.manifest import sign_detached
 
-    forged_settings = demo_pki.unknown_settings() if hasattr(demo_pki, "unknown_settings") else None
-    if forged_settings is None:
-        forged_settings = SigningSettings.from_env().__class__(
-            **{**vars(SigningSettings.from_env()), "unit_pkcs12": demo_pki.path("unknown-ca.p12")})
+    forged_settings = demo_pki.settings(unit_pkcs12=demo_pki.unknown_ca_p12)
 
     def resign(files: dict[str, bytes]) -> None:
         flip(files)

@@ -103,13 +103,18 @@ def _check_signature(report: Report, files: dict[str, bytes], signing: Any) -> N
         report.add("signature-invalid", False, "Chữ ký của manifest không đọc được (không phải CMS hợp lệ).")
         return
     who = found.organisation or found.signer_name or "?"
-    if not found.intact:
+    problem = found.problem
+    if problem == "changed" or (problem is None and not found.intact):
         report.add("signature-changed", False, "Manifest đã bị sửa sau khi ký (chữ ký không khớp nội dung).")
-    elif found.revoked:
+    elif problem == "revoked" or found.revoked:
         report.add("signature-revoked", False, f"Chứng thư số ký manifest ({who}) đã bị thu hồi.")
-    elif not found.trusted:
+    elif problem == "unknown_ca" or (problem is None and not found.trusted):
         report.add("signature-untrusted", False,
                    f"Chứng thư số ký manifest ({who}) không do tổ chức cung cấp dịch vụ tin cậy cấp.")
+    elif problem == "expired":
+        report.add("signature-expired", False, f"Chứng thư số ký manifest ({who}) đã hết hạn.")
+    elif problem is not None:
+        report.add("signature-invalid", False, f"Chữ ký của manifest không hợp lệ ({who}).")
     elif not found.timestamped:
         report.add("signature-no-timestamp", False, f"Chữ ký manifest của {who} không có dấu thời gian.")
     else:
