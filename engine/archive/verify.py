@@ -113,6 +113,8 @@ def _check_signature(report: Report, files: dict[str, bytes], signing: Any) -> N
                    f"Chứng thư số ký manifest ({who}) không do tổ chức cung cấp dịch vụ tin cậy cấp.")
     elif problem == "expired":
         report.add("signature-expired", False, f"Chứng thư số ký manifest ({who}) đã hết hạn.")
+    elif problem is not None and not found.serial:  # no signer certificate could be read from it
+        report.add("signature-invalid", False, "Chữ ký của manifest không đọc được (không phải CMS hợp lệ).")
     elif problem is not None:
         report.add("signature-invalid", False, f"Chữ ký của manifest không hợp lệ ({who}).")
     elif not found.timestamped:
