@@ -22,6 +22,7 @@ from engine.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from engine.rendering.pdf import RenderFailed
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ STATUS_BY_ERROR: dict[type[MotcuaError], int] = {
     ValidationFailed: 422,
     ProcessError: 422,
     InvalidPackage: 422,
+    RenderFailed: 422,
     TooManyAttempts: 429,
 }
 TYPE_BASE = "https://motcua.gov.vn/problems/"

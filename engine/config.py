@@ -173,6 +173,13 @@ class Settings:
     payment_callback_window: int = field(default_factory=lambda: int(os.environ.get(
         "MOTCUA_PAYMENT_CALLBACK_WINDOW", "3600")))
 
+    # documents as PDF (engine/rendering/): where rendered PDFs are kept (content-addressed), and the bounds of one
+    # render (a child process: seconds, address space)
+    document_store_dir: Path = field(default_factory=lambda: Path(os.environ.get(
+        "MOTCUA_DOCUMENT_STORE_DIR", PROJECT_ROOT / "var" / "documents")))
+    render_timeout: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_RENDER_TIMEOUT", "30")))
+    render_memory_mb: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_RENDER_MEMORY_MB", "1024")))
+
     def with_overrides(self, **overrides: object) -> Settings:
         values = {f: getattr(self, f) for f in self.__dataclass_fields__}
         values.update(overrides)

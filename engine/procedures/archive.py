@@ -94,8 +94,8 @@ def read_archive(data: bytes) -> ProcedurePackage:
                 raise _refuse("form-invalid", f"{info.filename}: a form-js schema is a JSON object", info.filename)
             forms[PurePosixPath(parts[1]).stem] = form
         else:
-            raise _refuse("archive-unexpected-file", f"{info.filename}: only procedure.toml, .bpmn, .dmn and "
-                          "forms/<name>.form belong in a procedure's archive", info.filename)
+            raise _refuse("archive-unexpected-file", f"{info.filename}: only procedure.toml, .bpmn, .dmn, .html "
+                          "(the result template) and forms/<name>.form belong in a procedure's archive", info.filename)
     if METADATA_FILE not in files:
         raise _refuse("metadata-missing", f"the archive has no {METADATA_FILE}", METADATA_FILE)
     return ProcedurePackage(_code(files[METADATA_FILE]), files, forms)

@@ -101,6 +101,12 @@ class ProcedureField(_Strict):
 
 class Result(_Strict):
     name = fields.String(required=True)
+    # the result document (engine/rendering/result.py): a Jinja template in the package, the symbol after the
+    # number ("Số: 12/GCN-HKD"), the signer's title (lines split by "\n") and the issuing body, when not the unit
+    template = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\.html$"))
+    number_symbol = fields.String(validate=validate.Length(max=40))
+    signer_title = fields.String(validate=validate.Length(max=200))
+    issuer = fields.String(validate=validate.Length(max=300))
 
 
 class LegalDocumentRef(_Strict):

@@ -14,7 +14,7 @@ from engine.errors import InvalidPackage, Problem
 
 from .xmlsafe import parse_xml
 
-PACKAGE_SUFFIXES = (".bpmn", ".dmn", ".toml")
+PACKAGE_SUFFIXES = (".bpmn", ".dmn", ".toml", ".html")  # .html: the result template (engine/rendering)
 FORM_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,100}")
 SPIFF_NS = {"spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 MAX_FILE_BYTES = 2 * 1024 * 1024

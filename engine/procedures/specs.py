@@ -21,6 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser
 
 from engine.errors import InvalidPackage, Problem
+from engine.rendering.templates import check_result_template
 
 from .forms import FormDefinition, check_form
 from .metadata import METADATA_FILE, parse_metadata
@@ -149,6 +150,7 @@ def compile_package(package: ProcedurePackage) -> CompiledProcedure:
     )
     problems.extend(_check_scripts(spec, subprocess_specs))
     problems.extend(collect_steps(compiled, package.bpmn_name))
+    problems.extend(check_result_template(package.files, meta))
     if problems:
         raise InvalidPackage(problems)
     return compiled

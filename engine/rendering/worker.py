@@ -114,7 +114,7 @@ def main() -> int:
     except MemoryError:
         print("motcua-render: memory-limit", file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001 - the parent shows a reason, never this text
+    except Exception as exc:
         print(f"{type(exc).__name__}\nmotcua-render: failed", file=sys.stderr)
         return 2
     sys.stdout.buffer.write(pdf)

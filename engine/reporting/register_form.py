@@ -68,6 +68,12 @@ def _contact(applicant: Any) -> str:
 def register_csv(uow: UnitOfWork, actor: Actor, query: RegisterQuery, lang: str = "vi") -> Iterator[bytes]:
     """The file in pieces, to be streamed. The search is checked before the first piece (a bad filter raises
     here, not halfway through a download)."""
+    return stream_csv(header(lang), register_rows(uow, actor, query, lang), lang)
+
+
+def register_rows(uow: UnitOfWork, actor: Actor, query: RegisterQuery, lang: str = "vi") -> Iterator[list[Any]]:
+    """Form 07's rows (the columns of COLUMNS) for a register search of the actor's units; the search is checked
+    before this returns."""
     batches = export_batches(uow, actor, query, extra=(Dossier.applicant,))
     procedures = {code: (en if lang == "en" and en else vi) for code, (vi, en) in procedure_names(uow).items()}
     units = uow.org.tree(uow.session).names  # the handling body may lie outside the actor's units
@@ -96,4 +102,4 @@ def register_csv(uow: UnitOfWork, actor: Actor, query: RegisterQuery, lang: str 
                        _contact(r.applicant), units.get(unit, unit), r.received_at, r.due_at, handed.get(r.id),
                        r.processed_at, returned, "", note(r)]
 
-    return stream_csv(header(lang), rows(), lang)
+    return rows()
