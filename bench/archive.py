@@ -68,6 +68,8 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="motcua-bench-archive-"))
     trust = start(folder=folder / "pki")
     os.environ.update(trust.env())
+    os.environ.setdefault("MOTCUA_AUDIT_KEY", "bench-audit-key")  # nothing written into the project's var/
+    os.environ.setdefault("MOTCUA_SECRET_KEY", "bench-secret")
     os.environ["MOTCUA_ARCHIVE_DIR"] = str(folder / "archive")
     url = f"sqlite:///{folder / 'motcua.db'}"
     upgrade(url)

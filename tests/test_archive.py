@@ -332,3 +332,22 @@ def test_archive_make_packs_one_dossier_now_and_refuses_one_still_running(env: F
     assert main(["archive", "make", "KHONG-CO"]) == 2
     status, out = verify(package_path(code, env, tmp_path), capsys)
     assert status == 0, out
+
+
+def test_the_dossier_page_shows_the_package_to_its_readers(env: Flask) -> None:
+    from .test_officer_pages import signed_in
+
+    api = Api(env.test_client())
+    code = ended(env, api, files=1)
+    page, _ = signed_in(env, "tiepnhan")
+    assert "data-archive" not in page.get(f"/dossiers/{code}").get_data(as_text=True)  # none yet
+    run_job_once(env)
+    html = page.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert "Gói lưu trữ hồ sơ" in html and "Lưu giữ đến" in html
+    assert f'href="/api/v1/dossiers/{code}/archive.zip"' in html
+    got = page.get(f"/api/v1/dossiers/{code}/archive.zip")  # the page's session is enough to download
+    assert got.status_code == 200 and got.data[:2] == b"PK"
+    english, _ = signed_in(env, "chuyenvien")
+    english.set_cookie("motcua_lang", "en")
+    html = english.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert "Archive package" in html and "Kept until" in html

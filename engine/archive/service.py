@@ -9,6 +9,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -34,6 +35,7 @@ from .retention import add_years, purge_expired, retention_years
 
 log = logging.getLogger(__name__)
 # how a dossier ends (engine/dossiers/lifecycle.py): its result handed back, refused, stopped, withdrawn
+RENDER_WORKERS = 3
 ENDED_STATUSES = ("returned", "refused", "stopped", "withdrawal_requested")
 
 
@@ -113,8 +115,10 @@ def _package(contents: Contents, archiver: Archiver, now: Any, keep_until: Any) 
     from engine.signing.manifest import sign_detached  # pyHanko loads when a package is made, not with the app
 
     files = dict(contents.files)
-    for path, html in contents.documents.items():
-        files[path] = html_to_pdf(html)
+    # each render is a child process of its own: the documents in parallel (a few), not one after another
+    with ThreadPoolExecutor(max_workers=RENDER_WORKERS) as pool:
+        rendered = pool.map(html_to_pdf, contents.documents.values())
+        files.update(zip(contents.documents, rendered, strict=True))
     return make_package(files, lambda manifest: sign_detached(manifest, archiver.signing),
                         dossier_code=contents.code, unit=contents.unit, created_at=now, keep_until=keep_until,
                         version=motcua_version())
