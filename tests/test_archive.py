@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from api.cli import main
 from engine.archive.models import MADE, PURGED, ArchivePackage
-from engine.archive.service import archiver_for, run_archive
+from engine.archive.service import archive_job, archiver_for, run_archive
 from engine.dossiers.models import Attachment, Dossier
 from engine.scheduling.scheduler import job_context, jobs_from, run_job
 from engine.store.models import AuditEntry
@@ -73,7 +73,8 @@ def ended(app: Flask, api: Api, files: int = ATTACHMENTS) -> str:
 
 def run_job_once(app: Flask) -> int:
     services = app.extensions["motcua"]
-    ctx = job_context(services.settings, services.uow, services.clock, archiver=archiver_for(services.settings))
+    ctx = job_context(services.settings, services.uow, services.clock,
+                      archive=archive_job(services.uow, archiver_for(services.settings)))
     [job] = [j for j in jobs_from(services.settings) if j.name == "archive"]
     return run_job(ctx, job)
 

@@ -18,8 +18,7 @@ class ArchiveSettings:
     # where the packages are written (one .zip per dossier)
     directory: Path = field(default_factory=lambda: Path(os.environ.get(
         "MOTCUA_ARCHIVE_DIR", PROJECT_ROOT / "var" / "archive")))
-    # how often the scheduler's "archive" job looks for ended dossiers and expired packages (seconds)
-    interval: float = field(default_factory=lambda: _float("MOTCUA_ARCHIVE_INTERVAL", "600"))
+    # (how often the scheduler's "archive" job runs is engine.config.Settings.archive_interval)
     # years a package is kept after the dossier ended, unless the procedure says otherwise ([archive])
     retention_years: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_ARCHIVE_RETENTION_YEARS", "10")))
     # dossiers packed (and packages purged) per run

@@ -184,3 +184,13 @@ def archiver_for(settings: Settings) -> Archiver:
 
     return Archiver(ArchiveSettings.from_env(), settings.upload_dir, settings.documents_dir,
                     SigningSettings.from_env())
+
+
+def archive_job(open_uow: Callable[[], UnitOfWork], archiver: Archiver) -> Callable[[], tuple[int, float]]:
+    """The scheduler's "archive" job's work (handed to it by the entry point): items handled, the longest wait
+    from a dossier's end to its package."""
+    def work() -> tuple[int, float]:
+        done = run_archive(open_uow, archiver)
+        return done.made + done.purged, done.max_lag_seconds
+
+    return work

@@ -26,8 +26,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.archive.config import ArchiveSettings
-from engine.archive.service import Archiver, run_archive
 from engine.config import Settings
 from engine.payments.reconcile import Detail, reconcile
 from engine.people.signin import KNOWN_FOR, KNOWN_PREFIX
@@ -66,20 +64,22 @@ class JobContext:
     portal_backoff_max: float = 300.0
     payment_detail: Detail | None = None  # the payment connector's detail (None: nothing to reconcile)
     payment_pending: timedelta = timedelta(minutes=15)  # how long a transaction waits before it is asked about
-    archiver: Archiver | None = None  # packs ended dossiers (None: the archive job waits)
+    # the archive's run (engine/archive, above this area: handed in by the entry point; None: the job waits)
+    archive: Callable[[], tuple[int, float]] | None = None
 
 
 def job_context(settings: Settings, uow: Callable[[], UnitOfWork], clock: Clock,
                 sms: Callable[[str, str], None] | None = None,
                 portal: Callable[[dict[str, Any]], None] | None = None,
-                payment_detail: Detail | None = None, archiver: Archiver | None = None) -> JobContext:
+                payment_detail: Detail | None = None,
+                archive: Callable[[], tuple[int, float]] | None = None) -> JobContext:
     """What the jobs use: units of work opened by the process's runtime, the delivery channels (the SMS
     connector's send and the portal connector's push, handed in by the entry point), the clock."""
     channels = Channels(settings.smtp_host, settings.smtp_port, settings.smtp_sender, sms=sms)
     return JobContext(uow, channels, settings.webhook_url, clock, f"{socket.gethostname()}:{os.getpid()}",
                       portal=portal, portal_backoff_max=settings.portal_sync_backoff_max,
                       payment_detail=payment_detail,
-                      payment_pending=timedelta(minutes=settings.payment_pending_minutes), archiver=archiver)
+                      payment_pending=timedelta(minutes=settings.payment_pending_minutes), archive=archive)
 
 
 def _timers(ctx: JobContext) -> tuple[int, float]:
@@ -132,8 +132,8 @@ def _payments(ctx: JobContext) -> tuple[int, float]:
 
 
 def _archive(ctx: JobContext) -> tuple[int, float]:
-    done = run_archive(ctx.uow, ctx.archiver)  # rendered and signed outside transactions, recorded one by one
-    return done.made + done.purged, done.max_lag_seconds
+    # packages made (rendered and signed outside transactions, recorded one by one) and purged
+    return ctx.archive() if ctx.archive is not None else (0, 0.0)
 
 
 WORK: dict[str, Callable[[JobContext], tuple[int, float]]] = {
@@ -154,7 +154,7 @@ def jobs_from(settings: Settings) -> list[Job]:
                  "delivery": settings.delivery_interval, "counts": settings.counts_interval,
                  "purge": PURGE_INTERVAL, "checkpoint": settings.audit_checkpoint_interval,
                  "portal": settings.portal_sync_interval, "payments": settings.payment_reconcile_interval,
-                 "archive": ArchiveSettings.from_env().interval}
+                 "archive": settings.archive_interval}
     return [Job(name, intervals[name], WORK[name]) for name in JOB_NAMES]
 
 

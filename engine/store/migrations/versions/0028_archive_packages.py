@@ -1,7 +1,7 @@
 """archive packages: each ended dossier's .zip (documents, attachments, result, audit, signed manifest)
 
 Revision ID: 0028
-Revises: 0025
+Revises: 0026
 """
 from collections.abc import Sequence
 
