@@ -3,7 +3,7 @@
 Revision ID: 0028
 Revises: 0026
 """
-from collections.abc import Sequence
+from typing import Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
@@ -11,9 +11,9 @@ from alembic import op
 from engine.store.db import UTCDateTime
 
 revision: str = '0028'
-down_revision: str | Sequence[str] | None = '0025'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+down_revision: Union[str, Sequence[str], None] = '0026'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
