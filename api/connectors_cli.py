@@ -25,6 +25,8 @@ def start_standins() -> None:
             continue
         variable = f"MOTCUA_{connector.name.upper()}_URL"
         os.environ[variable] = standin.url
+        for name, value in getattr(standin, "env", dict)().items():  # a stand-in that needs more than its URL
+            os.environ[name] = value
         received = getattr(standin, "records_url", f"{standin.url}/messages")
         print(f"stand-in {connector.title} at {standin.url} ({variable}); what it received: {received}", flush=True)
 
@@ -56,6 +58,8 @@ def cmd_standin(settings: Settings, args: argparse.Namespace) -> int:
     received = getattr(standin, "records_url", f"{standin.url}/messages")
     print(f"stand-in {connector.title} listening: MOTCUA_{args.system.upper()}_URL={standin.url}; "
           f"what it received at {received}; Ctrl-C stops it", flush=True)
+    for name, value in getattr(standin, "env", dict)().items():  # e.g. the demo PKI's MOTCUA_SIGNING_* settings
+        print(f"  {name}={value}", flush=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

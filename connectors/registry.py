@@ -17,6 +17,7 @@ PLUGINS: dict[str, str] = {
     "payment": "connectors.payment.plugin:PLUGIN",
     "identity": "connectors.identity.plugin:PLUGIN",
     "officer_oidc": "connectors.officer_oidc.plugin:PLUGIN",
+    "trust_services": "connectors.trust_services.plugin:PLUGIN",
 }
 
 

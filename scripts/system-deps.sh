@@ -111,6 +111,10 @@ check() {
     # Playwright's driver is a Node.js build of its own (in the wheel) that links libatomic; fresh Debian lacks it
     packages+=(libatomic1) reasons+=("libatomic (Playwright's driver)")
   fi
+  if [ ! -e /usr/lib/softhsm/libsofthsm2.so ] || ! command -v softhsm2-util >/dev/null; then
+    # tests/test_signing_pkcs11.py seals with the unit key on a software token, as on an HSM
+    packages+=(softhsm2) reasons+=("SoftHSM (a PKCS#11 token for the signing tests)")
+  fi
   if ! chromium_found; then
     if [ -n "${MOTCUA_CHROMIUM:-}" ]; then
       problems+=("MOTCUA_CHROMIUM=$MOTCUA_CHROMIUM is not an executable program.")

@@ -27,6 +27,7 @@ from engine.time.clock import LOCAL_TZ
 from . import pgserver
 from .identity_provider import oidc_provider as oidc_provider  # the stand-in VNeID, once per session
 from .identity_provider import vneid as vneid
+from .pki_support import demo_pki as demo_pki  # the demo PKI and its stand-in trust services, once per session
 
 # Every process a test starts (the `motcua` command in-process, schedulers) keys the audit chain alike.
 os.environ["MOTCUA_AUDIT_KEY"] = AUDIT_KEY = "khoa-kiem-toan-thu-nghiem"
