@@ -13,11 +13,12 @@ from engine.runtime import Runtime
 from engine.scheduling.scheduler import job_context
 
 from .payments import payment_detail
+from .results import remote_signing
 
 
 def wired_job_context(settings: Settings) -> Any:
     runtime = Runtime.from_settings(settings)
     sms = sender_from_env()
     return job_context(settings, runtime.uow, runtime.clock, sms=sms.send if sms else None, portal=pusher_from_env(),
-                       payment_detail=payment_detail(),
+                       payment_detail=payment_detail(), remote_signing=remote_signing(),
                        archive=archive_job(runtime.uow, archiver_for(settings)))

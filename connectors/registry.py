@@ -18,6 +18,7 @@ PLUGINS: dict[str, str] = {
     "identity": "connectors.identity.plugin:PLUGIN",
     "officer_oidc": "connectors.officer_oidc.plugin:PLUGIN",
     "trust_services": "connectors.trust_services.plugin:PLUGIN",
+    "remote_signing": "connectors.remote_signing.plugin:PLUGIN",
 }
 
 

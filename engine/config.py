@@ -173,6 +173,13 @@ class Settings:
     payment_callback_window: int = field(default_factory=lambda: int(os.environ.get(
         "MOTCUA_PAYMENT_CALLBACK_WINDOW", "3600")))
 
+    # result documents (engine/results/): how often the scheduler's `results` job renders drafts, asks the remote
+    # signing service about pending requests and seals what the leader signed
+    results_interval: float = field(default_factory=lambda: float(os.environ.get(
+        "MOTCUA_REMOTE_SIGNING_POLL_INTERVAL", "10")))
+    # render the result's draft in the request that approved it (1: the leader signs at once; 0: the job does)
+    results_render_at_once: bool = field(default_factory=lambda: os.environ.get(
+        "MOTCUA_RESULTS_RENDER_AT_ONCE", "1") != "0")
     # documents as PDF (engine/rendering/): where rendered PDFs are kept (content-addressed), and the bounds of one
     # render (a child process: seconds, address space)
     document_store_dir: Path = field(default_factory=lambda: Path(os.environ.get(

@@ -18,6 +18,7 @@ from engine.people.organisation import OrgCache
 from engine.procedures.catalog import SpecCache
 from engine.procedures.limits import ScriptLimits
 from engine.procedures.sandbox import MotcuaScriptEngine
+from engine.results.requests import ResultRequests
 from engine.scheduling.citizen_messages import CitizenMessages
 from engine.store.audit import AuditKeys
 from engine.store.db import make_engine, make_session_factory
@@ -59,4 +60,5 @@ class Runtime:
                           clock=self.clock, audit_keys=self.audit_keys, checkpoint_file=s.audit_checkpoint_file,
                           code_pattern=s.dossier_code_pattern, code_prefix=s.dossier_code_prefix,
                           pin_secret=s.secret_key, scripts=self.scripts,
-                          observers=(CitizenMessages(s.public_url), *((PortalSync(),) if s.portal_sync else ())))
+                          observers=(ResultRequests(), CitizenMessages(s.public_url),
+                                     *((PortalSync(),) if s.portal_sync else ())))

@@ -8,6 +8,7 @@ from engine.people import models as people
 from engine.procedures import models as procedures
 from engine.reform import models as reform
 from engine.rendering import store as rendering
+from engine.results import models as results
 from engine.scheduling import models as scheduling
 from engine.store import models as store
 from engine.store.db import Base
@@ -17,5 +18,5 @@ from engine.work import models as work
 
 metadata = Base.metadata
 
-__all__ = ["archive", "dossiers", "metadata", "payments", "people", "procedures", "reform", "rendering", "scheduling",
-           "store", "sync", "time", "work"]
+__all__ = ["archive", "dossiers", "metadata", "payments", "people", "procedures", "reform", "rendering", "results",
+           "scheduling", "store", "sync", "time", "work"]

@@ -10,6 +10,7 @@ from engine.work.task_drafts import save_draft
 from .. import schemas
 from ..auth import current_actor, login_required
 from ..operations import operation, respond
+from ..results import render_approved_result
 from ..services import request_uow
 
 bp = Blueprint("tasks", __name__)
@@ -55,9 +56,11 @@ def read_task(task_id: str):  # type: ignore[no-untyped-def]
                       422: "invalid form data or process error"})
 def complete(task_id: str):  # type: ignore[no-untyped-def]
     done = complete_task(request_uow(), current_actor(), task_id, g.body["data"])
-    return respond(schemas.TaskCompleted, {
+    answer = respond(schemas.TaskCompleted, {
         "id": done.task.id, "state": done.task.state, "dossier": done.dossier.code,
         "dossier_status": done.dossier.status, "next_tasks": done.next_tasks})
+    render_approved_result(done.dossier.code)
+    return answer
 
 
 @bp.put("/tasks/<task_id>/draft")

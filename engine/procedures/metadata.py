@@ -11,6 +11,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, valid
 from engine.errors import Problem
 from engine.time.working_time import MAX_BUDGET_HOURS
 
+from .sandbox import ScriptRejected, compile_expression
+
 LEVELS = ("province", "commune")
 TIME_UNITS = ("working_days", "working_hours")
 # The submission channels (engine.dossiers.status.CHANNELS): the law may give each its own legal time and fee
@@ -99,8 +101,19 @@ class ProcedureField(_Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
+def _expression(source: str) -> None:
+    """`approved_when`: a condition over the step's data, compiled by the sandbox's rules (engine/results runs it)."""
+    try:
+        compile_expression(source)
+    except ScriptRejected as exc:
+        raise ValidationError(f"not an allowed expression: {'; '.join(exc.errors)}") from None
+
+
 class Result(_Strict):
     name = fields.String(required=True)
+    # the leader's step that approves the result, and when its data says "approved" (engine/results)
+    sign_step = fields.String(load_default=None, validate=validate.Regexp(PROCESS_ID_PATTERN))
+    approved_when = fields.String(load_default=None, validate=[validate.Length(min=1, max=500), _expression])
     # the result document (engine/rendering/result.py): a Jinja template in the package, the symbol after the
     # number ("Số: 12/GCN-HKD"), the signer's title (lines split by "\n") and the issuing body, when not the unit
     template = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\.html$"))

@@ -150,6 +150,10 @@ def compile_package(package: ProcedurePackage) -> CompiledProcedure:
     )
     problems.extend(_check_scripts(spec, subprocess_specs))
     problems.extend(collect_steps(compiled, package.bpmn_name))
+    sign_step = meta["result"].get("sign_step")
+    if sign_step and sign_step not in compiled.steps:
+        problems.append(Problem("metadata-invalid", f"{METADATA_FILE}: result.sign_step: '{sign_step}' is not a "
+                                "user task of the process", file=METADATA_FILE, field="result.sign_step"))
     problems.extend(check_result_template(package.files, meta))
     if problems:
         raise InvalidPackage(problems)

@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 from engine.config import Settings
 from engine.payments.reconcile import Detail, reconcile
 from engine.people.signin import KNOWN_FOR, KNOWN_PREFIX
+from engine.results.job import run_results
+from engine.results.remote import Remote
 from engine.store.throttle import purge
 from engine.store.uow import UnitOfWork
 from engine.sync.delivery import deliver as deliver_portal
@@ -44,7 +46,7 @@ from .timers import fire_timers
 
 log = logging.getLogger(__name__)
 
-JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge", "checkpoint", "portal", "payments",
+JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge", "checkpoint", "portal", "payments", "results",
              "archive")
 COUNTER_LIFE = timedelta(days=1)  # the longest throttle window, but the sign-in's known addresses
 PURGE_INTERVAL = 3600.0
@@ -64,6 +66,7 @@ class JobContext:
     portal_backoff_max: float = 300.0
     payment_detail: Detail | None = None  # the payment connector's detail (None: nothing to reconcile)
     payment_pending: timedelta = timedelta(minutes=15)  # how long a transaction waits before it is asked about
+    remote_signing: Remote | None = None  # the remote signing service (None: only the plugin upload signs)
     # the archive's run (engine/archive, above this area: handed in by the entry point; None: the job waits)
     archive: Callable[[], tuple[int, float]] | None = None
 
@@ -71,14 +74,14 @@ class JobContext:
 def job_context(settings: Settings, uow: Callable[[], UnitOfWork], clock: Clock,
                 sms: Callable[[str, str], None] | None = None,
                 portal: Callable[[dict[str, Any]], None] | None = None,
-                payment_detail: Detail | None = None,
+                payment_detail: Detail | None = None, remote_signing: Remote | None = None,
                 archive: Callable[[], tuple[int, float]] | None = None) -> JobContext:
     """What the jobs use: units of work opened by the process's runtime, the delivery channels (the SMS
     connector's send and the portal connector's push, handed in by the entry point), the clock."""
     channels = Channels(settings.smtp_host, settings.smtp_port, settings.smtp_sender, sms=sms)
     return JobContext(uow, channels, settings.webhook_url, clock, f"{socket.gethostname()}:{os.getpid()}",
                       portal=portal, portal_backoff_max=settings.portal_sync_backoff_max,
-                      payment_detail=payment_detail,
+                      payment_detail=payment_detail, remote_signing=remote_signing,
                       payment_pending=timedelta(minutes=settings.payment_pending_minutes), archive=archive)
 
 
@@ -131,6 +134,10 @@ def _payments(ctx: JobContext) -> tuple[int, float]:
     return done.asked, done.max_lag_seconds
 
 
+def _results(ctx: JobContext) -> tuple[int, float]:
+    return run_results(ctx.uow, ctx.remote_signing).items, 0.0  # renderer, service, TSA outside transactions
+
+
 def _archive(ctx: JobContext) -> tuple[int, float]:
     # packages made (rendered and signed outside transactions, recorded one by one) and purged
     return ctx.archive() if ctx.archive is not None else (0, 0.0)
@@ -138,7 +145,7 @@ def _archive(ctx: JobContext) -> tuple[int, float]:
 
 WORK: dict[str, Callable[[JobContext], tuple[int, float]]] = {
     "timers": _timers, "sweep": _sweep, "delivery": _delivery, "counts": _counts, "purge": _purge,
-    "checkpoint": _checkpoint, "portal": _portal, "payments": _payments,
+    "checkpoint": _checkpoint, "portal": _portal, "payments": _payments, "results": _results,
     "archive": _archive}
 
 
@@ -154,7 +161,7 @@ def jobs_from(settings: Settings) -> list[Job]:
                  "delivery": settings.delivery_interval, "counts": settings.counts_interval,
                  "purge": PURGE_INTERVAL, "checkpoint": settings.audit_checkpoint_interval,
                  "portal": settings.portal_sync_interval, "payments": settings.payment_reconcile_interval,
-                 "archive": settings.archive_interval}
+                 "results": settings.results_interval, "archive": settings.archive_interval}
     return [Job(name, intervals[name], WORK[name]) for name in JOB_NAMES]
 
 
@@ -303,6 +310,10 @@ def job_portal() -> int:
 
 def job_payments() -> int:
     return _LATEST["default"].run_now("payments")
+
+
+def job_results() -> int:
+    return _LATEST["default"].run_now("results")
 
 
 def job_archive() -> int:

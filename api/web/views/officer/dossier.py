@@ -14,6 +14,7 @@ from engine.archive.reading import package_of
 from engine.dossiers.lifecycle import FeeUnpaid, perform
 from engine.errors import ValidationFailed
 from engine.payments.service import transactions_of
+from engine.results.service import result_card
 from engine.scheduling.incidents import VIEWER_ROLES, list_incidents
 from engine.sync.state import may_resend, states_of
 
@@ -43,7 +44,7 @@ def _render(code: str, status: int = 200, failed: str | None = None, errors: dic
                            posted=request.form if failed else {}, portal_sync=sync,
                            portal_may_resend=may_resend(actor, panel["dossier"]),
                            payments=transactions_of(uow, panel["dossier"]), archive=package_of(uow, actor, code),
-                           **panel), status
+                           result=result_card(uow, actor, panel["dossier"]), **panel), status
 
 
 @bp.get("/dossiers/<code>")

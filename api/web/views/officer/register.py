@@ -16,11 +16,13 @@ from engine.dossiers.overdue import is_overdue
 from engine.dossiers.register import MAX_OFFSET, search
 from engine.dossiers.status import CHANNELS, STATUS_CODES
 from engine.errors import ValidationFailed
+from engine.rendering.register import render_register_pdf
 
 from ....integers import parse_int
 from ....schemas import RegisterExportIn, RegisterQueryIn
-from ....services import request_uow
+from ....services import request_uow, services
 from ....views.dossiers import register_download, register_query
+from ....views.rendered import pdf_response
 from ...i18n import select_locale
 from ...pages import OFFICER_ROLES, page, page_actor
 from .blueprint import bp
@@ -122,6 +124,26 @@ def register_export() -> Response | tuple[str, int]:
         form.loaded.pop("lang", None)
         try:
             return register_download(actor, register_query(form.loaded), select_locale())
+        except ValidationFailed as exc:
+            form.flag(exc.errors)
+    return register()
+
+
+@bp.get("/register/export.pdf")
+@page(*OFFICER_ROLES)
+def register_pdf() -> Response | tuple[str, int]:
+    """Form 07 for the page's search as PDF/A (landscape A4), stored and audited; a bad filter, or a search too
+    long for one PDF, gives the page with the message."""
+    actor = page_actor()
+    assert actor is not None
+    form = RegisterForm.parse(request.args, RegisterExportIn())
+    if form.loaded is not None:
+        form.loaded.pop("lang", None)
+        try:
+            request_uow().session.rollback()  # only read so far: no transaction held while rendering
+            runtime = services()
+            return pdf_response(render_register_pdf(runtime.uow, runtime.documents, actor,
+                                                    register_query(form.loaded)))
         except ValidationFailed as exc:
             form.flag(exc.errors)
     return register()

@@ -1,7 +1,7 @@
 """archive packages: each ended dossier's .zip (documents, attachments, result, audit, signed manifest)
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 """
 from typing import Sequence, Union
 
@@ -11,7 +11,7 @@ from alembic import op
 from engine.store.db import UTCDateTime
 
 revision: str = '0028'
-down_revision: Union[str, Sequence[str], None] = '0026'
+down_revision: Union[str, Sequence[str], None] = '0027'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
