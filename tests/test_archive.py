@@ -26,7 +26,13 @@ from engine.scheduling.scheduler import job_context, jobs_from, run_job
 from engine.store.models import AuditEntry
 
 from .conftest import Api
-from .pki_support import demo_pki  # noqa: F401 - the session's test PKI and its stand-in
+from .pki_support import (
+    demo_pki,  # noqa: F401 - the session's test PKI and its stand-in
+    plugin_sign,
+)
+from .results_support import Live, approve
+from .results_support import live as live  # the fixture: Motcua served, the demo PKI, the remote signing stand-in
+from .test_flow import run_to_end
 from .test_lifecycle import act, submit
 
 ATTACHMENTS = 5
@@ -352,3 +358,39 @@ def test_the_dossier_page_shows_the_package_to_its_readers(env: Flask) -> None:
     english.set_cookie("motcua_lang", "en")
     html = english.get(f"/dossiers/{code}").get_data(as_text=True)
     assert "Archive package" in html and "Kept until" in html
+
+
+def test_the_signed_result_is_kept_and_its_signatures_verified(live: Live, database_url: str,
+                                                              monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    configure(monkeypatch, live.pki, database_url, tmp_path)
+    monkeypatch.setenv("MOTCUA_UPLOAD_DIR", str(live.app.extensions["motcua"].settings.upload_dir))
+    api = live.api
+    code = approve(api)
+    draft = api.get(f"/dossiers/{code}/result/draft.pdf", "lanhdao").data
+    issued = api.post(f"/dossiers/{code}/result/signed", "lanhdao", content_type="multipart/form-data",
+                      data={"file": (io.BytesIO(plugin_sign(draft, live.pki.leader_p12, live.pki.tsa_url)),
+                                     "signed.pdf")})
+    assert issued.status_code == 200 and issued.get_json()["state"] == "issued", issued.get_json()
+    run_to_end(api, "ho-kinh-doanh", code)  # the steps after the approval, if any
+    assert act(api, code, "record_payment", "tiepnhan", online=False).status_code == 200
+    returned = act(api, code, "return_result", "tiepnhan", recipient="Nguyễn Văn A")
+    assert returned.status_code == 200 and returned.get_json()["status"] == "returned", returned.get_json()
+    signed = api.get(f"/dossiers/{code}/result/signed.pdf", "tiepnhan").data
+
+    assert run_job_once(live.app) == 1
+    path = package_path(code, live.app, tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.read("result/ket-qua.pdf") == signed
+        names = set(archive.namelist())
+    assert {"documents/01-receipt.pdf", "documents/06-control-sheet.pdf"} <= names
+    assert "documents/05-stop-notice.pdf" not in names
+    status, out = verify(path, capsys)
+    assert status == 0 and "Kết quả result/ket-qua.pdf: chữ ký số hợp lệ" in out, out
+
+    def swap_result(files: dict[str, bytes]) -> None:  # a result signed by a revoked certificate, re-listed
+        files["result/ket-qua.pdf"] = plugin_sign(draft, live.pki.leader_revoked_p12, live.pki.tsa_url)
+
+    status, out = verify(rewrite(path, tmp_path / "swapped.zip", swap_result), capsys)
+    assert status == 1 and "Tệp result/ket-qua.pdf đã bị thay đổi" in out, out
+    assert "Kết quả result/ket-qua.pdf: chứng thư số đã bị thu hồi" in out, out

@@ -16,6 +16,7 @@ from engine.dossiers.documents import SUPPLEMENT_REQUESTS, DocumentRenderer, Doc
 from engine.dossiers.models import Attachment, Dossier, Escalation
 from engine.people.models import Unit, User
 from engine.procedures.models import ProcedureVersion
+from engine.results.service import result_pdf
 from engine.store.models import AuditEntry
 from engine.store.uow import UnitOfWork
 
@@ -82,7 +83,7 @@ def collect(uow: UnitOfWork, dossier: Dossier, renderer: DocumentRenderer, uploa
             raise ArchiveUnavailable(f"dossier {dossier.code}: attachment {row.id} is missing from the upload "
                                      "folder") from None
         contents.files[f"attachments/{row.id:06d}-{safe_name(row.document)}-{safe_name(row.file_name)}"] = data
-    result = _result_pdf(uow, dossier)
+    result = result_pdf(uow, dossier)  # the issued, signed result; None when none was issued electronically
     if result is not None:
         contents.files["result/ket-qua.pdf"] = result
     names = {u.id: u.full_name for u in session.scalars(
@@ -90,14 +91,6 @@ def collect(uow: UnitOfWork, dossier: Dossier, renderer: DocumentRenderer, uploa
     contents.files["audit.json"] = _json([_audit_row(e, names) for e in entries])
     contents.files["dossier.json"] = _json(_record(session, dossier, compiled.meta))
     return contents
-
-
-def _result_pdf(uow: UnitOfWork, dossier: Dossier) -> bytes | None:
-    try:
-        from engine.results.service import result_pdf
-    except ImportError:  # the result lifecycle is not installed: no electronic result to keep
-        return None
-    return result_pdf(uow, dossier)
 
 
 def _json(value: Any) -> bytes:
