@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     init_health(app)
 
     from .views import (
+        archive,
         auth,
         calendar,
         catalogue,
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     for bp in (auth.bp, procedures.bp, reform.bp, procedure_design.bp, dossiers.bp, lifecycle.bp, tasks.bp,
                public.bp, stats.bp, calendar.bp, organisation.bp, scheduling.bp, portal_api.bp, citizen.bp,
                portal_sync.bp, portal_inbound.bp, catalogue.bp, population.bp, payments.bp, rendered.bp,
-               citizen_dossiers.bp, results.bp, verification.bp):
+               citizen_dossiers.bp, results.bp, verification.bp, archive.bp):
         app.register_blueprint(bp, url_prefix=API_PREFIX)
 
     spec_cache: dict[str, bytes] = {}

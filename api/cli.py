@@ -22,6 +22,7 @@ from engine.store.migrate import upgrade
 from engine.store.uow import UnitOfWork
 from engine.time.calendar_store import load_file_overrides
 
+from .archive_cli import add_commands as add_archive_commands
 from .catalogue_cli import add_commands as add_catalogue_commands
 from .connectors_cli import cmd_connectors_check, cmd_standin, start_standins
 from .job_wiring import wired_job_context
@@ -366,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_portal_commands(sub.add_parser("portal", help="the national public service portal")
                         .add_subparsers(dest="action", required=True))
     add_catalogue_commands(sub)
+    add_archive_commands(sub)
     return parser
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from connectors.portal.client import pusher_from_env
 from connectors.sms.client import sender_from_env
+from engine.archive.service import archive_job, archiver_for
 from engine.config import Settings
 from engine.runtime import Runtime
 from engine.scheduling.scheduler import job_context
@@ -19,4 +20,5 @@ def wired_job_context(settings: Settings) -> Any:
     runtime = Runtime.from_settings(settings)
     sms = sender_from_env()
     return job_context(settings, runtime.uow, runtime.clock, sms=sms.send if sms else None, portal=pusher_from_env(),
-                       payment_detail=payment_detail(), remote_signing=remote_signing())
+                       payment_detail=payment_detail(), remote_signing=remote_signing(),
+                       archive=archive_job(runtime.uow, archiver_for(settings)))

@@ -187,6 +187,9 @@ class Settings:
     render_timeout: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_RENDER_TIMEOUT", "30")))
     render_memory_mb: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_RENDER_MEMORY_MB", "1024")))
 
+    # the dossiers' archive packages (engine/archive; its other settings are read there): how often the job runs
+    archive_interval: float = field(default_factory=lambda: float(os.environ.get("MOTCUA_ARCHIVE_INTERVAL", "600")))
+
     def with_overrides(self, **overrides: object) -> Settings:
         values = {f: getattr(self, f) for f in self.__dataclass_fields__}
         values.update(overrides)

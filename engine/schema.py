@@ -1,6 +1,7 @@
 """Every area's tables in one metadata: imported by Alembic's environment, the tests and the entry points, so
 that foreign keys between areas resolve."""
 
+from engine.archive import models as archive
 from engine.dossiers import models as dossiers
 from engine.payments import models as payments
 from engine.people import models as people
@@ -17,5 +18,5 @@ from engine.work import models as work
 
 metadata = Base.metadata
 
-__all__ = ["dossiers", "metadata", "payments", "people", "procedures", "reform", "rendering", "results", "scheduling",
-           "store", "sync", "time", "work"]
+__all__ = ["archive", "dossiers", "metadata", "payments", "people", "procedures", "reform", "rendering", "results",
+           "scheduling", "store", "sync", "time", "work"]

@@ -35,6 +35,7 @@ os.environ["MOTCUA_AUDIT_KEY"] = AUDIT_KEY = "khoa-kiem-toan-thu-nghiem"
 _SCRATCH = Path(tempfile.mkdtemp(prefix="motcua-tests-"))
 os.environ.setdefault("MOTCUA_SECRET_KEY", "test-secret")
 os.environ.setdefault("MOTCUA_UPLOAD_DIR", str(_SCRATCH / "uploads"))
+os.environ.setdefault("MOTCUA_ARCHIVE_DIR", str(_SCRATCH / "archive"))
 os.environ.setdefault("MOTCUA_DOCUMENT_STORE_DIR", str(_SCRATCH / "documents"))
 os.environ.setdefault("MOTCUA_AUDIT_CHECKPOINT_FILE", str(_SCRATCH / "audit-checkpoints.jsonl"))
 PASSWORD = "mat-khau-thu-nghiem"

@@ -13,7 +13,7 @@ KERNEL = {"engine.errors", "engine.text", "engine.config"}  # shared by every ar
 COMPOSITION = {"engine.schema", "engine.runtime"}  # wire the areas together; only entry points import them
 # Bottom up: an area imports only areas before it in this list (docs/architecture.md draws the map).
 AREAS = ["store", "time", "signing", "people", "procedures", "dossiers", "work", "sync", "payments", "rendering",
-         "results", "verification", "scheduling", "reporting", "reform"]
+         "results", "verification", "archive", "scheduling", "reporting", "reform"]
 
 
 def _modules() -> dict[str, Path]:

@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask.testing import FlaskClient
 
+from engine.archive.config import ArchiveSettings
+from engine.archive.models import ArchivePackage
 from engine.dossiers.actions import ACTIONS
 from engine.dossiers.models import Attachment, Dossier
 from engine.dossiers.service import pin_digest
@@ -326,6 +328,20 @@ def citizen_sign_out(w: World, who: Who | None, t: str) -> Any:
     return client.post("/citizen/logout", data={"csrf_token": csrf(client)})
 
 
+def with_package(w: World, who: Who | None, t: str) -> None:
+    """The target has its archive package (a row and its file), as once it ended."""
+    with w.app.extensions["motcua"].session_factory() as session:
+        dossier_id = session.query(Dossier.id).filter(Dossier.code == w.targets[t].code).scalar()
+        if session.query(ArchivePackage).filter(ArchivePackage.dossier_id == dossier_id).first() is None:
+            path = ArchiveSettings.from_env().directory / f"url-map-{t}.zip"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(PDF)
+            now = datetime.now(UTC)
+            session.add(ArchivePackage(dossier_id=dossier_id, path=path.name, sha256=hashlib.sha256(PDF).hexdigest(),
+                                       size=len(PDF), created_at=now, keep_until=now, state="made"))
+            session.commit()
+
+
 LIFECYCLE = scoped(*ACTIONS["require_payment"].roles)
 
 
@@ -378,6 +394,10 @@ TABLE: dict[str, Spec] = {
     "POST lifecycle.act": Spec(LIFECYCLE, api_send("POST", "/dossiers/{code}/actions/require_payment",
                                                    lambda w, who, t: {"amount": 1000}),
                                undo=resume_payment, hides=True),
+    "GET archive.read_archive": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/archive"), prepare=with_package,
+                                     hides=True),
+    "GET archive.download_archive": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/archive.zip"),
+                                         prepare=with_package, hides=True),
     "GET lifecycle.document": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/documents/receipt"), hides=True),
     "GET rendered.document_pdf": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/documents/receipt.pdf"),
                                       hides=True),

@@ -165,6 +165,11 @@ class Escalation(_Strict):
     steps = fields.Dict(keys=fields.String(), values=fields.Nested(StepEscalation), load_default=dict)
 
 
+class ArchiveTerms(_Strict):
+    # how many years the dossier's archive package is kept once it ended (MOTCUA_ARCHIVE_RETENTION_YEARS if unsaid)
+    retention_years = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
+
+
 class Metadata(_Strict):
     # `validate` and `import` name routes beside the procedures' in the API's paths (/procedures/validate)
     code = fields.String(required=True, validate=[validate.Regexp(CODE_PATTERN),
@@ -187,6 +192,7 @@ class Metadata(_Strict):
     result = fields.Nested(Result, required=True)
     legal_source = fields.Nested(LegalSource, required=True)
     escalation = fields.Nested(Escalation, load_default=lambda: Escalation().load({}))
+    archive = fields.Nested(ArchiveTerms, load_default=None)
 
 
 METADATA_FILE = "procedure.toml"

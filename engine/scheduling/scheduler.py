@@ -46,7 +46,8 @@ from .timers import fire_timers
 
 log = logging.getLogger(__name__)
 
-JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge", "checkpoint", "portal", "payments", "results")
+JOB_NAMES = ("timers", "sweep", "delivery", "counts", "purge", "checkpoint", "portal", "payments", "results",
+             "archive")
 COUNTER_LIFE = timedelta(days=1)  # the longest throttle window, but the sign-in's known addresses
 PURGE_INTERVAL = 3600.0
 # After this many failures in a row a job logs one line per failure instead of a whole traceback.
@@ -66,19 +67,22 @@ class JobContext:
     payment_detail: Detail | None = None  # the payment connector's detail (None: nothing to reconcile)
     payment_pending: timedelta = timedelta(minutes=15)  # how long a transaction waits before it is asked about
     remote_signing: Remote | None = None  # the remote signing service (None: only the plugin upload signs)
+    # the archive's run (engine/archive, above this area: handed in by the entry point; None: the job waits)
+    archive: Callable[[], tuple[int, float]] | None = None
 
 
 def job_context(settings: Settings, uow: Callable[[], UnitOfWork], clock: Clock,
                 sms: Callable[[str, str], None] | None = None,
                 portal: Callable[[dict[str, Any]], None] | None = None,
-                payment_detail: Detail | None = None, remote_signing: Remote | None = None) -> JobContext:
+                payment_detail: Detail | None = None, remote_signing: Remote | None = None,
+                archive: Callable[[], tuple[int, float]] | None = None) -> JobContext:
     """What the jobs use: units of work opened by the process's runtime, the delivery channels (the SMS
     connector's send and the portal connector's push, handed in by the entry point), the clock."""
     channels = Channels(settings.smtp_host, settings.smtp_port, settings.smtp_sender, sms=sms)
     return JobContext(uow, channels, settings.webhook_url, clock, f"{socket.gethostname()}:{os.getpid()}",
                       portal=portal, portal_backoff_max=settings.portal_sync_backoff_max,
                       payment_detail=payment_detail, remote_signing=remote_signing,
-                      payment_pending=timedelta(minutes=settings.payment_pending_minutes))
+                      payment_pending=timedelta(minutes=settings.payment_pending_minutes), archive=archive)
 
 
 def _timers(ctx: JobContext) -> tuple[int, float]:
@@ -134,9 +138,15 @@ def _results(ctx: JobContext) -> tuple[int, float]:
     return run_results(ctx.uow, ctx.remote_signing).items, 0.0  # renderer, service, TSA outside transactions
 
 
+def _archive(ctx: JobContext) -> tuple[int, float]:
+    # packages made (rendered and signed outside transactions, recorded one by one) and purged
+    return ctx.archive() if ctx.archive is not None else (0, 0.0)
+
+
 WORK: dict[str, Callable[[JobContext], tuple[int, float]]] = {
     "timers": _timers, "sweep": _sweep, "delivery": _delivery, "counts": _counts, "purge": _purge,
-    "checkpoint": _checkpoint, "portal": _portal, "payments": _payments, "results": _results}
+    "checkpoint": _checkpoint, "portal": _portal, "payments": _payments, "results": _results,
+    "archive": _archive}
 
 
 @dataclass(frozen=True)
@@ -151,7 +161,7 @@ def jobs_from(settings: Settings) -> list[Job]:
                  "delivery": settings.delivery_interval, "counts": settings.counts_interval,
                  "purge": PURGE_INTERVAL, "checkpoint": settings.audit_checkpoint_interval,
                  "portal": settings.portal_sync_interval, "payments": settings.payment_reconcile_interval,
-                 "results": settings.results_interval}
+                 "results": settings.results_interval, "archive": settings.archive_interval}
     return [Job(name, intervals[name], WORK[name]) for name in JOB_NAMES]
 
 
@@ -304,6 +314,10 @@ def job_payments() -> int:
 
 def job_results() -> int:
     return _LATEST["default"].run_now("results")
+
+
+def job_archive() -> int:
+    return _LATEST["default"].run_now("archive")
 
 
 def job_health(session: Session, grace: timedelta) -> list[heartbeats.JobHealth]:

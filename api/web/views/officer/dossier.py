@@ -10,6 +10,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from engine.archive.reading import package_of
 from engine.dossiers.lifecycle import FeeUnpaid, perform
 from engine.errors import ValidationFailed
 from engine.payments.service import transactions_of
@@ -42,7 +43,7 @@ def _render(code: str, status: int = 200, failed: str | None = None, errors: dic
     return render_template("officer/dossier.html", failed=failed, errors=errors or {}, incidents=incidents,
                            posted=request.form if failed else {}, portal_sync=sync,
                            portal_may_resend=may_resend(actor, panel["dossier"]),
-                           payments=transactions_of(uow, panel["dossier"]),
+                           payments=transactions_of(uow, panel["dossier"]), archive=package_of(uow, actor, code),
                            result=result_card(uow, actor, panel["dossier"]), **panel), status
 
 

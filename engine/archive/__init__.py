@@ -1,0 +1,1 @@
+"""The dossier's archive package: its documents, files, result, audit and signed manifest, kept for years."""
