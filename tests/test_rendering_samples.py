@@ -1,5 +1,5 @@
-"""Writes a rendered form 01, result and register to MOTCUA_RENDER_SAMPLES (a folder) when that variable is set: the pictures
-the issue's closing note describes. Skipped otherwise."""
+"""Writes a rendered form 01, result and register to MOTCUA_RENDER_SAMPLES (a folder) when that variable is set:
+the pictures the closing note describes. Skipped otherwise."""
 
 from __future__ import annotations
 

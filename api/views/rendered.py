@@ -10,8 +10,8 @@ from flask import Blueprint, Response, g, request
 
 from engine.dossiers.documents import KINDS, DocumentRequest
 from engine.errors import ValidationFailed
-from engine.rendering.register import render_register_pdf
 from engine.rendering.service import RenderedPdf, render_document_pdf, result_pdf_for
+from engine.reporting.register_pdf import render_register_pdf
 
 from .. import schemas
 from ..auth import current_actor, login_required

@@ -21,11 +21,11 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, SpiffBpmnParser
 
 from engine.errors import InvalidPackage, Problem
-from engine.rendering.templates import check_result_template
 
 from .forms import FormDefinition, check_form
 from .metadata import METADATA_FILE, parse_metadata
 from .packages import ProcedurePackage
+from .result_template import check_result_template
 from .sandbox import MAX_EXPRESSION_CHARS, ScriptRejected, compile_expression, compile_script
 from .xmlsafe import parse_xml
 

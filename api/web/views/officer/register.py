@@ -16,7 +16,7 @@ from engine.dossiers.overdue import is_overdue
 from engine.dossiers.register import MAX_OFFSET, search
 from engine.dossiers.status import CHANNELS, STATUS_CODES
 from engine.errors import ValidationFailed
-from engine.rendering.register import render_register_pdf
+from engine.reporting.register_pdf import render_register_pdf
 
 from ....integers import parse_int
 from ....schemas import RegisterExportIn, RegisterQueryIn
