@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 HEADLINES = "valid, not_pdf, no_signature, changed, revoked, unknown_ca, expired, invalid"
 
 
-class SignatureOut(Schema):
+class VerifiedSignatureOut(Schema):
     field = fields.String(allow_none=True)
     signer_name = fields.String(allow_none=True)
     organisation = fields.String(allow_none=True, metadata={"description": "the certificate subject's O"})
@@ -23,10 +23,10 @@ class SignatureOut(Schema):
     problem = fields.String(allow_none=True)
 
 
-class VerificationOut(Schema):
+class DocumentVerificationOut(Schema):
     ok = fields.Boolean(metadata={"description": "every signature intact, covering the file and trusted"})
     headline = fields.String(metadata={"description": f"one of: {HEADLINES}"})
     problem = fields.String(allow_none=True, metadata={"description": "the headline when not valid"})
     source = fields.String(metadata={"description": "upload or dossier"})
     dossier = fields.String(metadata={"description": "the dossier code, when its issued result was verified"})
-    signatures = fields.List(fields.Nested(SignatureOut))
+    signatures = fields.List(fields.Nested(VerifiedSignatureOut))

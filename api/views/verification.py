@@ -40,9 +40,9 @@ def verification_of(files: Mapping[str, FileStorage], form: Mapping[str, str]) -
            "document is intact and the certificate valid (trusted chain, not revoked). A document that fails is a "
            "200 with ok=false and the problem (changed, revoked, unknown_ca, no_signature, not_pdf...).",
            tag="public", public=True,
-           responses={200: schemas.VerificationOut(), 404: "unknown dossier code or wrong PIN",
+           responses={200: schemas.DocumentVerificationOut(), 404: "unknown dossier code or wrong PIN",
                       409: "the dossier has no issued electronic result", 413: "the request is too large",
                       422: "no file, an empty file, a file over the limit, or not a PDF",
                       429: "too many failed look-ups"})
 def verify() -> Response:
-    return respond(schemas.VerificationOut, verification_of(request.files, request.form))
+    return respond(schemas.DocumentVerificationOut, verification_of(request.files, request.form))
