@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import urllib.request
+from datetime import timedelta
 from io import BytesIO
 from typing import Any
 
@@ -182,3 +183,25 @@ def test_only_a_leader_of_the_competent_unit_signs(live: Live) -> None:
     with live.app.extensions["motcua"].session_factory() as session:
         assert session.scalars(select(ResultDocument.state)).all() == ["awaiting_leader"]
     assert live.signing.pending() == []
+
+
+def test_a_seal_that_fails_is_kept_with_its_message_and_retried_by_the_job(live: Live, monkeypatch: Any,
+                                                                           tmp_path: Any) -> None:
+    code = approve(live.api)
+    draft = live.api.get(f"/dossiers/{code}/result/draft.pdf", "lanhdao").data
+    signed = plugin_sign(draft, live.pki.leader_p12, live.pki.tsa_url)
+    unit_key = live.pki.env()["MOTCUA_SIGNING_UNIT_PKCS12"]
+    monkeypatch.setenv("MOTCUA_SIGNING_UNIT_PKCS12", str(tmp_path / "missing.p12"))  # the unit's key is away
+    resp = _upload(live, code, signed)
+    assert resp.status_code == 200 and resp.get_json()["state"] == "leader_signed", resp.get_json()
+    assert "đóng dấu" in resp.get_json()["error"]
+    monkeypatch.setenv("MOTCUA_SIGNING_UNIT_PKCS12", unit_key)
+    assert live.run_job() == 0  # it waits (30 s after one failure) before trying again
+    with live.app.extensions["motcua"].session_factory() as session:
+        row = session.scalars(select(ResultDocument)).one()
+        assert row.attempts == 1
+        row.updated_at -= timedelta(minutes=1)
+        session.commit()
+    live.run_job()
+    found = live.result(code)
+    assert found["state"] == "issued" and found["error"] is None, found

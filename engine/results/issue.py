@@ -18,12 +18,13 @@ from engine.signing.config import SigningSettings
 from engine.signing.pades import seal
 from engine.store.uow import UnitOfWork
 
-from .models import AWAITING, ISSUED, RENDERING, SIGNED, ResultDocument
+from .models import AWAITING, FAILED, ISSUED, RENDERING, SIGNED, ResultDocument
 
 OpenUow = Callable[[], UnitOfWork]
 REASON = "Phê duyệt kết quả giải quyết TTHC"
 SEAL_REASON = "Ban hành kết quả giải quyết TTHC"
 MAX_ERROR = 500
+MAX_ATTEMPTS = 10  # failures in a row before a row is given up as `failed`
 
 
 def locked(uow: UnitOfWork, row_id: int) -> ResultDocument | None:
@@ -36,12 +37,20 @@ def place(uow: UnitOfWork, dossier: Dossier) -> str:
 
 
 def failed(open_uow: OpenUow, row_id: int, state: str, error: str) -> None:
-    """The attempt failed: the state kept, the message kept, tried again at the job's next run."""
+    """The attempt failed: the state and the message kept, tried again by the job (later after each failure);
+    after MAX_ATTEMPTS in a row the row is `failed` (audited `result_failed`) for a person to look at."""
     with open_uow() as uow:
         row = locked(uow, row_id)
         if row is None or row.state != state:
             return
         row.error, row.attempts, row.updated_at = error[:MAX_ERROR], row.attempts + 1, uow.clock()
+        if row.attempts >= MAX_ATTEMPTS:
+            row.state = FAILED
+            dossier = uow.session.get(Dossier, row.dossier_id)
+            uow.record(None, "result_failed", "result", dossier.code if dossier else None, dossier_id=row.dossier_id,
+                       before={"state": state}, after={"state": FAILED}, detail={"error": row.error})
+            uow.commit()
+            return
         uow.session.commit()
 
 

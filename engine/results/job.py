@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -17,6 +18,7 @@ from .remote import Remote, ServiceUnavailable, pending_ids, poll_remote
 
 log = logging.getLogger(__name__)
 BATCH = 50
+BACKOFF = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,13 @@ class Worked:
 
 
 def _ids(open_uow: OpenUow, state: str) -> list[int]:
+    """Rows in `state` due now: one that failed n times in a row waits n x BACKOFF seconds after its last try."""
     with open_uow() as uow:
-        return list(uow.session.scalars(select(ResultDocument.id).where(ResultDocument.state == state)
-                                        .order_by(ResultDocument.updated_at).limit(BATCH)))
+        now = uow.clock()
+        rows = uow.session.execute(select(ResultDocument.id, ResultDocument.attempts, ResultDocument.updated_at)
+                                   .where(ResultDocument.state == state)
+                                   .order_by(ResultDocument.updated_at).limit(BATCH)).all()
+    return [row_id for row_id, attempts, at in rows if not attempts or now - at >= BACKOFF * attempts]
 
 
 def finish_signed(open_uow: OpenUow, settings: SigningSettings | None) -> int:

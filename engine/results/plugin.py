@@ -12,7 +12,7 @@ from engine.people.actors import Actor
 from engine.people.models import User
 from engine.signing.config import SigningSettings
 from engine.signing.pades import accept_uploaded
-from engine.signing.problems import SignatureRefused
+from engine.signing.problems import SignatureRefused, message_vi
 
 from .issue import OpenUow, keep_leader_signed, locked
 from .models import AWAITING, PENDING
@@ -54,6 +54,9 @@ def accept_signed_upload(open_uow: OpenUow, actor: Actor, code: str, uploaded: b
     except SignatureRefused as exc:
         raise SignatureNotAccepted(f"the signed file is refused: {exc.code}", reason=exc.code,
                                    message_vi=exc.message_vi) from None
+    except Exception as exc:  # a file the library cannot read: refused, never a server error
+        raise SignatureNotAccepted(f"the signed file cannot be read: {type(exc).__name__}", reason="invalid",
+                                   message_vi=message_vi("invalid")) from None
     if _plain(report.signer_name or "") != _plain(full_name):
         raise SignatureNotAccepted("the certificate is not in the leader's name", reason="not_the_leader",
                                    message_vi=NOT_THE_LEADER)

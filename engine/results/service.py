@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from engine.dossiers.access import may_see_dossier
 from engine.dossiers.models import Dossier
-from engine.errors import Forbidden, NotFound
+from engine.errors import Conflict, Forbidden, NotFound
 from engine.people.actors import Actor
 from engine.people.models import User
-from engine.rendering.store import RenderedDocument, read_document
+from engine.rendering.store import DocumentDamaged, RenderedDocument, read_document
 from engine.store.uow import UnitOfWork
 
 from .models import ISSUED, ResultDocument
@@ -49,8 +49,14 @@ def check_leader(actor: Actor, dossier: Dossier) -> None:
 
 
 def document(uow: UnitOfWork, doc_id: int | None) -> tuple[RenderedDocument, bytes] | None:
+    """A stored document and its bytes; Conflict when its file is missing or no longer has its hash."""
     doc = uow.session.get(RenderedDocument, doc_id) if doc_id else None
-    return (doc, read_document(uow, doc)) if doc is not None else None
+    if doc is None:
+        return None
+    try:
+        return doc, read_document(uow, doc)
+    except DocumentDamaged:
+        raise Conflict(f"the stored document {doc.id} is missing or damaged", reason="document-damaged") from None
 
 
 def summary(uow: UnitOfWork, actor: Actor, dossier: Dossier, row: ResultDocument | None) -> dict[str, Any]:
