@@ -54,11 +54,11 @@ def test_healthz_reports_each_job_and_goes_degraded_when_the_scheduler_stops(app
     assert status == 503 and body["code"] == "degraded" and body["health"] == "degraded"
     assert {job: state["overdue"] for job, state in body["jobs"].items()} == {
         "timers": True, "sweep": True, "delivery": True, "counts": True, "purge": True, "checkpoint": True,
-        "portal": True, "payments": True, "results": True}
+        "portal": True, "payments": True, "results": True, "archive": True}
 
     settings = make_settings(database_url, timer_interval=0.2, sweep_interval=0.2, delivery_interval=0.2,
                              counts_interval=0.2, audit_checkpoint_interval=0.2, portal_sync_interval=0.2,
-                             payment_reconcile_interval=0.2, results_interval=0.2)
+                             payment_reconcile_interval=0.2, results_interval=0.2, archive_interval=0.2)
     scheduler = _scheduler(settings)
     scheduler.start()
     try:
