@@ -2,7 +2,8 @@
 
 Document templates are data an administrator (or a procedure package) supplies, so rendering them is untrusted
 work: a template that loops, lays out a million pages or names a URL must neither hang nor exhaust the server,
-nor reach the network or the disk. Each render therefore runs in a fresh `python -m engine.rendering.worker`:
+nor reach the network or the disk. Each render therefore runs in a child forked from a server process that has
+WeasyPrint loaded (multiprocessing's forkserver):
 
 - its address space is capped (`MOTCUA_RENDER_MEMORY_MB`, 1024 MB) and it is killed after
   `MOTCUA_RENDER_TIMEOUT` seconds (30): a clear `RenderFailed` with a reason, never a hung worker;
@@ -17,20 +18,19 @@ template's own loops are bounded too.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-import pickle
-import subprocess
-import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.errors import MotcuaError
 
+from . import worker
+from .worker import MAX_HTML_CHARS
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-MAX_PAGES = 200          # a longer document is refused: a template that explodes
-MAX_HTML_CHARS = 5_000_000
-MAX_PDF_BYTES = 50 * 1024 * 1024
 REASONS_VI = {
     "time-limit": "Dựng văn bản PDF quá thời gian cho phép.",
     "memory-limit": "Dựng văn bản PDF vượt quá bộ nhớ cho phép.",
@@ -83,19 +83,43 @@ def template_to_pdf(templates: dict[str, str], name: str, context: dict[str, Any
 
 
 def _run(job: dict[str, Any], limits: RenderLimits | None) -> bytes:
+    """One render in a child forked from a server that has WeasyPrint loaded already (a fresh interpreter would
+    spend a second or more importing it), killed after the time limit."""
     limits = limits or RenderLimits.from_env()
     job = {**job, "documents_dir": str(documents_dir()), "memory_mb": limits.memory_mb}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
-    env["PYTHONPATH"] = str(PROJECT_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    context = forkserver()
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=worker.child, args=(sending, job), daemon=True)
+    process.start()
+    sending.close()
     try:
-        done = subprocess.run([sys.executable, "-m", "engine.rendering.worker"], input=pickle.dumps(job),
-                              capture_output=True, timeout=limits.timeout, env=env, cwd=str(PROJECT_ROOT),
-                              check=False)
-    except subprocess.TimeoutExpired:
-        raise RenderFailed("time-limit") from None
-    if done.returncode == 0 and done.stdout.startswith(b"%PDF-"):
-        return done.stdout
-    reason = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["failed"]
-    code = reason[0].removeprefix("motcua-render: ") if reason[0].startswith("motcua-render: ") else (
-        "memory-limit" if done.returncode < 0 or b"MemoryError" in done.stderr else "failed")
-    raise RenderFailed(code)
+        if not receiving.poll(limits.timeout):
+            raise RenderFailed("time-limit")
+        outcome, value = receiving.recv()
+    except (EOFError, OSError):  # the child died: out of memory
+        raise RenderFailed("memory-limit") from None
+    finally:
+        receiving.close()
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+    if outcome == "pdf" and isinstance(value, bytes) and value.startswith(b"%PDF-"):
+        return value
+    raise RenderFailed(str(value))
+
+
+# the modules every bounded child needs, loaded once in the fork server (signing's validation shares it)
+PRELOAD = ["engine.rendering.worker", "weasyprint", "engine.signing.validate", "pyhanko.sign.validation"]
+_context_lock = threading.Lock()
+_context: Any = None
+
+
+def forkserver() -> Any:
+    global _context
+    with _context_lock:
+        if _context is None:
+            methods = multiprocessing.get_all_start_methods()
+            _context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+            if "forkserver" in methods:
+                _context.set_forkserver_preload(PRELOAD)
+        return _context

@@ -1,16 +1,17 @@
-"""The child process that renders one document (see engine/rendering/pdf.py): reads a pickled job on stdin, caps
-its own address space before importing WeasyPrint, writes the PDF on stdout. A failure ends with exit status 2 and
-a last stderr line `motcua-render: <reason>`."""
+"""The child process that renders one document (see engine/rendering/pdf.py): forked with WeasyPrint loaded, it
+drops the server's settings from its environment, caps its own address space, renders, and sends back
+("pdf", bytes) or ("refused", reason)."""
 
 from __future__ import annotations
 
-import pickle
+import os
 import resource
-import sys
 from pathlib import Path
 from typing import Any
 
-from engine.rendering.pdf import MAX_HTML_CHARS, MAX_PAGES, MAX_PDF_BYTES
+MAX_PAGES = 200          # a longer document is refused: a template that explodes
+MAX_HTML_CHARS = 5_000_000
+MAX_PDF_BYTES = 50 * 1024 * 1024
 
 
 class Refused(Exception):
@@ -100,26 +101,23 @@ def render(job: dict[str, Any]) -> bytes:
     return bytes(pdf)
 
 
-def main() -> int:
-    job = pickle.loads(sys.stdin.buffer.read())
-    limit_memory(int(job.get("memory_mb", 1024)))
+def child(connection: Any, job: dict[str, Any]) -> None:
+    for name in [k for k in os.environ if k.startswith("MOTCUA_")]:  # secrets are not the template's business
+        del os.environ[name]
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # a refused URL is reported by its reason below
     try:
-        pdf = render(job)
+        limit_memory(int(job.get("memory_mb", 1024)))
+        outcome: tuple[str, Any] = ("pdf", render(job))
     except Refused as exc:
-        print(f"motcua-render: {exc.reason}", file=sys.stderr)
-        return 2
+        outcome = ("refused", exc.reason)
     except MemoryError:
-        print("motcua-render: memory-limit", file=sys.stderr)
-        return 2
-    except Exception as exc:
-        print(f"{type(exc).__name__}\nmotcua-render: failed", file=sys.stderr)
-        return 2
-    sys.stdout.buffer.write(pdf)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        outcome = ("refused", "memory-limit")
+    except Exception:
+        outcome = ("refused", "failed")
+    try:
+        connection.send(outcome)
+    except MemoryError:
+        connection.send(("refused", "memory-limit"))
+    connection.close()

@@ -11,11 +11,11 @@ from engine.dossiers.register import RegisterQuery
 from engine.errors import ValidationFailed
 from engine.people.actors import Actor
 from engine.people.models import Unit
+from engine.rendering.pdf import html_to_pdf
+from engine.rendering.service import RenderedPdf, UowFactory, _keep
 from engine.time.clock import LOCAL_TZ
 
-from .pdf import html_to_pdf
 from .register_form import COLUMNS, register_rows
-from .service import RenderedPdf, UowFactory, _keep
 
 MAX_ROWS = 2_000  # one PDF; a longer register is exported as CSV, or searched by a narrower period
 TEMPLATE = "07-register.html"

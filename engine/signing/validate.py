@@ -74,7 +74,8 @@ def _mp() -> Any:
             methods = multiprocessing.get_all_start_methods()
             _context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
             if "forkserver" in methods:
-                _context.set_forkserver_preload(["engine.signing.validate", "pyhanko.sign.validation"])
+                _context.set_forkserver_preload(["engine.rendering.worker", "weasyprint", "engine.signing.validate",
+                                                "pyhanko.sign.validation"])  # as engine/rendering/pdf.py
         return _context
 
 
