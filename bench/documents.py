@@ -4,7 +4,7 @@ render in its bounded child process, the store and the audit). p50 / p95 in ms, 
 
     .venv/bin/python bench/documents.py [--rounds 10]
 
-Most of each figure is the child process starting and importing WeasyPrint. Prints figures only.
+Each render forks from a server that has WeasyPrint loaded; the first one starts that server. Prints figures only.
 """
 
 from __future__ import annotations
