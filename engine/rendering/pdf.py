@@ -18,13 +18,12 @@ template's own loops are bounded too.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine import children
 from engine.errors import MotcuaError
 
 from . import worker
@@ -87,10 +86,8 @@ def _run(job: dict[str, Any], limits: RenderLimits | None) -> bytes:
     spend a second or more importing it), killed after the time limit."""
     limits = limits or RenderLimits.from_env()
     job = {**job, "documents_dir": str(documents_dir()), "memory_mb": limits.memory_mb}
-    context = forkserver()
-    receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=worker.child, args=(sending, job), daemon=True)
-    process.start()
+    receiving, sending = children.pipe()
+    process = children.start(worker.child, (sending, job))
     sending.close()
     try:
         if not receiving.poll(limits.timeout):
@@ -106,20 +103,3 @@ def _run(job: dict[str, Any], limits: RenderLimits | None) -> bytes:
     if outcome == "pdf" and isinstance(value, bytes) and value.startswith(b"%PDF-"):
         return value
     raise RenderFailed(str(value))
-
-
-# the modules every bounded child needs, loaded once in the fork server (signing's validation shares it)
-PRELOAD = ["engine.rendering.worker", "weasyprint", "engine.signing.validate", "pyhanko.sign.validation"]
-_context_lock = threading.Lock()
-_context: Any = None
-
-
-def forkserver() -> Any:
-    global _context
-    with _context_lock:
-        if _context is None:
-            methods = multiprocessing.get_all_start_methods()
-            _context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-            if "forkserver" in methods:
-                _context.set_forkserver_preload(PRELOAD)
-        return _context
