@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engine.config import PROJECT_ROOT
 
-KERNEL = {"engine.errors", "engine.text", "engine.config"}  # shared by every area, importing no area
+KERNEL = {"engine.errors", "engine.text", "engine.config", "engine.children"}  # shared by every area, importing no area
 COMPOSITION = {"engine.schema", "engine.runtime"}  # wire the areas together; only entry points import them
 # Bottom up: an area imports only areas before it in this list (docs/architecture.md draws the map).
 AREAS = ["store", "time", "signing", "people", "procedures", "dossiers", "work", "sync", "payments", "scheduling",

@@ -4,13 +4,13 @@ is killed after MOTCUA_SIGNING_VALIDATE_TIMEOUT seconds. The answer is codes, ne
 
 from __future__ import annotations
 
-import multiprocessing
 import resource
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
+
+from engine import children
 
 from .config import SigningSettings
 
@@ -63,21 +63,6 @@ def count_revisions(pdf: bytes) -> int:
 
 
 # --- the child process ---------------------------------------------------------------------------------------
-_context_lock = threading.Lock()
-_context: Any = None
-
-
-def _mp() -> Any:
-    global _context
-    with _context_lock:
-        if _context is None:
-            methods = multiprocessing.get_all_start_methods()
-            _context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-            if "forkserver" in methods:
-                _context.set_forkserver_preload(["engine.signing.validate", "pyhanko.sign.validation"])
-        return _context
-
-
 def _child(connection: Any, job: Any, pdf: bytes, settings: SigningSettings, at: datetime | None) -> None:
     try:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
@@ -96,10 +81,8 @@ def _child(connection: Any, job: Any, pdf: bytes, settings: SigningSettings, at:
 
 
 def _in_child(job: Any, pdf: bytes, settings: SigningSettings, at: datetime | None) -> ValidationReport:
-    context = _mp()
-    receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sending, job, pdf, settings, at), daemon=True)
-    process.start()
+    receiving, sending = children.pipe()
+    process = children.start(_child, (sending, job, pdf, settings, at))
     sending.close()
     try:
         if receiving.poll(settings.validate_timeout):
