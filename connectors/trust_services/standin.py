@@ -8,12 +8,13 @@ unit certificate is configured; the tests start their own (tests/pki_support.py)
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from connectors.standin_http import StandinServer
 
 from .demo_pki import ARCH, DemoPki, make_demo_pki
 
@@ -48,49 +49,27 @@ def _free(host: str, port: int) -> bool:
     return True
 
 
-class StandinTrustServices:
+class StandinTrustServices(StandinServer):
+    """StandinServer's life (start, stop, down, up on the same port) around a werkzeug server for the Animator."""
+
     name = "trust_services"
+    records_path = "/"  # certomancer's index page lists the PKI and its services
 
     def __init__(self, folder: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self.folder = folder
         if not port:  # the port the PKI was issued for, when free: its certificates stay as they are
             previous = _previous_port(folder)
             port = previous if previous and _free(host, previous) else 0
-        self.handler = _Late()
-        self.server: BaseWSGIServer = make_server(host, port, self.handler, threaded=True, request_handler=_Quiet)
-        self.host, self.port = host, self.server.server_port
+        self.wsgi = _Late()
+        super().__init__(host, port, _Quiet)
         self.pki: DemoPki = make_demo_pki(folder, self.port)
-        self.handler.app = _animator(self.pki)
-        self.thread: threading.Thread | None = None
+        self.wsgi.app = _animator(self.pki)
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def records_url(self) -> str:  # certomancer's index page lists the PKI and its services
-        return f"{self.url}/"
+    def _listen(self, host: str, port: int) -> Any:
+        return make_server(host, port, self.wsgi, threaded=True, request_handler=_Quiet)
 
     def env(self) -> dict[str, str]:
         return self.pki.env()
-
-    def start(self) -> Self:
-        self.thread = threading.Thread(target=self.server.serve_forever, name="trust-services-standin", daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def down(self) -> None:
-        """Stop listening: OCSP, CRL and TSA requests are refused (the LTV tests validate offline)."""
-        self.stop()
-
-    def up(self) -> None:
-        self.server = make_server(self.host, self.port, self.handler, threaded=True,
-                                  request_handler=_Quiet)
-        self.start()
 
 
 def _previous_port(folder: Path) -> int:
