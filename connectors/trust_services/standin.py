@@ -14,8 +14,7 @@ from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from connectors.standin_http import StandinServer
-
+from ..standin_http import StandinServer
 from .demo_pki import ARCH, DemoPki, make_demo_pki
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "var" / "pki"  # development only
