@@ -4,6 +4,7 @@ validation of hostile files, detached manifests. Asserted with pyHanko's own val
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import replace
@@ -315,6 +316,18 @@ def test_detached_signature_roundtrip_and_tamper(demo_pki: RunningPki) -> None:
     assert verify_detached(data + b" ", cms, demo_pki.settings()).problem == "changed"
     assert verify_detached(data, b"garbage", demo_pki.settings()).problem == "invalid"
     assert verify_detached(data, cms[:-10], demo_pki.settings()).problem == "invalid"
+
+
+def test_signing_works_when_the_caller_runs_an_event_loop(demo_pki: RunningPki) -> None:
+    """A caller inside a running loop (a browser test's, an async server's) cannot asyncio.run: the signer must
+    still sign and verify instead of failing as "unavailable"."""
+    data = b"{}"
+
+    async def inside() -> bool:
+        cms = sign_detached(data, demo_pki.settings())
+        return verify_detached(data, cms, demo_pki.settings()).problem is None
+
+    assert asyncio.run(inside())
 
 
 # --- settings ---------------------------------------------------------------------------------------------------

@@ -4,8 +4,7 @@ unknown certificate is refused at once, with the sentence the leader reads, inst
 
 from __future__ import annotations
 
-import asyncio
-
+from engine.signing.aio import run_sync
 from engine.signing.config import SigningSettings
 from engine.signing.problems import SignatureRefused
 
@@ -29,7 +28,7 @@ def check_certificate(cert_der: bytes, chain_der: list[bytes], settings: Signing
         raise SignatureRefused("invalid") from None
     validator = CertificateValidator(cert, intermediate_certs=chain, validation_context=settings.validation_context())
     try:
-        asyncio.run(validator.async_validate_usage({"digital_signature"}))
+        run_sync(validator.async_validate_usage({"digital_signature"}))
     except RevokedError:
         raise SignatureRefused("revoked") from None
     except PathBuildingError:

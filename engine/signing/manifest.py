@@ -3,10 +3,10 @@ unit key, with a signature time stamp, and checked the same way as a PDF signatu
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC
 from typing import Any
 
+from .aio import run_sync
 from .config import SigningSettings
 from .keys import unit_signer_session
 from .problems import refusal_or_unavailable
@@ -27,7 +27,7 @@ def sign_detached(data: bytes, settings: SigningSettings) -> bytes:
             return bytes(found.dump())
 
     try:
-        return asyncio.run(sign())
+        return run_sync(sign())
     except Exception as exc:
         raise refusal_or_unavailable(exc) from exc
 
@@ -63,7 +63,7 @@ def verify_detached(data: bytes, cms: bytes, settings: SigningSettings) -> Signa
                                                  validation_context())
 
     try:
-        status = asyncio.run(check())
+        status = run_sync(check())
     except Exception:
         return _broken("invalid", cert)
     stamp = status.timestamp_validity

@@ -12,7 +12,6 @@ Network (TSA, OCSP, CRL) happens here: never call these inside a database transa
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Any, TypeVar
 
+from .aio import run_sync
 from .config import SigningNotConfigured, SigningSettings
 from .keys import unit_signer_session
 from .problems import SignatureRefused, refusal_or_unavailable
@@ -41,7 +41,7 @@ class PreparedSignature:
 def _run(coro: Coroutine[Any, Any, T]) -> T:
     """The coroutine's result; a failure is SignatureRefused (the certificate) or SigningUnavailable (the network)."""
     try:
-        return asyncio.run(coro)
+        return run_sync(coro)
     except (SignatureRefused, SigningNotConfigured):
         raise
     except Exception as exc:

@@ -12,6 +12,7 @@ from typing import Any
 
 from engine import children
 
+from .aio import run_sync
 from .config import SigningSettings
 
 MEMORY_LIMIT = 1536 * 1024 * 1024  # address space of the validating child
@@ -99,8 +100,6 @@ def _in_child(job: Any, pdf: bytes, settings: SigningSettings, at: datetime | No
 
 
 def _validate_here(pdf: bytes, settings: SigningSettings, at: datetime | None = None) -> ValidationReport:
-    import asyncio
-
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
@@ -113,7 +112,7 @@ def _validate_here(pdf: bytes, settings: SigningSettings, at: datetime | None = 
     if not regular:
         return ValidationReport(False, "no_signature", revisions=revisions)
     context_kwargs = _context_kwargs(reader)
-    reports = [asyncio.run(_one(e, settings, context_kwargs, at)) for e in regular]
+    reports = [run_sync(_one(e, settings, context_kwargs, at)) for e in regular]
     timestamps_intact = all(_timestamp_intact(e, settings, context_kwargs) for e in embedded
                             if e.sig_object_type == "/DocTimeStamp")
     problems = [r.problem for r in reports if r.problem] + ([] if timestamps_intact else ["changed"])
@@ -140,12 +139,10 @@ def _context_kwargs(reader: Any) -> dict[str, Any]:
 
 
 def _timestamp_intact(embedded: Any, settings: SigningSettings, context_kwargs: dict[str, Any]) -> bool:
-    import asyncio
-
     from pyhanko.sign.validation import async_validate_pdf_timestamp
 
     try:
-        status = asyncio.run(async_validate_pdf_timestamp(
+        status = run_sync(async_validate_pdf_timestamp(
             embedded, validation_context=settings.validation_context(**context_kwargs), skip_diff=True))
         return bool(status.intact and status.valid)
     except Exception:
