@@ -76,6 +76,9 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     # never the project's var/: audit checkpoints of a test's chain go to a file of its own
     overrides.setdefault("audit_checkpoint_file",
                          Path(tempfile.mkdtemp(prefix="motcua-audit-")) / "audit-checkpoints.jsonl")
+    # an approval's result is rendered by the results job, not in the request, unless a test is about the result
+    # itself (a render is a second or two; hundreds of approvals in the suite would pay it for nothing)
+    overrides.setdefault("results_render_at_once", False)
     return Settings().with_overrides(database_url=database_url, secret_key="test-secret",
                                      processes_dir=PROJECT_ROOT / "processes",
                                      forms_dir=PROJECT_ROOT / "forms", **overrides)

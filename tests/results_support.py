@@ -91,7 +91,7 @@ def live(app_factory: Any, demo_pki: Any, monkeypatch: pytest.MonkeyPatch, tmp_p
     for name, value in {"URL": signing.url, "SP_ID": "motcua-test", "SP_PASSWORD": "mat-khau-sp",
                         "WEBHOOK_SECRET": WEBHOOK_SECRET, "TIMEOUT": "10"}.items():
         monkeypatch.setenv(f"MOTCUA_REMOTE_SIGNING_{name}", value)
-    app = app_factory()
+    app = app_factory(results_render_at_once=True)
     with app.extensions["motcua"].session_factory() as session:
         session.execute(update(User).where(User.username == "lanhdao").values(full_name=LEADER))
         create_user(session, "lanhdao_tt", USER_PASSWORD, "Lãnh đạo Tân Thành", [("CM-TT", "leader")])

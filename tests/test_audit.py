@@ -57,9 +57,9 @@ def test_history_records_who_when_what_and_the_chain_verifies(api: Api, app: Fla
     code = submit(api)["code"]
     run_to_end(api, "ho-kinh-doanh", code)
     history = api.get(f"/dossiers/{code}/history", "tiepnhan").get_json()["items"]
-    # the leader's approval asks for the result document, which is rendered and waits for the leader's signature
+    # the leader's approval asks for the result document (rendered by the results job, then signed by the leader)
     assert [e["action"] for e in history] == ["submitted", "received"] + ["claimed", "task_completed"] * 2 + [
-        "result_requested", "result_rendered", "result_ready", "claimed", "task_completed"]
+        "result_requested", "claimed", "task_completed"]
     completed = history[3]
     assert completed["actor_unit"] == "CM-AX" and completed["actor_id"] and completed["at"].endswith("+07:00")
     assert completed["before"] == {"status": "received"} and completed["after"]["status"] == "processing"

@@ -67,7 +67,7 @@ def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     else:
         url = request.getfixturevalue("pg").create_database(f"motcua_web_{next(_databases)}")
     upgrade(url)
-    settings = make_settings(url, scheduler=False)
+    settings = make_settings(url, scheduler=False, results_render_at_once=True)
     app = create_app(settings)
     services = app.extensions["motcua"]
     with services.session_factory() as session:
