@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine.dossiers.models import Dossier
+from engine.people.models import Unit
 from engine.rendering.service import render_result
 from engine.rendering.store import RenderedDocument, read_document
 from engine.store.models import AuditEntry
@@ -97,6 +98,9 @@ def test_result_document_from_the_procedure_template(app: Flask) -> None:
     api = Api(app.test_client())
     code = submit(api, HKD)["code"]
     run_to_end(api, HKD, code)
+    with app.extensions["motcua"].session_factory() as session:  # the centre receives; its commune issues
+        session.execute(update(Unit).where(Unit.code == "CM-AX").values(authority="Ủy ban nhân dân phường An Xuyên"))
+        session.commit()
 
     page, _ = signed_in(app, "lanhdao")
     assert f'/api/v1/dossiers/{code}/documents/result.pdf" download data-document-pdf="result"' in \
@@ -112,6 +116,7 @@ def test_result_document_from_the_procedure_template(app: Flask) -> None:
     assert "Cánhânđăngkýhộkinhdoanh" in text  # the form's label for the choice, not its value
     assert "14/05/1988" in text and f"Số:{code}/GCN-HKD" in text  # the number defaults to the dossier code
     assert "KT.CHỦTỊCH" in text and "PHÓCHỦTỊCH" in text
+    assert text.index("ỦYBANNHÂNDÂNPHƯỜNGANXUYÊN") < text.index("CỘNGHÒAXÃHỘI")  # the issuer heads the page
     doc, kept, audit = stored(app, resp.headers["X-Content-SHA256"])
     assert kept == body and doc.kind == "result" and [a.action for a in audit] == ["result_rendered"]
 

@@ -154,6 +154,9 @@ def build_context(uow: UnitOfWork, dossier: Dossier, request: DocumentRequest) -
             "result_delivery_label": DELIVERY_LABELS.get(dossier.result_delivery or ""),
             "competent_authority": (competent.authority if competent and competent.authority
                                     else compiled.meta["authority"]["vi"]),
+            # the body that issues a result in its name: the unit's authority (a People's Committee), not the
+            # centre that received it
+            "issuing_authority": competent.authority if competent and competent.authority else None,
         },
         "procedure": compiled.meta,
         "received_documents": received_rows(session, dossier, compiled.meta["documents"]),
