@@ -205,3 +205,39 @@ def test_a_seal_that_fails_is_kept_with_its_message_and_retried_by_the_job(live:
     live.run_job()
     found = live.result(code)
     assert found["state"] == "issued" and found["error"] is None, found
+
+
+def test_a_result_given_up_is_taken_up_again_by_the_leader_from_the_page(live: Live, monkeypatch: Any,
+                                                                         tmp_path: Any) -> None:
+    from engine.results.issue import MAX_ATTEMPTS
+
+    from .test_officer_pages import signed_in
+
+    code = approve(live.api)
+    assert live.api.post(f"/dossiers/{code}/result/retry", "lanhdao").get_json()["reason"] == "not-failed"
+    draft = live.api.get(f"/dossiers/{code}/result/draft.pdf", "lanhdao").data
+    unit_key = live.pki.env()["MOTCUA_SIGNING_UNIT_PKCS12"]
+    monkeypatch.setenv("MOTCUA_SIGNING_UNIT_PKCS12", str(tmp_path / "missing.p12"))  # the unit's key is away
+    assert _upload(live, code, plugin_sign(draft, live.pki.leader_p12, live.pki.tsa_url)).status_code == 200
+    with live.app.extensions["motcua"].session_factory() as session:  # the job's last allowed try is due
+        row = session.scalars(select(ResultDocument)).one()
+        row.attempts, row.updated_at = MAX_ATTEMPTS - 1, row.updated_at - timedelta(hours=1)
+        session.commit()
+    live.run_job()
+    assert live.result(code)["state"] == "failed"
+
+    page, _ = signed_in(live.app, "lanhdao")
+    html = page.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert "data-result-retry" in html and "Lập kết quả không thành công" in html  # the history says it in words
+    specialist, _ = signed_in(live.app, "chuyenvien")
+    assert "data-result-retry" not in specialist.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert live.api.post(f"/dossiers/{code}/result/retry", "chuyenvien").status_code == 403
+    assert live.api.post(f"/dossiers/{code}/result/retry", "lanhdao_tt").status_code == 404
+
+    monkeypatch.setenv("MOTCUA_SIGNING_UNIT_PKCS12", unit_key)  # mended: the leader takes it up again
+    resp = live.api.post(f"/dossiers/{code}/result/retry", "lanhdao")
+    assert resp.status_code == 200 and resp.get_json()["state"] == "issued", resp.get_json()
+    assert set(_validated(live, live.api.get(f"/dossiers/{code}/result/signed.pdf", "lanhdao").data)) == {
+        "LeaderSignature", "UnitSeal"}
+    actions = _actions(live, code)
+    assert actions.index("result_failed") < actions.index("result_retried") < actions.index("result_issued")

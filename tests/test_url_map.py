@@ -410,6 +410,8 @@ TABLE: dict[str, Spec] = {
                                        hides=True),
     "POST results.upload_signed": Spec(scoped("leader"), api_send("POST", "/dossiers/{code}/result/signed"),
                                        hides=True),
+    "POST results.retry_result": Spec(scoped("leader"), api_send("POST", "/dossiers/{code}/result/retry"),
+                                      hides=True),
     "POST results.signing_callback": Spec(nobody, api_send("POST", "/signing/callback")),
     "GET organisation.history": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/history"), hides=True),
     "GET portal_api.download_attachment": Spec(DOSSIER_READERS, api_get("/dossiers/{code}/attachments/{attachment}"),

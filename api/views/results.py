@@ -7,10 +7,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from engine.errors import BadRequest, Conflict
+from engine.results.issue import render_requested
 from engine.results.job import finish_signed, poll
-from engine.results.models import PENDING
+from engine.results.models import PENDING, RENDERING, SIGNED
 from engine.results.plugin import accept_signed_upload
 from engine.results.remote import start_remote
+from engine.results.retry import retry_failed
 from engine.results.service import check_leader, document, result_of, summary
 from engine.signing.config import SigningSettings
 
@@ -124,6 +126,23 @@ def upload_signed(code: str) -> Response:
     settings = SigningSettings.from_env()
     accept_signed_upload(services().uow, current_actor(), code, data, settings)
     finish_signed(services().uow, settings)  # the unit's seal now; the job retries if the TSA is away
+    return _summary(code)
+
+
+@bp.post("/dossiers/<code>/result/retry")
+@login_required(*OFFICER_ROLES)
+@operation("A result the job gave up on (`failed`) taken up again by a leader of the competent unit, once the cause "
+           "is mended: back to the step it failed at (rendering, awaiting_leader or leader_signed), which is "
+           "tried at once.", tag="results",
+           responses={200: schemas.ResultOut(), 403: "not a leader of the competent unit", 404: "unknown dossier",
+                      409: "the result has not failed"})
+def retry_result(code: str) -> Response:
+    request_uow().session.rollback()
+    state = retry_failed(services().uow, current_actor(), code)
+    if state == RENDERING:
+        render_requested(services().uow, code)
+    elif state == SIGNED:
+        finish_signed(services().uow, SigningSettings.from_env())
     return _summary(code)
 
 

@@ -25,6 +25,15 @@
     window.Motcua.say(window.Motcua.problemText(answer.body), "error", box);
   });
 
+  const retry = card.querySelector("[data-result-retry]");
+  if (retry) retry.addEventListener("click", async () => {
+    retry.disabled = true;
+    const answer = await window.Motcua.api("POST", url + "/retry");
+    if (answer.ok) return reload();
+    retry.disabled = false;
+    window.Motcua.say(window.Motcua.problemText(answer.body), "error", box);
+  });
+
   const upload = card.querySelector("[data-upload-signed]");
   if (upload) upload.addEventListener("submit", async (event) => {
     event.preventDefault();
