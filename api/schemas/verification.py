@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from .common import LocalDateTime
+
 HEADLINES = "valid, not_pdf, no_signature, changed, revoked, unknown_ca, expired, invalid"
 
 
@@ -13,7 +15,8 @@ class VerifiedSignatureOut(Schema):
     organisation = fields.String(allow_none=True, metadata={"description": "the certificate subject's O"})
     unit = fields.String(allow_none=True, metadata={"description": "the subject's O/OU/L"})
     serial = fields.String(allow_none=True, metadata={"description": "the certificate's serial number"})
-    signed_at = fields.String(allow_none=True, metadata={"description": "UTC, ISO 8601: the timestamp's time if any"})
+    signed_at = LocalDateTime(allow_none=True, metadata={"description": "the timestamp's time if any, else the "
+                                                                   "signer's claimed time (Asia/Ho_Chi_Minh)"})
     timestamped = fields.Boolean()
     intact = fields.Boolean(metadata={"description": "the signed bytes are unchanged"})
     covers_whole = fields.Boolean(metadata={"description": "the signature covers the whole file"})

@@ -7,7 +7,6 @@ or is otherwise invalid; "valid" only when every signature is intact, covers the
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from engine.signing.validate import SignatureReport, ValidationReport
@@ -25,13 +24,9 @@ def headline(report: ValidationReport) -> str:
     return problem or ("no_signature" if not report.signatures else "invalid")
 
 
-def _time(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def signature_data(sig: SignatureReport) -> dict[str, Any]:
     return {"field": sig.field, "signer_name": sig.signer_name, "organisation": sig.organisation, "unit": sig.unit,
-            "serial": None if sig.serial is None else str(sig.serial), "signed_at": _time(sig.signed_at),
+            "serial": None if sig.serial is None else str(sig.serial), "signed_at": sig.signed_at,
             "timestamped": bool(sig.timestamped), "intact": bool(sig.intact), "covers_whole": bool(sig.covers_whole),
             "trusted": bool(sig.trusted), "revoked": bool(sig.revoked),
             "certificate_valid": bool(sig.trusted and not sig.revoked and sig.problem != "expired"),
@@ -39,7 +34,8 @@ def signature_data(sig: SignatureReport) -> dict[str, Any]:
 
 
 def report_data(report: ValidationReport, **extra: Any) -> dict[str, Any]:
-    """JSON-ready: ok, the headline code, the validator's problem and every signature."""
+    """Plain data: ok, the headline code, the validator's problem and every signature (times are UTC datetimes,
+    shown in Vietnam's time by the page and the API)."""
     code = headline(report)
     return {"ok": code == VALID, "headline": code, "problem": None if code == VALID else code,
             "signatures": [signature_data(s) for s in report.signatures], **extra}
