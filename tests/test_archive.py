@@ -300,6 +300,7 @@ def test_the_package_is_for_the_dossier_s_readers_and_its_download_is_audited(en
     assert meta.status_code == 200, meta.get_json()
     body = meta.get_json()
     assert body["state"] == MADE and body["download"] == f"/api/v1/dossiers/{code}/archive.zip"
+    assert body["created_at"].endswith("+07:00") and body["keep_until"].endswith("+07:00")  # Vietnam's time
     got = api.get(f"/dossiers/{code}/archive.zip", "chuyenvien")
     assert got.status_code == 200 and got.mimetype == "application/zip"
     assert hashlib.sha256(got.data).hexdigest() == body["sha256"]
