@@ -335,8 +335,10 @@ def test_settings_from_env_with_bad_values_fall_back(demo_pki: RunningPki) -> No
     from engine.signing.config import SigningSettings
 
     settings = SigningSettings.from_env({**demo_pki.env(), "MOTCUA_SIGNING_TIMEOUT": "soon",
-                                         "MOTCUA_SIGNING_VALIDATE_TIMEOUT": "-3", "MOTCUA_VERIFY_MAX_MB": "many"})
+                                         "MOTCUA_SIGNING_VALIDATE_TIMEOUT": "-3", "MOTCUA_VERIFY_MAX_MB": "many",
+                                         "MOTCUA_SIGNING_RENEW_BEFORE_DAYS": "0"})
     assert (settings.timeout, settings.validate_timeout, settings.verify_max_bytes) == (10.0, 20.0, 20 * 2 ** 20)
+    assert settings.renew_before_days == 365
     assert settings.can_seal and settings.tsa_url == demo_pki.tsa_url
     assert not SigningSettings.from_env({}).can_seal
     assert replace(settings, unit_pkcs12=None).roots()  # the trust roots do not depend on the unit key

@@ -16,6 +16,7 @@ from engine.rendering.service import render_result
 from engine.rendering.store import store_document
 from engine.signing.config import SigningSettings
 from engine.signing.pades import seal
+from engine.signing.renewal import timestamp_expiry
 from engine.store.uow import UnitOfWork
 
 from .models import AWAITING, FAILED, ISSUED, RENDERING, SIGNED, ResultDocument
@@ -111,13 +112,15 @@ def seal_and_issue(open_uow: OpenUow, row_id: int, settings: SigningSettings) ->
     except Exception as exc:  # the TSA or OCSP away, the unit's key missing: tried again
         failed(open_uow, row_id, SIGNED, f"Chưa đóng dấu số được của đơn vị: {type(exc).__name__}")
         return False
+    until = timestamp_expiry(sealed)  # read before the transaction: parsing the PDF is not instant
     with open_uow() as uow:
         row = locked(uow, row_id)
         if row is None or row.state != SIGNED or row.signed_id != signed_id:
             return False
         doc = store_document(uow, row.dossier_id, "result-signed", sealed, None)
-        row.state, row.signed_id, row.issued_at, row.updated_at = ISSUED, doc.id, uow.clock(), uow.clock()
-        row.error, row.attempts = None, 0
+        now = uow.clock()  # one instant: updated_at == issued_at says "not renewed since" (renewal.py)
+        row.state, row.signed_id, row.issued_at, row.updated_at = ISSUED, doc.id, now, now
+        row.error, row.attempts, row.timestamp_until = None, 0, until
         dossier = uow.session.get(Dossier, row.dossier_id)
         uow.record(None, "result_issued", "result", dossier.code if dossier else None, dossier_id=row.dossier_id,
                    unit=dossier.competent_unit if dossier else None, before={"state": SIGNED},

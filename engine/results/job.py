@@ -1,6 +1,7 @@
 """The scheduler's `results` job: drafts rendered, remote requests asked about, leader-signed results sealed
-and issued; one row at a time, every external call outside any transaction. A service that does not answer stops
-the polling (the next run asks again); a row that fails keeps its message and is tried again."""
+and issued, issued results' archive time stamps renewed before they run out; one row at a time, every external
+call outside any transaction. A service that does not answer stops the polling (the next run asks again); a row
+that fails keeps its message and is tried again."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from engine.signing.config import SigningSettings
 from .issue import OpenUow, render_draft, seal_and_issue
 from .models import RENDERING, SIGNED, ResultDocument
 from .remote import Remote, ServiceUnavailable, pending_ids, poll_remote
+from .renewal import renew_due
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -26,10 +28,11 @@ class Worked:
     rendered: int = 0
     polled: int = 0
     issued: int = 0
+    renewed: int = 0
 
     @property
     def items(self) -> int:
-        return self.rendered + self.polled + self.issued
+        return self.rendered + self.polled + self.issued + self.renewed
 
 
 def _ids(open_uow: OpenUow, state: str) -> list[int]:
@@ -66,4 +69,7 @@ def run_results(open_uow: OpenUow, remote: Remote | None, settings: SigningSetti
     rendered = sum(render_draft(open_uow, row_id) for row_id in _ids(open_uow, RENDERING))
     polled = poll(open_uow, remote, settings)
     issued = finish_signed(open_uow, settings)
-    return Worked(rendered, polled, issued)
+    with open_uow() as uow:
+        now = uow.clock()
+    renewed = renew_due(open_uow, settings, timedelta(days=settings.renew_before_days), now)
+    return Worked(rendered, polled, issued, renewed)

@@ -21,7 +21,8 @@ class ResultDocument(Base):
     Failures keep the state and the message; the scheduler's `results` job tries again."""
 
     __tablename__ = "result_documents"
-    __table_args__ = (Index("ix_result_documents_state", "state", "updated_at"),)
+    __table_args__ = (Index("ix_result_documents_state", "state", "updated_at"),
+                      Index("ix_result_documents_timestamp_until", "state", "timestamp_until"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
@@ -38,3 +39,6 @@ class ResultDocument(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)  # why the last attempt failed, or why the leader's was refused
+    # issued: the TSA certificate's end of the signed PDF's last document time stamp; renewed before it (NULL: not
+    # known yet, read from the PDF by the job)
+    timestamp_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

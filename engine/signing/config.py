@@ -12,7 +12,7 @@ from typing import Any
 ENV = ("MOTCUA_SIGNING_UNIT_PKCS12", "MOTCUA_SIGNING_UNIT_PASSWORD", "MOTCUA_SIGNING_UNIT_PKCS11_MODULE",
        "MOTCUA_SIGNING_UNIT_PKCS11_TOKEN", "MOTCUA_SIGNING_UNIT_PKCS11_KEY_LABEL", "MOTCUA_SIGNING_UNIT_PKCS11_PIN",
        "MOTCUA_SIGNING_TSA_URL", "MOTCUA_SIGNING_TRUST_ROOTS", "MOTCUA_SIGNING_TIMEOUT",
-       "MOTCUA_SIGNING_VALIDATE_TIMEOUT", "MOTCUA_VERIFY_MAX_MB")
+       "MOTCUA_SIGNING_VALIDATE_TIMEOUT", "MOTCUA_VERIFY_MAX_MB", "MOTCUA_SIGNING_RENEW_BEFORE_DAYS")
 
 
 class SigningNotConfigured(RuntimeError):
@@ -28,7 +28,8 @@ def _seconds(raw: str | None, default: float) -> float:
     return value if value > 0 else default
 
 
-def _megabytes(raw: str | None, default: int) -> int:
+def _whole(raw: str | None, default: int) -> int:
+    """A positive whole number; a bad value is the default."""
     try:
         value = int(raw) if raw else default
     except ValueError:
@@ -49,6 +50,7 @@ class SigningSettings:
     timeout: float = 10.0  # seconds for one TSA / OCSP / CRL request
     validate_timeout: float = 20.0  # seconds for validating one file (in a child process)
     verify_max_bytes: int = 20 * 1024 * 1024  # the largest file validated
+    renew_before_days: int = 365  # an issued result's archive time stamp renewed this long before its TSA cert ends
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | os._Environ[str] | None = None) -> SigningSettings:
@@ -68,7 +70,8 @@ class SigningSettings:
                    trust_roots=Path(roots) if roots else None,
                    timeout=_seconds(env.get("MOTCUA_SIGNING_TIMEOUT"), 10.0),
                    validate_timeout=_seconds(env.get("MOTCUA_SIGNING_VALIDATE_TIMEOUT"), 20.0),
-                   verify_max_bytes=_megabytes(env.get("MOTCUA_VERIFY_MAX_MB"), 20) * 1024 * 1024)
+                   verify_max_bytes=_whole(env.get("MOTCUA_VERIFY_MAX_MB"), 20) * 1024 * 1024,
+                   renew_before_days=_whole(env.get("MOTCUA_SIGNING_RENEW_BEFORE_DAYS"), 365))
 
     @property
     def can_seal(self) -> bool:
