@@ -2,7 +2,10 @@
 (the household business certificate) and form 07 with 100 rows, each through its API route on SQLite (the
 render in its bounded child process, the store and the audit). p50 / p95 in ms, and the PDF's size.
 
-    .venv/bin/python bench/documents.py [--rounds 10]
+    .venv/bin/python bench/documents.py [--rounds 10] [--samples DIR]
+
+--samples DIR also writes the rendered form 01, result and form 07 there (PDF, and a PNG of each first page when
+poppler's pdftoppm is installed): the pictures a reviewer looks at.
 
 Each render forks from a server that has WeasyPrint loaded; the first one starts that server. Prints figures only.
 """
@@ -11,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +40,7 @@ HKD = "ho-kinh-doanh"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--samples", type=Path, help="write the rendered documents to this folder")
     args = parser.parse_args()
     url = f"sqlite:///{SCRATCH / 'bench.db'}"
     upgrade(url)
@@ -43,8 +49,9 @@ def main() -> None:
     services = app.extensions["motcua"]
     with services.session_factory() as session:
         load_folder(session, services.cache, settings.processes_dir, settings.forms_dir)
-        for code, name, level, parent in UNITS:
-            save_unit(session, code, name, level, parent)
+        for code, name, level, parent in UNITS:  # a commune centre works in its People's Committee's name
+            save_unit(session, code, name, level, parent,
+                      authority="Ủy ban nhân dân phường An Xuyên" if code == "CM-AX" else None)
         for username, memberships in OFFICERS.items():
             create_user(session, username, PASSWORD, username.title(), memberships)
         session.commit()
@@ -70,7 +77,21 @@ def main() -> None:
         times.sort()
         p95 = times[max(0, int(len(times) * 0.95) - 1)]
         print(f"{name:28} {statistics.median(times):8.0f} {p95:8.0f} {size / 1024:9.1f}")
+    if args.samples:
+        write_samples(api, cases, args.samples)
     services.engine.dispose()
+
+
+def write_samples(api: Api, cases: dict[str, str], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    names = dict(zip(cases, ("form01", "form06", "result", "form07"), strict=True))
+    for name, path in cases.items():
+        pdf = folder / f"{names[name]}.pdf"
+        pdf.write_bytes(api.get(path, "tatca").get_data())
+        if shutil.which("pdftoppm"):  # a picture of the first page, to look at without a PDF reader
+            subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf), str(pdf.with_suffix(""))],
+                           check=False)
+    print(f"samples written to {folder}")
 
 
 if __name__ == "__main__":

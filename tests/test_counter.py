@@ -77,6 +77,8 @@ def test_a_complete_walk_in_is_received_and_its_receipt_lists_the_papers(counter
     assert "Giấy đề nghị đăng ký hộ kinh doanh" in rows[0] and "Bản chính" in rows[0] and ">01<" in rows[0]
     assert "Bản sao chứng thực" in rows[1] and ">02<" in rows[1]
     assert "Cơ quan giải quyết: Ủy ban nhân dân phường An Xuyên" in receipt  # the authority, not the center
+    # the place before the date is the commune's name (Decree 30/2020), not the centre's
+    assert re.search(r'class="place-date">\s*An Xuyên, ngày', receipt), receipt[:3000]
     assert "Qua dịch vụ bưu chính công ích" in receipt and PERSON["address"] in receipt
     assert f"http://mc.vn:8443/track?code={created['code']}" in receipt  # the address the request came to
 

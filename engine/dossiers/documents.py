@@ -18,6 +18,7 @@ from sqlalchemy import select
 from engine.errors import NotFound
 from engine.people.actors import Actor
 from engine.people.models import Unit, User
+from engine.people.places import place_name
 from engine.store.models import AuditEntry
 from engine.store.uow import UnitOfWork
 from engine.time.clock import LOCAL_TZ
@@ -133,7 +134,7 @@ def build_context(uow: UnitOfWork, dossier: Dossier, request: DocumentRequest) -
                                      if dossier.due_at else None)
     return {
         "doc": {"kind": request.kind, "number": number, "title": title},
-        "place": unit_names.get(dossier.reception_unit or "", dossier.reception_unit) or "……",
+        "place": place_name(session.get(Unit, dossier.reception_unit) if dossier.reception_unit else None) or "……",
         "now": _local(uow.clock()),
         "pin": request.pin,
         "tracking_url": request.tracking_url,

@@ -11,6 +11,7 @@ from engine.dossiers.register import RegisterQuery
 from engine.errors import ValidationFailed
 from engine.people.actors import Actor
 from engine.people.models import Unit
+from engine.people.places import place_name
 from engine.rendering.pdf import html_to_pdf
 from engine.rendering.service import RenderedPdf, UowFactory, _keep
 from engine.time.clock import LOCAL_TZ
@@ -37,7 +38,7 @@ def render_register_pdf(uow_factory: UowFactory, renderer: DocumentRenderer, act
         unit = uow.session.get(Unit, query.unit) if query.unit else None
         context = {"doc": {"kind": "register", "number": "07", "title": "Sổ theo dõi hồ sơ"},
                    "columns": [vi for vi, _ in COLUMNS], "rows": rows,
-                   "unit_name": unit.name if unit else None, "place": unit.name if unit else None,
+                   "unit_name": unit.name if unit else None, "place": place_name(unit),
                    "now": uow.clock().astimezone(LOCAL_TZ),
                    "period": {"from": query.received.start,
                               "to": query.received.end}}
