@@ -6,15 +6,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 from engine.config import Settings
 
 
-def start_standins() -> None:
+def start_standins() -> list[Any]:
     """Development (`make run`): stand-in servers for the connectors that are not configured, in this process;
-    the web and scheduler children inherit their addresses."""
+    the web and scheduler children inherit their addresses. Returns the running stand-ins (each has `stop()`)."""
     from connectors.registry import all_connectors
 
+    started: list[Any] = []
     for connector in all_connectors():
         if connector.standin is None or connector.configured():
             continue
@@ -23,12 +25,14 @@ def start_standins() -> None:
         except RuntimeError as exc:  # e.g. the stand-in VNeID without Node.js: the rest still starts
             print(f"no stand-in {connector.title}: {exc}", flush=True)
             continue
+        started.append(standin)
         variable = f"MOTCUA_{connector.name.upper()}_URL"
         os.environ[variable] = standin.url
         for name, value in getattr(standin, "env", dict)().items():  # a stand-in that needs more than its URL
             os.environ[name] = value
         received = getattr(standin, "records_url", f"{standin.url}/messages")
         print(f"stand-in {connector.title} at {standin.url} ({variable}); what it received: {received}", flush=True)
+    return started
 
 
 def cmd_connectors_check(settings: Settings, args: argparse.Namespace) -> int:

@@ -54,6 +54,23 @@ OFFICERS = {  # username -> memberships (unit, role)
 _db_counter = itertools.count()
 
 
+@pytest.fixture(autouse=True)
+def _motcua_environment_kept() -> Iterator[None]:
+    """A test leaves MOTCUA_* as it found them: a setting left behind (a stand-in's URL, the demo PKI's keys)
+    silently changes every later test. Set them with monkeypatch, which puts them back."""
+    before = {k: v for k, v in os.environ.items() if k.startswith("MOTCUA_")}
+    yield
+    after = {k: v for k, v in os.environ.items() if k.startswith("MOTCUA_")}
+    if after != before:
+        changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        for key in changed:  # put back, so that one leak fails one test, not the rest of the session
+            if key in before:
+                os.environ[key] = before[key]
+            else:
+                os.environ.pop(key, None)
+        pytest.fail(f"the test changed the environment and left it so: {', '.join(changed)}")
+
+
 @pytest.fixture(scope="session")
 def pg() -> Iterator[pgserver.PostgresServer]:
     server = pgserver.start()  # missing binaries raise: a clear failure, never a skip

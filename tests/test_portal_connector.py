@@ -19,12 +19,13 @@ from typing import Any
 
 import pytest
 
+import connectors.registry
 from api.connectors_cli import start_standins
 from connectors.portal.client import PortalClient, PortalError, client_from_env, pusher_from_env
 from connectors.portal.config import PortalSettings
 from connectors.portal.mapping import load
 from connectors.portal.standin import StandinPortal, start
-from connectors.registry import check_all
+from connectors.registry import check_all, get
 from engine.dossiers.status import CHANNELS, STATUS_CODES
 
 CATALOGUE = Path(__file__).parent / "data" / "portal_catalogue.json"
@@ -278,12 +279,17 @@ def test_the_health_check_and_the_settings(portal: StandinPortal, monkeypatch: p
     assert PortalSettings.from_env().timeout == 10.0
 
 
-def test_development_starts_a_stand_in_the_client_signs_in_to(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+def test_development_starts_a_stand_in_the_client_signs_in_to(monkeypatch: pytest.MonkeyPatch, capsys: Any,
+                                                               request: pytest.FixtureRequest) -> None:
     """`motcua serve --standins`: the stand-ins start, their URLs (and an inbound token) in the environment."""
     for name in ("MOTCUA_PORTAL_URL", "MOTCUA_PORTAL_USERNAME", "MOTCUA_PORTAL_PASSWORD",
                  "MOTCUA_PORTAL_INBOUND_TOKEN", "MOTCUA_SMS_URL"):
         monkeypatch.setenv(name, "")
-    start_standins()
+    # the portal's and the SMS gateway's stand-ins only: the others (the demo PKI's MOTCUA_SIGNING_*, the remote
+    # signing service...) would stay in this process's environment, running, for every later test
+    monkeypatch.setattr(connectors.registry, "all_connectors", lambda: [get("sms"), get("portal")])
+    started = start_standins()
+    request.addfinalizer(lambda: [s.stop() for s in started])
     url = os.environ["MOTCUA_PORTAL_URL"]
     assert f"{url}/_records" in capsys.readouterr().out
     client = client_from_env()

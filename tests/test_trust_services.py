@@ -19,8 +19,9 @@ from .pki_support import RunningPki
 
 
 def _use(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
-    for name in get("trust_services").env:
-        monkeypatch.delenv(name, raising=False)
+    for name in [*get("trust_services").env, "MOTCUA_TRUST_SERVICES_URL"]:
+        monkeypatch.setenv(name, "")  # recorded: what the code under test sets is undone afterwards
+        monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
 
@@ -75,7 +76,6 @@ def test_serve_with_standins_sets_the_signing_settings(monkeypatch: pytest.Monke
     _use(monkeypatch, {})
     monkeypatch.setattr(standin_module, "DEFAULT_FOLDER", tmp_path)
     monkeypatch.setattr(connectors.registry, "all_connectors", lambda: [get("trust_services")])
-    monkeypatch.delenv("MOTCUA_TRUST_SERVICES_URL", raising=False)
     started: list[object] = []
     real_start = standin_module.start
     monkeypatch.setattr(standin_module, "start", lambda *a, **k: started.append(real_start(*a, **k)) or started[-1])
