@@ -68,6 +68,11 @@ def test_the_shipped_procedures_are_the_catalogues_records(api: Api) -> None:
     # the two procedures written by hand carry their national codes: the records, written apart, differ from them
     # and arrive as drafts to review; every other record is a new procedure
     assert {by_code["ho-kinh-doanh"], by_code["gpxd-nha-o"]} == {"new_draft"}
+    # the record's result is a legal fact (its name); how Motcua issues and signs it stays in the draft
+    draft = next(r for r in results if r["code"] == "ho-kinh-doanh")["version"]
+    toml = api.get(f"/procedures/ho-kinh-doanh/versions/{draft}/package", "quantri").get_json()["files"][
+        "procedure.toml"]
+    assert 'sign_step = "Task_PheDuyet"' in toml and 'template = "result.html"' in toml
     assert sum(s == "created" for s in by_code.values()) == len(RECORDS) - len(SHIPPED) - 2
     package = api.get("/procedures/tthc-1-001193/versions/1/package", "quantri").get_json()
     assert "tre_ho_ten" in json.dumps(package["forms"]["tthc-1-001193-nop-ho-so"])  # the finished form kept

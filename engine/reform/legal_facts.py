@@ -50,6 +50,9 @@ def with_facts(toml_text: str, facts: dict[str, Any]) -> bytes:
     for key in FACT_KEYS:
         if key in facts:
             value = _clean(facts[key])
+            if key == "result" and isinstance(value, dict) and isinstance(raw.get("result"), dict):
+                # the legal fact is the result's name; how Motcua issues it (sign_step, template...) stays
+                value = {**raw["result"], **value}
             if value is None or value == "" or (key == "channels" and not value):
                 raw.pop(key, None)
             else:
