@@ -8,7 +8,6 @@ SHA-256 digest); `plugin_sign(pdf, p12)` what a CA's browser plugin does (an inc
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from io import BytesIO
@@ -19,6 +18,7 @@ import pytest
 
 from connectors.trust_services.demo_pki import LEADER, PASSWORD, DemoPki
 from connectors.trust_services.standin import StandinTrustServices, start
+from engine.signing.aio import run_sync
 from engine.signing.config import SigningSettings
 
 
@@ -79,7 +79,7 @@ def plugin_sign(pdf: bytes, p12: Path, tsa_url: str | None = None, field_name: s
         out = await pdf_signer.async_sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf), strict=False), output=BytesIO())
         return bytes(out.getvalue())
 
-    return asyncio.run(sign())
+    return run_sync(sign())  # a browser test's loop may be running on this thread
 
 
 def small_pdf(text: str = "Giấy chứng nhận đăng ký hộ kinh doanh") -> bytes:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from connectors.remote_signing.protocol import webhook_signature
 from engine.results.models import ResultDocument
+from engine.signing.aio import run_sync
 from engine.store.models import AuditEntry
 from engine.sync.models import PortalMessage
 
@@ -45,7 +46,7 @@ def _validated(live: Live, pdf: bytes) -> dict[str, Any]:
     """Each signature field's status by pyHanko's own validator, against the demo PKI's root only."""
     from asn1crypto import pem, x509
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     _, _, der = pem.unarmor(live.pki.root_pem.read_bytes())
@@ -54,7 +55,8 @@ def _validated(live: Live, pdf: bytes) -> dict[str, Any]:
     for signature in PdfFileReader(BytesIO(pdf)).embedded_signatures:
         if signature.field_name in ("LeaderSignature", "UnitSeal"):
             context = ValidationContext(trust_roots=roots, allow_fetching=True)
-            found[signature.field_name] = validate_pdf_signature(signature, context)
+            # pyHanko's own validator, on a loop of its own (a browser test's may run on this thread)
+            found[signature.field_name] = run_sync(async_validate_pdf_signature(signature, context))
     return found
 
 

@@ -4,7 +4,6 @@ validation of hostile files, detached manifests. Asserted with pyHanko's own val
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from dataclasses import replace
@@ -16,6 +15,7 @@ import pytest
 
 from connectors.trust_services.demo_pki import AUTHORITY, CENTRE, LEADER, make_demo_pki
 from engine.signing import pades
+from engine.signing.aio import run_sync
 from engine.signing.manifest import sign_detached, verify_detached
 from engine.signing.pades import accept_uploaded, finish_external, prepare_external, seal
 from engine.signing.problems import MESSAGES_VI, SignatureRefused, SigningUnavailable
@@ -50,10 +50,11 @@ def _embedded(pdf: bytes) -> list[Any]:
 
 
 def _pyhanko_status(pdf: bytes, field: str, context: Any) -> Any:
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
 
     embedded = next(e for e in _embedded(pdf) if e.field_name == field)
-    return validate_pdf_signature(embedded, signer_validation_context=context, ts_validation_context=context)
+    return run_sync(async_validate_pdf_signature(embedded, signer_validation_context=context,
+                                                 ts_validation_context=context))
 
 
 def _offline_context(demo_pki: RunningPki, pdf: bytes | None) -> Any:
@@ -327,7 +328,7 @@ def test_signing_works_when_the_caller_runs_an_event_loop(demo_pki: RunningPki) 
         cms = sign_detached(data, demo_pki.settings())
         return verify_detached(data, cms, demo_pki.settings()).problem is None
 
-    assert asyncio.run(inside())
+    assert run_sync(inside())  # a loop of its own, even when one already runs here (a browser test's)
 
 
 # --- settings ---------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from engine.dossiers.models import Dossier
 from engine.rendering.store import store_document
 from engine.results.models import ResultDocument
+from engine.signing.aio import run_sync
 
 PASSWORD = b"motcua-demo"
 TEXT = "GIAY CHUNG NHAN DANG KY HO KINH DOANH"
@@ -47,8 +48,9 @@ def sign_with(pdf: bytes, p12: Path, tsa_url: str | None, field: str = "Signatur
     signer = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=PASSWORD)
     assert signer is not None, p12
     timestamper = timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None
-    out = signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), signers.PdfSignatureMetadata(field_name=field),
-                           signer=signer, timestamper=timestamper)
+    pdf_signer = signers.PdfSigner(signers.PdfSignatureMetadata(field_name=field), signer=signer,
+                                   timestamper=timestamper)
+    out = run_sync(pdf_signer.async_sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), output=BytesIO()))
     return out.getvalue()
 
 
