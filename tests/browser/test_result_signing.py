@@ -58,3 +58,27 @@ def test_the_leader_signs_remotely_and_the_page_shows_the_issued_result(page: An
     pdf = page.request.get(link.get_attribute("href"))
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF-")
     assert page.js_errors == []
+
+
+def test_a_result_given_up_is_taken_up_again_from_the_page(page: Any, live_server: Any,
+                                                           signing: StandinRemoteSigning) -> None:
+    """The job gave up (10 failures): the leader reads why in the history and presses "Thử lại"."""
+    from sqlalchemy import update
+
+    from engine.dossiers.models import Dossier
+    from engine.results.models import ResultDocument
+
+    code = approve(Api(live_server.app.test_client()))
+    with live_server.app.extensions["motcua"].session_factory() as session:
+        dossier_id = session.query(Dossier.id).filter(Dossier.code == code).scalar()
+        session.execute(update(ResultDocument).where(ResultDocument.dossier_id == dossier_id).values(
+            state="failed", attempts=10, error="Chưa đóng dấu số được của đơn vị: SigningUnavailable"))
+        session.commit()
+    login(page, "lanhdao", f"/dossiers/{code}")
+    card = page.locator("[data-result]")
+    expect(card.locator("[data-result-state]")).to_have_text("Không thành công")
+    expect(card.locator("[data-result-error]")).to_contain_text("Chưa đóng dấu số")
+    page.click("[data-result-retry]")
+    expect(card).to_have_attribute("data-state", "awaiting_leader")  # the draft is there: the leader signs again
+    expect(card.locator("[data-sign-remote]")).to_be_visible()
+    assert page.js_errors == []

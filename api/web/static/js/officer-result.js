@@ -16,23 +16,19 @@
   }
   if (["rendering", "leader_pending", "leader_signed"].includes(card.dataset.state)) window.setTimeout(watch, 2000);
 
-  const remote = card.querySelector("[data-sign-remote]");
-  if (remote) remote.addEventListener("click", async () => {
-    remote.disabled = true;
-    const answer = await window.Motcua.api("POST", url + "/remote-signing");
-    if (answer.ok) return reload();
-    remote.disabled = false;
-    window.Motcua.say(window.Motcua.problemText(answer.body), "error", box);
-  });
-
-  const retry = card.querySelector("[data-result-retry]");
-  if (retry) retry.addEventListener("click", async () => {
-    retry.disabled = true;
-    const answer = await window.Motcua.api("POST", url + "/retry");
-    if (answer.ok) return reload();
-    retry.disabled = false;
-    window.Motcua.say(window.Motcua.problemText(answer.body), "error", box);
-  });
+  function postOnClick(selector, path) {  // a button that POSTs, then shows the new state or the problem
+    const button = card.querySelector(selector);
+    if (!button) return;
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      const answer = await window.Motcua.api("POST", url + path);
+      if (answer.ok) return reload();
+      button.disabled = false;
+      window.Motcua.say(window.Motcua.problemText(answer.body), "error", box);
+    });
+  }
+  postOnClick("[data-sign-remote]", "/remote-signing");  // the leader confirms on the phone next
+  postOnClick("[data-result-retry]", "/retry");
 
   const upload = card.querySelector("[data-upload-signed]");
   if (upload) upload.addEventListener("submit", async (event) => {
