@@ -7,12 +7,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from engine.errors import BadRequest, Conflict
-from engine.results.issue import render_requested
 from engine.results.job import finish_signed, poll
-from engine.results.models import PENDING, RENDERING, SIGNED
+from engine.results.models import PENDING
 from engine.results.plugin import accept_signed_upload
 from engine.results.remote import start_remote
-from engine.results.retry import retry_failed
+from engine.results.retry import retry_now
 from engine.results.service import check_leader, document, result_of, summary
 from engine.signing.config import SigningSettings
 
@@ -138,11 +137,7 @@ def upload_signed(code: str) -> Response:
                       409: "the result has not failed"})
 def retry_result(code: str) -> Response:
     request_uow().session.rollback()
-    state = retry_failed(services().uow, current_actor(), code)
-    if state == RENDERING:
-        render_requested(services().uow, code)
-    elif state == SIGNED:
-        finish_signed(services().uow, SigningSettings.from_env())
+    retry_now(services().uow, current_actor(), code, SigningSettings.from_env())
     return _summary(code)
 
 

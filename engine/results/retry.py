@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from engine.errors import Conflict
 from engine.people.actors import Actor
+from engine.signing.config import SigningSettings
 
-from .issue import OpenUow, locked
+from .issue import OpenUow, locked, render_requested
+from .job import finish_signed
 from .models import AWAITING, FAILED, RENDERING, SIGNED, ResultDocument
 from .service import check_leader, result_of
 
@@ -35,3 +37,13 @@ def retry_failed(open_uow: OpenUow, actor: Actor, code: str) -> str:
                    detail={"error": error})
         uow.commit()
     return state
+
+
+def retry_now(open_uow: OpenUow, actor: Actor, code: str, settings: SigningSettings) -> None:
+    """retry_failed, then the step it went back to tried at once (no transaction open: renderer, TSA, OCSP); a
+    leader's signature is asked again by the leader. A new failure is kept on the row for the job."""
+    state = retry_failed(open_uow, actor, code)
+    if state == RENDERING:
+        render_requested(open_uow, code)
+    elif state == SIGNED:
+        finish_signed(open_uow, settings)
